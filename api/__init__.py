@@ -1,0 +1,1 @@
+"""The REST API (Litestar): thin controllers over workflow commands."""

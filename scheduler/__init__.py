@@ -1,0 +1,1 @@
+"""The scheduler: APScheduler as a clock over deadline rows."""

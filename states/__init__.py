@@ -1,0 +1,1 @@
+"""Case types as data: states, transition tables, deadline policies (ärendetyper)."""

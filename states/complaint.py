@@ -1,0 +1,65 @@
+"""Complaint about a provider (klagomål): received → investigated → resolved / escalated."""
+
+from enum import StrEnum
+
+from states import vocab
+from states.roles import OWNER, Role
+from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
+
+
+class ComplaintState(StrEnum):
+    """States of a complaint."""
+
+    RECEIVED = "received"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    REJECTED = "rejected"
+
+
+S = ComplaintState
+
+SPEC = CaseTypeSpec(
+    name="complaint",
+    label="Complaint (klagomål)",
+    states=ComplaintState,
+    initial=S.RECEIVED,
+    finals=frozenset({S.RESOLVED, S.ESCALATED, S.REJECTED}),
+    kinds=vocab.COMPLAINT_CHANNELS,
+    vocabularies={"topic": vocab.FINDING_TOPICS},
+    transitions=(
+        t("investigate", S.RECEIVED, S.INVESTIGATING, sets=("topic",), label="Acknowledge and investigate"),
+        t("reject", S.RECEIVED, S.REJECTED, label="Not a complaint about a provider"),
+        t("resolve", S.INVESTIGATING, S.RESOLVED, label="Resolved with the provider"),
+        t(
+            "escalate",
+            S.INVESTIGATING,
+            S.ESCALATED,
+            roles=(Role.CONTRACT_STRATEGIST, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD, Role.DIRECTOR),
+            label="Escalate to event-driven follow-up",
+        ),
+    ),
+    deadlines={
+        S.RECEIVED: DeadlinePolicy(
+            kind="complaint_acknowledgement",
+            days=5,
+            working_days=True,
+            rule_version="complaint.ack/2026-1",
+            source="domain.md §3.9 (no seed value; configurable)",
+            ladder=(Rung(0, (OWNER,)), Rung(2, (Role.UNIT_MANAGER,), True)),
+        ),
+        S.INVESTIGATING: DeadlinePolicy(
+            kind="complaint_investigation",
+            days=30,
+            working_days=True,
+            rule_version="complaint.investigation/2026-1",
+            source="domain.md §3.9 (configurable)",
+            ladder=(
+                Rung(-5, (OWNER,)),
+                Rung(0, (OWNER,)),
+                Rung(5, (Role.UNIT_MANAGER,), True),
+                Rung(15, (Role.DEPARTMENT_HEAD,), True),
+            ),
+        ),
+    },
+)

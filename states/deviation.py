@@ -1,0 +1,90 @@
+"""Deviation (avvikelse): reported → investigated → rectification → accepted / terminated."""
+
+from enum import StrEnum
+
+from states import vocab
+from states.roles import OWNER, PROVIDER, Role
+from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
+
+
+class DeviationState(StrEnum):
+    """States of a deviation."""
+
+    REPORTED = "reported"
+    INVESTIGATING = "investigating"
+    RECTIFICATION = "rectification"
+    ACCEPTED = "accepted"
+    HANDLED_IN_CASE = "handled_in_case"
+    ESCALATED = "escalated"
+    DISMISSED = "dismissed"
+    TERMINATED = "terminated"
+
+
+S = DeviationState
+
+SPEC = CaseTypeSpec(
+    name="deviation",
+    label="Deviation (avvikelse)",
+    states=DeviationState,
+    initial=S.REPORTED,
+    finals=frozenset({S.ACCEPTED, S.HANDLED_IN_CASE, S.ESCALATED, S.DISMISSED, S.TERMINATED}),
+    kinds=vocab.DEVIATION_KINDS,
+    vocabularies={"topic": vocab.FINDING_TOPICS},
+    transitions=(
+        t("investigate", S.REPORTED, S.INVESTIGATING, sets=("topic",), label="Start investigation"),
+        t("handle_in_case", S.INVESTIGATING, S.HANDLED_IN_CASE, label="Handled in the individual case"),
+        t("dismiss", (S.REPORTED, S.INVESTIGATING), S.DISMISSED, label="Dismiss as unfounded"),
+        t(
+            "require_rectification",
+            S.INVESTIGATING,
+            S.RECTIFICATION,
+            contractual=True,
+            decision="request_supplementation",
+            sets=("response_due",),
+            notify=(PROVIDER,),
+            label="Require the provider to remedy",
+        ),
+        t("accept_rectification", S.RECTIFICATION, S.ACCEPTED, label="Accept the provider's remedy"),
+        t(
+            "escalate",
+            (S.INVESTIGATING, S.RECTIFICATION),
+            S.ESCALATED,
+            roles=(Role.CONTRACT_STRATEGIST, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD, Role.DIRECTOR),
+            label="Escalate to event-driven follow-up",
+        ),
+        t("agreement_ended", S.RECTIFICATION, S.TERMINATED, label="Closed: the agreement was ended"),
+    ),
+    deadlines={
+        S.REPORTED: DeadlinePolicy(
+            kind="deviation_triage",
+            days=5,
+            working_days=True,
+            rule_version="deviation.triage/2026-1",
+            source="domain.md §8 (no seed value; configurable)",
+            ladder=(Rung(0, (OWNER,)), Rung(2, (Role.UNIT_MANAGER,), True)),
+        ),
+        S.INVESTIGATING: DeadlinePolicy(
+            kind="deviation_investigation",
+            days=20,
+            working_days=True,
+            rule_version="deviation.investigation/2026-1",
+            source="domain.md §8 (configurable)",
+            ladder=(Rung(-3, (OWNER,)), Rung(0, (OWNER,)), Rung(5, (Role.UNIT_MANAGER,), True)),
+        ),
+        S.RECTIFICATION: DeadlinePolicy(
+            kind="deviation_rectification",
+            days=20,
+            working_days=True,
+            due_param="response_due",
+            rule_version="deviation.rectification/2026-1",
+            source="[002 l.59–60] predetermined time frame",
+            ladder=(
+                Rung(-3, (OWNER,)),
+                Rung(0, (OWNER,)),
+                Rung(1, (OWNER,), True),
+                Rung(5, (Role.UNIT_MANAGER,), True),
+                Rung(10, (Role.DEPARTMENT_HEAD,), True),
+            ),
+        ),
+    },
+)

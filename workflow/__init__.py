@@ -1,0 +1,1 @@
+"""The engine: tables, commands, delegation order, deadlines, audit chain (arbetsflöde)."""

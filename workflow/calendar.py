@@ -1,0 +1,71 @@
+"""Working-day calendar in Europe/Stockholm (arbetsdagar, svenska helgdagar).
+
+Swedish public holidays come from the maintained ``holidays`` package. A deadline
+falls due at the end of its local due date, i.e. at the next local midnight, so a
+due date is the same calendar day whatever daylight-saving does in between.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+
+from workflow.clock import STOCKHOLM
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
+    # Sundays are listed as "Söndag" by the package; only true holidays are kept here.
+    se = holidays.country_holidays("SE", years=year, language="sv")
+    return frozenset(d for d, name in se.items() if name != "Söndag")
+
+
+def is_public_holiday(day: date) -> bool:
+    """Whether ``day`` is a Swedish public holiday (helgdag), Midsummer and Christmas eves included."""
+    return day in _holidays(day.year) or _is_eve(day)
+
+
+def _is_eve(day: date) -> bool:
+    # Midsummer Eve, Christmas Eve and New Year's Eve are de facto non-working days (allmän helgdagsafton).
+    if day.month == 12 and day.day in (24, 31):
+        return True
+    return day.month == 6 and day.weekday() == 4 and 19 <= day.day <= 25
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a public holiday or holiday eve."""
+    return day.weekday() < 5 and not is_public_holiday(day)
+
+
+def add_days(start: date, days: int, working_days: bool) -> date:
+    """``start`` moved by ``days`` calendar or working days (negative moves back).
+
+    With working days, a move of zero from a non-working day lands on the next
+    working day, so a due date never falls on a holiday.
+    """
+    if not working_days:
+        return start + timedelta(days=days)
+    step = 1 if days >= 0 else -1
+    day = start
+    remaining = abs(days)
+    if remaining == 0:
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        return day
+    while remaining:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def end_of_day(day: date) -> datetime:
+    """The instant a due date ends: the next local midnight in Stockholm, as aware UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def local_date(instant: datetime) -> date:
+    """The Stockholm calendar date of an aware instant."""
+    return instant.astimezone(STOCKHOLM).date()

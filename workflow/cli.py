@@ -1,0 +1,111 @@
+"""The ``uppfoljning`` command line (kommandorad)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from workflow.logging import configure
+
+
+@click.group()
+@click.option("--database-url", envvar="UPPF_DATABASE_URL", default=None, help="SQLAlchemy URL (default: SQLite file)")
+@click.option("--log-level", default="INFO", show_default=True)
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, log_level: str) -> None:
+    """Uppföljning: follow-up of social-service providers."""
+    configure(log_level)
+    ctx.obj = {"url": database_url}
+
+
+def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from workflow.runtime import engine_for
+
+    return engine_for(ctx.obj["url"])
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db(ctx: click.Context) -> None:
+    """Create or migrate the schema to the newest version."""
+    _engine(ctx)
+    click.echo("schema is up to date")
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Load the demo municipality into an empty database."""
+    from workflow.demo import load_demo
+
+    counts = load_demo(_engine(ctx))
+    click.echo(json.dumps(counts))
+
+
+@main.command("verify-audit")
+@click.option("--organisation-id", type=int, default=None)
+@click.pass_context
+def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
+    """Check every organisation's audit chain; name the first broken event of each."""
+    from workflow.audit import verify
+
+    with _engine(ctx).connect() as conn:
+        breaks = verify(conn, organisation_id)
+    if not breaks:
+        click.echo("audit chain intact")
+        return
+    for b in breaks:
+        where = f"event id {b.event_id}" if b.event_id is not None else "chain head"
+        click.echo(f"organisation {b.organisation_id}: first broken at seq {b.seq} ({where}): {b.problem}")
+    sys.exit(1)
+
+
+@main.command("load-delegation-order")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.pass_context
+def load_delegation_order(ctx: click.Context, path: str | None) -> None:
+    """Store the delegation order versions in PATH (default: the bundled demo order)."""
+    from pathlib import Path
+
+    from workflow.delegation import DEFAULT_FILE, load_file
+
+    with _engine(ctx).begin() as conn:
+        added = load_file(conn, Path(path) if path else DEFAULT_FILE)
+    click.echo(f"{added} delegation order version(s) stored")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--demo/--no-demo",
+    "with_demo",
+    default=True,
+    show_default=True,
+    help="load the demo municipality when the database is empty",
+)
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_scheduler: bool) -> None:
+    """Start the API (and the scheduler) on the configured database."""
+    import os
+
+    import uvicorn
+
+    from workflow.demo import load_demo
+    from workflow.runtime import is_empty
+
+    engine = _engine(ctx)
+    if with_demo and is_empty(engine):
+        click.echo("loading demo municipality …")
+        load_demo(engine)
+    if ctx.obj["url"]:
+        os.environ["UPPF_DATABASE_URL"] = ctx.obj["url"]
+    os.environ["UPPF_RUN_SCHEDULER"] = "1" if with_scheduler else "0"
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

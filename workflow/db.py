@@ -1,0 +1,85 @@
+"""Database engines for SQLite (default, embedded) and PostgreSQL.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (durable commits) and write
+transactions start with ``BEGIN IMMEDIATE`` so that two writers never deadlock on
+a lock upgrade; read-only connections may ask for a deferred begin instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+
+def make_engine(
+    url: str, *, synchronous: str = "FULL", pool_size: int = 8, echo: bool = False, schema: str | None = None
+) -> Engine:
+    """Create an engine for ``url`` with this product's connection settings.
+
+    ``schema`` (PostgreSQL only) sets the search path, so tests can run side by side in one database.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size * 2,
+        )
+        _configure_sqlite(engine, synchronous)
+        return engine
+    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    return create_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2, connect_args=connect_args)
+
+
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    """Whether the engine or connection talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: commit on success, roll back on any error."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction that does not take SQLite's write lock."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="DEFERRED")
+        with conn.begin():
+            yield conn
+
+
+def new_id(result: Any) -> int:
+    """The primary key of the row an INSERT just added."""
+    pk = result.inserted_primary_key
+    if pk is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(pk[0])

@@ -1,0 +1,425 @@
+"""The command that moves a case (FireTrigger) and the one that opens it (OpenCase).
+
+One transaction per command: compare-and-set on the case's id, version and status,
+guards, the delegation-order check, the new status, one audit event, deadlines
+closed and opened, a decision record and outbox messages. Every refusal is raised
+before anything is written and says which rule refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+
+from states.registry import CASE_TYPES
+from states.roles import STAFF_ROLES
+from states.spec import CaseTypeSpec, Transition
+from workflow import deadlines
+from workflow import params as params_mod
+from workflow.audit import event_hash
+from workflow.calendar import local_date
+from workflow.clock import utcnow
+from workflow.db import new_id
+from workflow.delegation import Mandate, find_mandate
+from workflow.errors import (
+    Conflict,
+    GuardFailed,
+    InHouseRefused,
+    InvalidInput,
+    NoMandate,
+    NotFound,
+    NotPermitted,
+    UnknownTrigger,
+    WrongState,
+)
+from workflow.guards import GUARD_IMPLS, GuardContext
+from workflow.machines import MACHINES
+from workflow.tables import Agreement, AuditHead, Case, CaseEvent, Deadline, Decision, Outbox
+
+log = structlog.get_logger("workflow.engine")
+
+CASE = Case.__table__  # type: ignore[attr-defined]
+EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
+HEAD = AuditHead.__table__  # type: ignore[attr-defined]
+DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
+DECISION = Decision.__table__  # type: ignore[attr-defined]
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
+
+REGISTRY_NUMBER = re.compile(r"^[0-9A-Za-zÅÄÖåäö][0-9A-Za-zÅÄÖåäö.\-/ ]{2,39}$")
+SYSTEM_ROLE = "system"
+
+_SELECT_CASE = select(
+    CASE.c.id,
+    CASE.c.case_type,
+    CASE.c.kind,
+    CASE.c.status,
+    CASE.c.version,
+    CASE.c.organisation_id,
+    CASE.c.in_house,
+    CASE.c.attributes,
+    CASE.c.agreement_id,
+    CASE.c.owner_id,
+    CASE.c.provider_id,
+).where(CASE.c.id == bindparam("case_id"))
+
+_CLOSE_DEADLINES = (
+    update(DEADLINE)
+    .where(DEADLINE.c.case_id == bindparam("cid"), DEADLINE.c.status.in_(("pending", "suspended")))
+    .values(status="closed", closed_at=bindparam("now"), closed_by=bindparam("by"), next_action_at=None)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a user of one organisation with roles, or the scheduler (system)."""
+
+    user_id: int | None
+    organisation_id: int
+    roles: tuple[str, ...]
+
+    @property
+    def is_system(self) -> bool:
+        return self.roles == (SYSTEM_ROLE,)
+
+    @classmethod
+    def system(cls, organisation_id: int) -> Actor:
+        """The scheduler acting for an organisation."""
+        return cls(None, organisation_id, (SYSTEM_ROLE,))
+
+
+@dataclass(frozen=True, slots=True)
+class FireResult:
+    """What a successful transition did."""
+
+    case_id: int
+    trigger: str
+    from_status: str
+    to_status: str
+    version: int
+    event_id: int
+    decision_id: int | None = None
+    mandate: str | None = None
+    deadline_ids: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerOption:
+    """A trigger from the case's state and whether this actor may fire it now."""
+
+    trigger: str
+    dest: str
+    label: str
+    decision: str | None
+    allowed: bool
+    why_not: str | None
+    requires: tuple[str, ...]
+    accepts: tuple[str, ...]
+
+
+class Workflow:
+    """The engine's command handlers, bound to one database engine and clock."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # --- commands ---------------------------------------------------------------------------------------------
+
+    def fire(
+        self,
+        case_id: int,
+        trigger: str,
+        actor: Actor,
+        reason: str,
+        *,
+        registry_number: str | None = None,
+        params: dict[str, Any] | None = None,
+        expected_version: int | None = None,
+        conn: Connection | None = None,
+    ) -> FireResult:
+        """Fire ``trigger`` on a case for ``actor``; raise a :class:`Refused` subclass if any rule says no."""
+        if conn is not None:
+            return self._fire(conn, case_id, trigger, actor, reason, registry_number, params, expected_version)
+        with self.engine.begin() as c:
+            return self._fire(c, case_id, trigger, actor, reason, registry_number, params, expected_version)
+
+    def _fire(
+        self,
+        conn: Connection,
+        case_id: int,
+        trigger: str,
+        actor: Actor,
+        reason: str,
+        registry_number: str | None,
+        raw_params: dict[str, Any] | None,
+        expected_version: int | None,
+    ) -> FireResult:
+        reason = _reason(reason)
+        row = conn.execute(_SELECT_CASE, {"case_id": case_id}).first()
+        if row is None or row.organisation_id != actor.organisation_id:
+            raise NotFound(f"case {case_id} not found")
+        spec = CASE_TYPES[row.case_type]
+        now = self.clock()
+        tr, decision_kind, mandate, cleaned = self._check(
+            conn, spec, row, trigger, actor, registry_number, raw_params, expected_version, now
+        )
+        dest = MACHINES[spec.name].fire(row.status, trigger)
+        cols = params_mod.columns(cleaned)
+        if cleaned:
+            cols["attributes"] = {**(row.attributes or {}), **cleaned}
+        cols["closed_at"] = now if dest in spec.finals else None
+        res = conn.execute(
+            update(CASE)
+            .where(CASE.c.id == row.id, CASE.c.version == row.version, CASE.c.status == row.status)
+            .values(status=dest, version=row.version + 1, updated_at=now, **cols)
+        )
+        if res.rowcount != 1:
+            raise Conflict(
+                f"case {case_id} was changed by someone else; reload and try again",
+                case_id=case_id,
+                expected_version=row.version,
+            )
+        deadline_ids = self._move_deadlines(conn, spec, row, dest, trigger, now, cleaned)
+        event_id = append_event(
+            conn,
+            {
+                "organisation_id": row.organisation_id,
+                "case_id": row.id,
+                "trigger": trigger,
+                "from_status": row.status,
+                "to_status": dest,
+                "actor_id": actor.user_id,
+                "actor_role": mandate.role if mandate else _acting_role(tr, actor),
+                "reason": reason,
+                "decision_kind": decision_kind,
+                "mandate": mandate.describe() if mandate else None,
+                "registry_number": registry_number if decision_kind else None,
+                "params": cleaned,
+                "occurred_at": now,
+            },
+        )
+        decision_id = None
+        if decision_kind and mandate and registry_number:
+            decision_id = new_id(
+                conn.execute(
+                    insert(DECISION).values(
+                        organisation_id=row.organisation_id,
+                        case_id=row.id,
+                        event_id=event_id,
+                        decision_kind=decision_kind,
+                        decided_by_id=actor.user_id,
+                        role=mandate.role,
+                        delegation_order_id=mandate.order_id,
+                        rule_ref=mandate.rule_ref,
+                        substitute=mandate.substitute,
+                        under_delegation=mandate.under_delegation,
+                        registry_number=registry_number,
+                        decided_at=now,
+                    )
+                )
+            )
+        if tr.notify:
+            conn.execute(
+                insert(OUTBOX).values(
+                    organisation_id=row.organisation_id,
+                    case_id=row.id,
+                    dedupe_key=f"event:{event_id}",
+                    kind="transition",
+                    recipients=list(tr.notify),
+                    subject=f"{spec.label}: {tr.label or trigger}",
+                    body=f"Case {row.id} ({spec.name}) moved from {row.status} to {dest}.",
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+        if spec.name == "agreement" and row.agreement_id:
+            conn.execute(update(AGREEMENT).where(AGREEMENT.c.id == row.agreement_id).values(status=dest))
+        log.info(
+            "case.transition",
+            case_id=row.id,
+            case_type=spec.name,
+            trigger=trigger,
+            from_status=row.status,
+            to_status=dest,
+            organisation_id=row.organisation_id,
+        )
+        return FireResult(
+            row.id,
+            trigger,
+            row.status,
+            dest,
+            row.version + 1,
+            event_id,
+            decision_id,
+            mandate.describe() if mandate else None,
+            deadline_ids,
+        )
+
+    def _check(
+        self,
+        conn: Connection,
+        spec: CaseTypeSpec,
+        row: Any,
+        trigger: str,
+        actor: Actor,
+        registry_number: str | None,
+        raw_params: dict[str, Any] | None,
+        expected_version: int | None,
+        now: datetime,
+    ) -> tuple[Transition, str | None, Mandate | None, dict[str, Any]]:
+        if not spec.has_trigger(trigger):
+            raise UnknownTrigger(f"{spec.name} has no trigger {trigger!r}", case_type=spec.name, trigger=trigger)
+        if expected_version is not None and expected_version != row.version:
+            raise Conflict(
+                f"case {row.id} is at version {row.version}, not {expected_version}; reload and try again",
+                case_id=row.id,
+                expected_version=expected_version,
+            )
+        tr = spec.transition(trigger, row.status)
+        if tr is None:
+            possible = ", ".join(t.trigger for t in spec.triggers_from(row.status)) or "none"
+            raise WrongState(
+                f"can't {trigger} a {spec.name} in state {row.status!r} (possible: {possible})",
+                state=row.status,
+                trigger=trigger,
+            )
+        why = _who_may(spec, tr, row, actor)
+        if why:
+            raise NotPermitted(why, trigger=trigger)
+        if tr.contractual and row.in_house:
+            raise InHouseRefused(
+                f"can't {trigger}: the case concerns an in-house unit (egen regi) with no contract; only findings, "
+                "the unit's own measures and notifying the responsible board apply",
+                trigger=trigger,
+            )
+        cleaned = params_mod.clean(spec, tr, raw_params, local_date(now))
+        decision_kind = tr.decision.format(kind=row.kind) if tr.decision else None
+        mandate = None
+        if decision_kind:
+            if (
+                not registry_number
+                or not REGISTRY_NUMBER.match(registry_number)
+                or not any(ch.isdigit() for ch in registry_number)
+            ):
+                raise InvalidInput(
+                    f"{trigger!r} is a decision ({decision_kind}) and needs a registry number "
+                    "(diarienummer) such as SCN-2024-00112"
+                )
+            mandate = find_mandate(conn, row.organisation_id, decision_kind, actor.roles, local_date(now))
+            if mandate is None:
+                raise NoMandate(
+                    f"can't {trigger}: the delegation order in force gives none of the roles "
+                    f"{', '.join(actor.roles) or '(none)'} a mandate for {decision_kind}",
+                    decision_kind=decision_kind,
+                    trigger=trigger,
+                )
+        elif registry_number is not None:
+            raise InvalidInput(f"{trigger!r} is not a decision and takes no registry number")
+        ctx = GuardContext(row, cleaned, conn, now)
+        for name in tr.guards:
+            failed = GUARD_IMPLS[name](ctx)
+            if failed:
+                raise GuardFailed(f"can't {trigger}: {failed} (guard {name})", guard=name, trigger=trigger)
+        return tr, decision_kind, mandate, cleaned
+
+    def _move_deadlines(
+        self,
+        conn: Connection,
+        spec: CaseTypeSpec,
+        row: Any,
+        dest: str,
+        trigger: str,
+        now: datetime,
+        cleaned: dict[str, Any],
+    ) -> tuple[int, ...]:
+        if row.status in spec.deadlines:
+            conn.execute(_CLOSE_DEADLINES, {"cid": row.id, "now": now, "by": trigger})
+        policy = spec.deadlines.get(dest)
+        if policy is None:
+            return ()
+        values = deadlines.opening_row(policy, dest, now, {**(row.attributes or {}), **cleaned})
+        did = conn.execute(insert(DEADLINE).values(case_id=row.id, organisation_id=row.organisation_id, **values))
+        return (new_id(did),)
+
+    # --- queries --------------------------------------------------------------------------------------------------
+
+    def options(self, case_id: int, actor: Actor) -> list[TriggerOption]:
+        """Every trigger from the case's state and whether ``actor`` may fire it (for showing buttons)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_SELECT_CASE, {"case_id": case_id}).first()
+            if row is None or row.organisation_id != actor.organisation_id:
+                raise NotFound(f"case {case_id} not found")
+            spec = CASE_TYPES[row.case_type]
+            today = local_date(self.clock())
+            out = []
+            for tr in spec.triggers_from(row.status):
+                why = _who_may(spec, tr, row, actor)
+                if not why and tr.contractual and row.in_house:
+                    why = "in-house unit: no contract"
+                kind = tr.decision.format(kind=row.kind) if tr.decision else None
+                if not why and kind and find_mandate(conn, row.organisation_id, kind, actor.roles, today) is None:
+                    why = f"no mandate for {kind} under the delegation order"
+                out.append(TriggerOption(tr.trigger, tr.dest, tr.label, kind, why is None, why, tr.requires, tr.sets))
+            return out
+
+
+def _who_may(spec: CaseTypeSpec, tr: Transition, row: Any, actor: Actor) -> str | None:
+    if actor.is_system:
+        expiry = spec.deadlines.get(row.status)
+        if tr.system or (expiry is not None and expiry.on_expiry == tr.trigger):
+            return None
+        return f"the scheduler may not {tr.trigger}"
+    if tr.system:
+        return f"{tr.trigger!r} happens only when its deadline passes"
+    if tr.decision:
+        return None  # the delegation order decides
+    allowed = tr.roles or STAFF_ROLES
+    if not set(actor.roles) & set(allowed):
+        return f"can't {tr.trigger}: needs one of the roles {', '.join(allowed)}"
+    return None
+
+
+def _acting_role(tr: Transition, actor: Actor) -> str | None:
+    allowed = tr.roles or STAFF_ROLES
+    for role in actor.roles:
+        if role in allowed or role == SYSTEM_ROLE:
+            return role
+    return actor.roles[0] if actor.roles else None
+
+
+def _reason(reason: str) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput("a reason is required for every transition")
+    if len(reason) > 2000:
+        raise InvalidInput("the reason is longer than 2000 characters")
+    return reason.strip()
+
+
+def append_event(conn: Connection, event: dict[str, Any]) -> int:
+    """Append one audit event to its organisation's chain and return its id.
+
+    The chain head row is locked (PostgreSQL ``FOR UPDATE``; SQLite holds the write
+    lock already) so that two transactions never chain onto the same predecessor.
+    """
+    org = event["organisation_id"]
+    q = select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.organisation_id == org)
+    if conn.dialect.name != "sqlite":
+        q = q.with_for_update()
+    head = conn.execute(q).first()
+    if head is None:
+        conn.execute(insert(HEAD).values(organisation_id=org, seq=0, hash="0" * 64))
+        head = conn.execute(q).first()
+        assert head is not None
+    event = {**event, "seq": head.seq + 1, "prev_hash": head.hash}
+    event["hash"] = event_hash(head.hash, event)
+    conn.execute(update(HEAD).where(HEAD.c.organisation_id == org).values(seq=event["seq"], hash=event["hash"]))
+    return new_id(conn.execute(insert(EVENT).values(**event)))

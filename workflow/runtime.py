@@ -1,0 +1,27 @@
+"""Process-wide wiring: the database engine from settings, migrated on first use."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import Engine, select
+
+from workflow.db import make_engine
+from workflow.migrate import upgrade
+from workflow.settings import get_settings
+from workflow.tables import Organisation
+
+
+@lru_cache(maxsize=4)
+def engine_for(url: str | None = None) -> Engine:
+    """The engine for ``url`` (default: settings), with the schema migrated to head."""
+    settings = get_settings()
+    engine = make_engine(url or settings.database_url, synchronous=settings.sqlite_synchronous)
+    upgrade(engine)
+    return engine
+
+
+def is_empty(engine: Engine) -> bool:
+    """Whether the database holds no organisations yet."""
+    with engine.connect() as conn:
+        return conn.execute(select(Organisation.id).limit(1)).first() is None  # type: ignore[call-overload]

@@ -1,0 +1,51 @@
+"""Settings from the environment (inställningar), prefix ``UPPF_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = "dev-only-signing-key-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Placeholder secrets are refused outside development."""
+
+    model_config = SettingsConfigDict(env_prefix="UPPF_", env_file=".env", extra="ignore")
+
+    environment: str = "development"
+    database_url: str = "sqlite:///uppfoljning.db"
+    sqlite_synchronous: str = "FULL"
+    jwt_secret: str = _DEV_SECRET
+    jwt_issuer: str = "uppfoljning-dev"
+    jwt_audience: str = "uppfoljning"
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "uppfoljning@example.invalid"
+    delegation_cache_seconds: float = 30.0
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _sync(cls, v: str) -> str:
+        if v.upper() not in {"FULL", "NORMAL", "EXTRA"}:
+            raise ValueError("sqlite_synchronous must be FULL, EXTRA or NORMAL")
+        return v.upper()
+
+    def check_production(self) -> None:
+        """Refuse to run outside development with the placeholder signing key."""
+        if self.environment != "development" and self.jwt_secret == _DEV_SECRET and not self.oidc_jwks_url:
+            raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_JWKS_URL must be set outside development")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

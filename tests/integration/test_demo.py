@@ -1,0 +1,67 @@
+"""The demo municipality loads deterministically, with cases in every state of every case type."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+
+from states.registry import CASE_TYPES
+from workflow.audit import verify
+from workflow.demo import load_demo
+from workflow.tables import Agreement, Case, Decision
+
+pytestmark = pytest.mark.integration
+FIXED = datetime(2026, 4, 14, 8, 30, tzinfo=UTC)
+
+
+def _content(engine: Engine) -> list[tuple[object, ...]]:
+    c = Case.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(
+                    c.c.id,
+                    c.c.case_type,
+                    c.c.kind,
+                    c.c.status,
+                    c.c.version,
+                    c.c.organisation_id,
+                    c.c.outcome,
+                    c.c.reason_code,
+                ).order_by(c.c.id)
+            )
+        ]
+
+
+def test_the_demo_has_every_state_of_every_case_type_and_an_intact_chain(engine: Engine) -> None:
+    load_demo(engine, lambda: FIXED)
+    c = Case.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        seen = {(r.case_type, r.status) for r in conn.execute(select(c.c.case_type, c.c.status))}
+        assert verify(conn) == []
+        assert conn.execute(select(Decision.__table__)).first() is not None  # type: ignore[attr-defined]
+        types = {r[0] for r in conn.execute(select(Agreement.__table__.c.agreement_type))}  # type: ignore[attr-defined]
+    for name, spec in CASE_TYPES.items():
+        for state in spec.states:
+            assert (name, state.value) in seen, f"demo lacks a {name} in {state.value}"
+    assert {"framework_lou", "lov", "call_off", "individual", "direct_award", "in_house_mandate"} <= types
+
+
+def test_the_demo_loads_the_same_content_every_time(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from workflow.db import make_engine
+    from workflow.migrate import upgrade
+
+    load_demo(engine, lambda: FIXED)
+    other = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
+    upgrade(other)
+    load_demo(other, lambda: FIXED)
+    assert _content(engine) == _content(other)
+
+
+def test_the_demo_refuses_to_load_twice(engine: Engine) -> None:
+    load_demo(engine, lambda: FIXED)
+    with pytest.raises(RuntimeError, match="already has data"):
+        load_demo(engine, lambda: FIXED)

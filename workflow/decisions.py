@@ -15,7 +15,7 @@ D = Decision.__table__  # type: ignore[attr-defined]
 C = Case.__table__  # type: ignore[attr-defined]
 E = CaseEvent.__table__  # type: ignore[attr-defined]
 U = AppUser.__table__  # type: ignore[attr-defined]
-O = DelegationOrder.__table__  # type: ignore[attr-defined]
+ORDER = DelegationOrder.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def decisions_under_delegation(
             U.c.display_name,
             D.c.role,
             D.c.substitute,
-            O.c.version,
+            ORDER.c.version,
             D.c.rule_ref,
             D.c.registry_number,
             E.c.reason,
@@ -64,7 +64,7 @@ def decisions_under_delegation(
         .join(C, C.c.id == D.c.case_id)
         .join(E, E.c.id == D.c.event_id)
         .outerjoin(U, U.c.id == D.c.decided_by_id)
-        .outerjoin(O, O.c.id == D.c.delegation_order_id)
+        .outerjoin(O, ORDER.c.id == D.c.delegation_order_id)
         .where(D.c.organisation_id == organisation_id, D.c.decided_at >= begin, D.c.decided_at < stop)
         .order_by(D.c.decided_at, D.c.id)
     )

@@ -7,12 +7,36 @@ import threading
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.world import build_world
+from tests.world import World, build_world
+from workflow.engine import Actor
 from workflow.errors import Conflict, WrongState
 from workflow.opening import open_case
 from workflow.tables import Case, CaseEvent
 
 pytestmark = pytest.mark.integration
+
+
+def _race_once(world: World, cid: int, actor: Actor, expected_version: bool) -> list[str]:
+    """Fire two different triggers on one case from two threads released together."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def fire(trigger: str) -> None:
+        barrier.wait()
+        try:
+            world.wf.fire(cid, trigger, actor, "race", expected_version=1 if expected_version else None)
+            outcomes.append(f"ok:{trigger}")
+        except Conflict:
+            outcomes.append("conflict")
+        except WrongState:
+            outcomes.append("wrong_state")
+
+    threads = [threading.Thread(target=fire, args=(t,)) for t in ("investigate", "reject")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return outcomes
 
 
 def _race(engine: Engine, rounds: int, expected_version: bool) -> None:
@@ -27,24 +51,7 @@ def _race(engine: Engine, rounds: int, expected_version: bool) -> None:
             kind="relative",
             agreement_id=world.agreements["north_calloff"],
         ).case_id
-        barrier = threading.Barrier(2)
-        outcomes: list[str] = []
-
-        def fire(trigger: str) -> None:
-            barrier.wait()
-            try:
-                world.wf.fire(cid, trigger, actor, "race", expected_version=1 if expected_version else None)
-                outcomes.append(f"ok:{trigger}")
-            except Conflict:
-                outcomes.append("conflict")
-            except WrongState:
-                outcomes.append("wrong_state")
-
-        threads = [threading.Thread(target=fire, args=(t,)) for t in ("investigate", "reject")]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
+        outcomes = _race_once(world, cid, actor, expected_version)
         wins = [o for o in outcomes if o.startswith("ok:")]
         assert len(wins) == 1, outcomes
         if expected_version:

@@ -64,7 +64,7 @@ def decisions_under_delegation(
         .join(C, C.c.id == D.c.case_id)
         .join(E, E.c.id == D.c.event_id)
         .outerjoin(U, U.c.id == D.c.decided_by_id)
-        .outerjoin(O, ORDER.c.id == D.c.delegation_order_id)
+        .outerjoin(ORDER, ORDER.c.id == D.c.delegation_order_id)
         .where(D.c.organisation_id == organisation_id, D.c.decided_at >= begin, D.c.decided_at < stop)
         .order_by(D.c.decided_at, D.c.id)
     )

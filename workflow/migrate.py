@@ -19,7 +19,7 @@ def config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database's schema up to ``revision``."""
     cfg = config(engine)
     with engine.begin() as conn:

@@ -294,3 +294,13 @@ class AccessLog(SQLModel, table=True):
     entity_id: int
     action: str = Field(max_length=16)
     at: datetime = _ts()
+
+
+# --- API (issue 3): idempotency keys live in their own module; imported here so the metadata holds them.
+from workflow.idempotency import IdempotencyKey  # noqa: E402
+
+__all__ = ["IdempotencyKey"]
+
+
+# --- reports (issue 5): invoice samples, individual follow-ups, follow-up owners, report indexes -------------------
+from workflow.reports import tables as _report_tables  # noqa: E402, F401

@@ -1,0 +1,92 @@
+"""Idempotency keys (idempotensnycklar): a retried creating request never creates twice.
+
+The key row is written in the same transaction as what the request created, so a
+crash or a concurrent retry either sees the stored response or creates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, Connection, LargeBinary, UniqueConstraint, insert, select
+from sqlmodel import Field, SQLModel
+
+from workflow.errors import InvalidInput
+from workflow.types import UTCDateTime
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A client's idempotency key with the response its first request got."""
+
+    __tablename__ = "idempotency_key"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    user_id: int = Field(foreign_key="app_user.id")
+    key: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    response: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id", "key"),)
+
+
+KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """The response a key's first request got, to replay."""
+
+    status_code: int
+    body: bytes
+
+
+def fingerprint(*parts: bytes | str) -> str:
+    """A digest of what the request asked for (method, path, body)."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def find(conn: Connection, organisation_id: int, user_id: int, key: str, digest: str) -> StoredResponse | None:
+    """The stored response for ``key``; refuse a key reused for a different request."""
+    row = conn.execute(
+        select(KEYS.c.fingerprint, KEYS.c.status_code, KEYS.c.response).where(
+            KEYS.c.organisation_id == organisation_id, KEYS.c.user_id == user_id, KEYS.c.key == key
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint != digest:
+        raise InvalidInput(
+            "this Idempotency-Key was already used for a different request; use a new key for a new request",
+            rule="idempotency_key_reused",
+        )
+    return StoredResponse(row.status_code, bytes(row.response))
+
+
+def store(
+    conn: Connection,
+    organisation_id: int,
+    user_id: int,
+    key: str,
+    digest: str,
+    response: StoredResponse,
+    now: datetime,
+) -> None:
+    """Remember the response for ``key`` (in the creating transaction)."""
+    conn.execute(
+        insert(KEYS).values(
+            organisation_id=organisation_id,
+            user_id=user_id,
+            key=key,
+            fingerprint=digest,
+            status_code=response.status_code,
+            response=response.body,
+            created_at=now,
+        )
+    )

@@ -4,6 +4,7 @@ from states import (
     agreement,
     call_off_suspension,
     complaint,
+    control_check,
     deviation,
     follow_up,
     implementation_plan,
@@ -23,6 +24,7 @@ CASE_TYPES: dict[str, CaseTypeSpec] = {
         agreement.SPEC,
         implementation_plan.SPEC,
         monthly_report.SPEC,
+        control_check.SPEC,
     )
 }
 

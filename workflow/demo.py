@@ -432,6 +432,7 @@ class Demo:
             "complaint": "Klagomål på utförare",
             "rectification_request": "Begäran till leverantör",
             "call_off_suspension": "Tillfällig uteslutning från avrop",
+            "control_check": "Återkommande kontroll",
         }[name]
         return open_case(
             self.wf,

@@ -67,8 +67,22 @@ def agreement_period_ended(ctx: GuardContext) -> str | None:
     return None
 
 
+def outcome_is_no_remarks(ctx: GuardContext) -> str | None:
+    """A control check recorded without remarks says so in its outcome."""
+    got = ctx.params.get("outcome")
+    return None if got == "no_remarks" else f"outcome {got!r} contradicts 'no remarks'; use no_remarks"
+
+
+def outcome_is_remarks(ctx: GuardContext) -> str | None:
+    """A control check recorded with remarks says so in its outcome."""
+    got = ctx.params.get("outcome")
+    return None if got == "remarks" else f"outcome {got!r} contradicts 'remarks found'; use remarks"
+
+
 GUARD_IMPLS: dict[str, Callable[[GuardContext], str | None]] = {
     "outcome_matches_regime": outcome_matches_regime,
     "no_open_remedy_requests": no_open_remedy_requests,
     "agreement_period_ended": agreement_period_ended,
+    "outcome_is_no_remarks": outcome_is_no_remarks,
+    "outcome_is_remarks": outcome_is_remarks,
 }

@@ -20,6 +20,12 @@ _FIXED: dict[str, Any] = {
 }
 
 
+_PINNED: dict[str, tuple[str, str]] = {
+    "outcome_is_no_remarks": ("outcome", "no_remarks"),
+    "outcome_is_remarks": ("outcome", "remarks"),
+}
+
+
 def sample_params(spec: CaseTypeSpec, tr: Transition, in_house: bool, today: date, seed: int = 0) -> dict[str, Any]:
     """Parameters that satisfy ``tr``'s declaration (the ``seed`` varies vocabulary choices)."""
     out: dict[str, Any] = {}
@@ -36,6 +42,9 @@ def sample_params(spec: CaseTypeSpec, tr: Transition, in_house: bool, today: dat
             out[name] = options[seed % len(options)]
         else:
             out[name] = _FIXED[name]
+    for guard in tr.guards:  # a guard that pins a parameter's value decides it
+        if guard in _PINNED:
+            out[_PINNED[guard][0]] = _PINNED[guard][1]
     return out
 
 

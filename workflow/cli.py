@@ -107,5 +107,9 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_schedu
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_config=None)
 
 
+from workflow.reports.cli import report as _report_command  # noqa: E402
+
+main.add_command(_report_command)
+
 if __name__ == "__main__":
     main()

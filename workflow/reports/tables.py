@@ -24,6 +24,7 @@ Index(
     _CASE.c.organisation_id,
     _CASE.c.case_type,
     _CASE.c.plan_year,
+    _CASE.c.kind,
     _CASE.c.contract_area_id,
     _CASE.c.in_house,
     _CASE.c.status,

@@ -1,0 +1,73 @@
+"""``uppfoljning report …``: compute a report from the command line (rapport)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from sqlalchemy import select
+
+from workflow.errors import WorkflowError
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from exc
+
+
+@click.command("report")
+@click.argument("name")
+@click.option("--org", "org", required=True, help="organisation code or id, e.g. SN or NORRMALM")
+@click.option("--from", "start", callback=_date, help="first day of the period (default: 1 January of --year)")
+@click.option("--to", "end", callback=_date, help="last day of the period (default: 31 December of --year)")
+@click.option("--year", type=int, default=None, help="a calendar year instead of --from/--to")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "html", "xlsx"]), default="json", show_default=True)
+@click.option("--table", default=None, help="CSV only: just this table (by key)")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="file (default: stdout)")
+@click.pass_context
+def report(
+    ctx: click.Context,
+    name: str,
+    org: str,
+    start: date | None,
+    end: date | None,
+    year: int | None,
+    fmt: str,
+    table: str | None,
+    output: str | None,
+) -> None:
+    """Compute report NAME (annual, terminations, decisions, plan, individual) for one organisation and period."""
+    from workflow.reports.catalogue import build_report
+    from workflow.reports.queries import ORG
+    from workflow.reports.render import render
+    from workflow.runtime import engine_for
+
+    if year is not None:
+        start = start or date(year, 1, 1)
+        end = end or date(year, 12, 31)
+    if start is None or end is None:
+        raise click.UsageError("give --year, or both --from and --to")
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.UsageError("an Excel workbook is binary: give --output FILE")
+    engine = engine_for(ctx.obj["url"] if ctx.obj else None)
+    with engine.connect() as conn:
+        col = ORG.c.id if org.isdigit() else ORG.c.code
+        org_id = conn.execute(select(ORG.c.id).where(col == (int(org) if org.isdigit() else org))).scalar()
+        if org_id is None:
+            raise click.BadParameter(f"no organisation {org!r}", param_hint="--org")
+        try:
+            data = render(build_report(conn, name, org_id, start, end), fmt, table)
+        except (WorkflowError, KeyError) as exc:
+            raise click.UsageError(str(exc.args[0] if exc.args else exc)) from exc
+    if output:
+        with open(output, "wb") as f:
+            f.write(data)
+        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()

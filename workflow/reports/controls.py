@@ -1,0 +1,122 @@
+"""Recurring control rounds and invoice sampling for the annual report (kontroller, fakturastickprov)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from states.registry import CASE_TYPES
+from workflow.clock import STOCKHOLM
+from workflow.reports.model import Column, Table, pct
+from workflow.reports.queries import CASE, bounds
+from workflow.reports.scope import Period
+from workflow.reports.tables import InvoiceSample
+
+SAMPLE = InvoiceSample.__table__  # type: ignore[attr-defined]
+CONTROL_LABELS = {
+    "ivo_check": "IVO check (Placeringsstöd)",
+    "criminal_record_check": "Criminal-record check of representatives",
+    "care_reconsideration": "Six-monthly reconsideration of care",
+    "annual_documents": "Annual provider documents",
+}
+
+
+def control_checks(conn: Connection, org: int, period: Period) -> Table:
+    """Control rounds (a control and the month its checks were opened) with their results."""
+    cols = [
+        Column("control", "Control"),
+        Column("round", "Round (month opened)"),
+        Column("checks", "Checks (n)", "int"),
+        Column("no_remarks", "No remarks", "int"),
+        Column("remarks", "Remarks", "int"),
+        Column("remarks_pct", "Remarks % of checked", "pct"),
+        Column("not_done", "Not yet done", "int"),
+        Column("cancelled", "Cancelled", "int"),
+    ]
+    title = "IVO and criminal-record check rounds and their results"
+    if "control_check" not in CASE_TYPES:
+        return Table("control_checks", title, cols, note="Control checks are not recorded in this installation.")
+    begin, stop = bounds(period)
+    q = select(CASE.c.kind, CASE.c.opened_at, CASE.c.status, CASE.c.outcome).where(
+        CASE.c.organisation_id == org,
+        CASE.c.case_type == "control_check",
+        CASE.c.opened_at >= begin,
+        CASE.c.opened_at < stop,
+    )
+    acc: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for r in conn.execute(q):
+        c = acc[(r.kind or "", r.opened_at.astimezone(STOCKHOLM).strftime("%Y-%m"))]
+        c["checks"] += 1
+        if r.status == "cancelled":
+            c["cancelled"] += 1
+        elif r.outcome in ("no_remarks", "remarks"):
+            c[r.outcome] += 1
+        else:
+            c["not_done"] += 1
+    rows = []
+    for (kind, rnd), c in sorted(acc.items()):
+        checked = c["no_remarks"] + c["remarks"]
+        rows.append(
+            {
+                "control": CONTROL_LABELS.get(kind, kind),
+                "round": rnd,
+                **{k: c[k] for k in ("checks", "no_remarks", "remarks")},
+                "remarks_pct": pct(c["remarks"], checked),
+                "not_done": c["not_done"],
+                "cancelled": c["cancelled"],
+            }
+        )
+    return Table("control_checks", title, cols, rows, note="Remarks % is remarks / (no remarks + remarks).")
+
+
+def invoice_sampling(conn: Connection, org: int, period: Period) -> Table:
+    """Invoice sampling rounds (stickprov på fakturor): invoices checked, errors found and their types."""
+    q = (
+        select(
+            SAMPLE.c.round_label,
+            SAMPLE.c.selection,
+            SAMPLE.c.correct,
+            SAMPLE.c.error_type,
+            func.min(SAMPLE.c.sampled_on).label("first"),
+            func.count().label("n"),
+        )
+        .where(SAMPLE.c.organisation_id == org, SAMPLE.c.sampled_on >= period.start, SAMPLE.c.sampled_on <= period.end)
+        .group_by(SAMPLE.c.round_label, SAMPLE.c.selection, SAMPLE.c.correct, SAMPLE.c.error_type)
+    )
+    acc: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in conn.execute(q):
+        a = acc.setdefault((r.round_label, r.selection), {"first": r.first, "n": 0, "errors": Counter()})
+        a["first"] = min(a["first"], r.first)
+        a["n"] += r.n
+        if not r.correct:
+            a["errors"][r.error_type or "unspecified"] += r.n
+    rows = []
+    for (rnd, selection), a in sorted(acc.items(), key=lambda kv: (kv[1]["first"], kv[0])):
+        errors = sum(a["errors"].values())
+        rows.append(
+            {
+                "round": rnd,
+                "selection": selection.replace("_", " "),
+                "first_sampled": a["first"],
+                "sampled": a["n"],
+                "with_errors": errors,
+                "errors_pct": pct(errors, a["n"]),
+                "error_types": "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(a["errors"].items())),
+            }
+        )
+    return Table(
+        "invoice_sampling",
+        "Invoice sampling (stickprov på fakturor)",
+        [
+            Column("round", "Round"),
+            Column("selection", "Selection"),
+            Column("first_sampled", "Sampled on", "date"),
+            Column("sampled", "Invoices (n)", "int"),
+            Column("with_errors", "With errors", "int"),
+            Column("errors_pct", "Errors %", "pct"),
+            Column("error_types", "Error types"),
+        ],
+        rows,
+    )

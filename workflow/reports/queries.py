@@ -1,0 +1,53 @@
+"""Shared pieces of report queries (frågor): table handles, period bounds, names of areas."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from workflow.calendar import end_of_day
+from workflow.reports.scope import Period
+from workflow.tables import (
+    Agreement,
+    AppUser,
+    Case,
+    CaseEvent,
+    ContractArea,
+    Decision,
+    DelegationOrder,
+    Organisation,
+    Placement,
+    Provider,
+)
+
+CASE = Case.__table__  # type: ignore[attr-defined]
+EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
+DECISION = Decision.__table__  # type: ignore[attr-defined]
+AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
+AREA = ContractArea.__table__  # type: ignore[attr-defined]
+PROVIDER = Provider.__table__  # type: ignore[attr-defined]
+USER = AppUser.__table__  # type: ignore[attr-defined]
+ORDER = DelegationOrder.__table__  # type: ignore[attr-defined]
+ORG = Organisation.__table__  # type: ignore[attr-defined]
+PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
+
+NO_AREA = "(no contract area)"
+
+
+def bounds(period: Period) -> tuple[datetime, datetime]:
+    """The instants [begin, stop) that cover the period's Stockholm dates."""
+    return end_of_day(period.start) - timedelta(days=1), end_of_day(period.end)
+
+
+def area_names(conn: Connection) -> dict[int | None, str]:
+    """Every contract area's name by id (a small table), with ``None`` for cases outside any area."""
+    names: dict[int | None, str] = {r.id: r.name for r in conn.execute(select(AREA.c.id, AREA.c.name))}
+    names[None] = NO_AREA
+    return names
+
+
+def area_label(names: dict[int | None, str], area_id: int | None, in_house: bool) -> str:
+    """An area's name, marked when the units are in-house and assessed against a service mandate."""
+    name = names.get(area_id, f"area {area_id}")
+    return f"{name} (in-house, service mandate)" if in_house else name

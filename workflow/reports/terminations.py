@@ -1,0 +1,164 @@
+"""Terminated and rescinded agreements (uppsagda och hävda avtal) for the board, REQ-RPT-02.
+
+Every termination and rescission decided in the period comes from the decision record
+the engine writes with the transition, so the list cannot drift from what happened.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from workflow.clock import STOCKHOLM, utcnow
+from workflow.reports.labels import label
+from workflow.reports.model import Chart, Column, Report, Table
+from workflow.reports.queries import AGREEMENT, AREA, CASE, DECISION, EVENT, NO_AREA, ORDER, PROVIDER, USER, bounds
+from workflow.reports.scope import Period, Scope
+
+ENDING_KINDS = ("terminate_agreement", "rescind_agreement")
+
+
+def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> list[dict[str, Any]]:
+    """One row per termination or rescission decided in the period, oldest first."""
+    begin, stop = bounds(period)
+    fw = AGREEMENT.alias("fw")
+    q = (
+        select(
+            DECISION.c.decided_at,
+            DECISION.c.decision_kind,
+            DECISION.c.registry_number.label("decision_registry_number"),
+            DECISION.c.role,
+            DECISION.c.under_delegation,
+            DECISION.c.substitute,
+            DECISION.c.rule_ref,
+            ORDER.c.version.label("order_version"),
+            EVENT.c.mandate,
+            CASE.c.id.label("case_id"),
+            CASE.c.reason_code,
+            CASE.c.initiator,
+            AGREEMENT.c.id.label("agreement_id"),
+            AGREEMENT.c.registry_number.label("agreement_registry_number"),
+            AGREEMENT.c.agreement_type,
+            fw.c.registry_number.label("framework_registry_number"),
+            AREA.c.name.label("area"),
+            PROVIDER.c.name.label("provider"),
+            PROVIDER.c.org_number,
+            USER.c.display_name.label("decided_by"),
+        )
+        .join(CASE, CASE.c.id == DECISION.c.case_id)
+        .join(EVENT, EVENT.c.id == DECISION.c.event_id)
+        .join(AGREEMENT, AGREEMENT.c.id == CASE.c.agreement_id)
+        .outerjoin(fw, fw.c.id == AGREEMENT.c.parent_id)
+        .outerjoin(AREA, AREA.c.id == AGREEMENT.c.contract_area_id)
+        .join(PROVIDER, PROVIDER.c.id == AGREEMENT.c.provider_id)
+        .outerjoin(USER, USER.c.id == DECISION.c.decided_by_id)
+        .outerjoin(ORDER, ORDER.c.id == DECISION.c.delegation_order_id)
+        .where(
+            DECISION.c.organisation_id == organisation_id,
+            DECISION.c.decision_kind.in_(ENDING_KINDS),
+            DECISION.c.decided_at >= begin,
+            DECISION.c.decided_at < stop,
+        )
+        .order_by(DECISION.c.decided_at, DECISION.c.id)
+    )
+    rows = []
+    for r in conn.execute(q).mappings():
+        measure = "terminated" if r["decision_kind"] == "terminate_agreement" else "rescinded"
+        decided: datetime = r["decided_at"]
+        rows.append(
+            {
+                "date": decided.astimezone(STOCKHOLM).date(),
+                "measure": label(measure),
+                "measure_code": measure,
+                "framework": r["framework_registry_number"] or r["agreement_registry_number"],
+                "agreement": r["agreement_registry_number"],
+                "agreement_type": r["agreement_type"],
+                "area": r["area"] or NO_AREA,
+                "provider": r["provider"],
+                "org_number": r["org_number"],
+                "reason": label(r["reason_code"]),
+                "reason_code": r["reason_code"],
+                "initiator": label(r["initiator"]) if measure == "terminated" else label("municipality"),
+                "decided_by": r["decided_by"] or "(unknown user)",
+                "role": r["role"],
+                "mandate": _mandate(r),
+                "registry_number": r["decision_registry_number"],
+                "case_id": r["case_id"],
+            }
+        )
+    return rows
+
+
+def _mandate(r: Any) -> str:
+    if not r["under_delegation"]:
+        return f"the board itself (delegation order {r['order_version']} item {r['rule_ref']})"
+    who = ("substitute " if r["substitute"] else "") + str(r["role"])
+    return f"{who} under delegation order {r['order_version']} item {r['rule_ref']}"
+
+
+COLUMNS = [
+    Column("date", "Date", "date"),
+    Column("measure", "Measure"),
+    Column("framework", "Framework agreement"),
+    Column("agreement", "Agreement"),
+    Column("area", "Contract area"),
+    Column("provider", "Provider"),
+    Column("org_number", "Org. number"),
+    Column("reason", "Reason / ground"),
+    Column("initiator", "Initiated by"),
+    Column("decided_by", "Decided by"),
+    Column("mandate", "Mandate"),
+    Column("registry_number", "Registry number (dnr)"),
+]
+
+
+def by_reason(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Counts of terminations and rescissions per reason, most frequent first."""
+    terms = Counter(r["reason"] for r in rows if r["measure_code"] == "terminated")
+    resc = Counter(r["reason"] for r in rows if r["measure_code"] == "rescinded")
+    reasons = sorted(set(terms) | set(resc), key=lambda k: (-(terms[k] + resc[k]), k))
+    return [
+        {"reason": k, "terminations": terms[k], "rescissions": resc[k], "total": terms[k] + resc[k]} for k in reasons
+    ]
+
+
+def build(conn: Connection, scope: Scope, period: Period) -> Report:
+    """The terminated-agreements report for one organisation and period."""
+    rows = ended_agreements(conn, scope.organisation_id, period)
+    report = Report(
+        "terminations",
+        "Terminated and rescinded agreements (uppsagda och hävda avtal)",
+        scope.as_dict(),
+        period.start,
+        period.end,
+        utcnow(),
+    )
+    report.tables.append(
+        Table(
+            "ended_agreements",
+            "Every termination and rescission decided in the period",
+            COLUMNS,
+            [{k: r[k] for k in (c.key for c in COLUMNS)} for r in rows],
+            note=f"n = {len(rows)} decisions; "
+            f"{sum(r['measure_code'] == 'terminated' for r in rows)} terminations, "
+            f"{sum(r['measure_code'] == 'rescinded' for r in rows)} rescissions.",
+        )
+    )
+    report.tables.append(
+        Table(
+            "by_reason",
+            "Terminations and rescissions per reason",
+            [
+                Column("reason", "Reason / ground"),
+                Column("terminations", "Terminations", "int"),
+                Column("rescissions", "Rescissions", "int"),
+                Column("total", "Total", "int"),
+            ],
+            by_reason(rows),
+            chart=Chart("Terminations per reason", "reason", ("terminations", "rescissions"), "grouped"),
+        )
+    )
+    return report

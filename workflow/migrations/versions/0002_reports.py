@@ -77,7 +77,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_case_org_type_plan_year",
         "case",
-        ["organisation_id", "case_type", "plan_year", "contract_area_id", "in_house", "status", "outcome", "reason_code"],
+        ["organisation_id", "case_type", "plan_year", "kind", "contract_area_id", "in_house", "status", "outcome", "reason_code"],
     )
     op.create_index("ix_decision_org_kind_time", "decision", ["organisation_id", "decision_kind", "decided_at"])
 

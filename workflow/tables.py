@@ -267,18 +267,29 @@ class Outbox(SQLModel, table=True):
     recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     subject: str = Field(max_length=300)
     body: str = Field(max_length=8000)
-    status: str = Field(default="pending", max_length=16)  # pending | sent | incident
+    status: str = Field(default="pending", max_length=16)  # pending | sending | committing | sent | failed
     attempts: int = 0
     next_attempt_at: datetime = _ts()
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
     last_error: str | None = Field(default=None, max_length=1000)
+    # Delivery bookkeeping (issue 4): the claim of the dispatcher sending it, its Message-ID, why it failed.
+    message_id: str | None = Field(default=None, max_length=200)
+    claim_token: str | None = Field(default=None, max_length=36)
+    claimed_at: datetime | None = _ts(nullable=True)
+    incident: str | None = Field(default=None, max_length=32)  # retries_exhausted | rejected | uncertain
     __table_args__ = (
         Index(
             "ix_outbox_pending",
             "next_attempt_at",
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_claimed",
+            "claimed_at",
+            sqlite_where=text("status IN ('sending', 'committing')"),
+            postgresql_where=text("status IN ('sending', 'committing')"),
         ),
     )
 
@@ -302,5 +313,9 @@ from workflow.idempotency import IdempotencyKey  # noqa: E402
 __all__ = ["IdempotencyKey"]
 
 
+# --- scheduler (issue 4): deadline changes, scheduled openings, the leader lease -----------------------------------
+from workflow import scheduler_tables as _scheduler_tables  # noqa: E402, F401
+
 # --- reports (issue 5): invoice samples, individual follow-ups, follow-up owners, report indexes -------------------
 from workflow.reports import tables as _report_tables  # noqa: E402, F401
+

@@ -1,0 +1,142 @@
+"""The annual report's every figure equals counts tallied independently while building a year."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+
+from states.registry import CASE_TYPES
+from tests.report_scenario import AREAS, build_year
+from workflow.reports.catalogue import build_report
+from workflow.reports.controls import CONTROL_LABELS
+from workflow.reports.labels import OUTCOME_CATEGORIES
+from workflow.reports.model import Report, pct
+
+pytestmark = pytest.mark.integration
+
+
+def _annual(engine: Engine, org: int, viewer: int | None = None) -> Report:
+    with engine.connect() as conn:
+        return build_report(conn, "annual", viewer or org, date(2026, 1, 1), date(2026, 12, 31), org)
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_every_figure_of_the_annual_report_matches_the_year_built_through_the_workflow(
+    engine: Engine, seed: int
+) -> None:
+    s = build_year(engine, seed)
+    exp = s.exp
+    report = _annual(engine, s.w.orgs["NORTH"])
+
+    rows = {r["area"]: r for r in report.table("planned_vs_performed").rows}
+    total = rows.pop("Total")
+    assert set(rows) == set(exp.planned)
+    for area, c in exp.planned.items():
+        r = rows[area]
+        assert (r["planned"], r["performed"], r["ongoing"], r["deferred"], r["not_performed"]) == (
+            c["planned"],
+            c["performed"],
+            c["ongoing"],
+            c["deferred"],
+            c["not_performed"],
+        ), area
+        assert r["performed_pct"] == pct(c["performed"], c["planned"])
+    assert total["planned"] == sum(c["planned"] for c in exp.planned.values()) == 44
+
+    got_np = {(r["area"], r["reason"]): r["count"] for r in report.table("not_performed_reasons").rows}
+    assert got_np == dict(exp.not_performed)
+
+    outcomes = {(r["area"], r["assessed_against"]): r for r in report.table("outcomes").rows}
+    assert set(outcomes) == set(exp.outcomes)
+    for key, c in exp.outcomes.items():
+        r = outcomes[key]
+        n = sum(c.values())
+        assert r["n"] == n
+        for cat, _ in OUTCOME_CATEGORIES:
+            assert r[cat] == c[cat], (key, cat)
+            assert r[f"{cat}_pct"] == pct(c[cat], n)
+
+    other = {(r["area"], r["kind"]): r for r in report.table("other_follow_ups").rows}
+    assert other == {
+        (AREAS[0], "event driven"): {
+            "area": AREAS[0],
+            "kind": "event driven",
+            "opened": 1,
+            "performed": 1,
+            "not_performed": 0,
+            "open": 0,
+        }
+    }
+
+    req = {(r["area"], r["kind"]): r for r in report.table("remedy_requests").rows}
+    assert set(req) == set(exp.requests)
+    for key, c in exp.requests.items():
+        for col in ("sent", "approved", "provider_terminated", "escalated", "withdrawn", "open"):
+            assert req[key][col] == c[col], (key, col)
+
+    for table, expected in (("deviations", exp.deviations), ("complaints", exp.complaints)):
+        got = {(r["kind"], r["topic"]): r["count"] for r in report.table(table).rows}
+        assert got == dict(expected), table
+        n = sum(expected.values())
+        assert all(r["pct"] == pct(r["count"], n) for r in report.table(table).rows)
+
+    excl = {(r["framework"], r["area"], r["reason"]): r for r in report.table("exclusions").rows}
+    assert {k: (v["exclusions"], v["prolonged"]) for k, v in excl.items()} == {
+        k: (c["exclusions"], c["prolonged"]) for k, c in exp.exclusions.items()
+    }
+
+    ended: Counter[tuple[str, str, str, str]] = Counter(
+        (e["framework"], e["area"], e["reason"], e["measure_code"]) for e in exp.ended
+    )
+    got_ended: Counter[tuple[str, str, str, str]] = Counter()
+    for r in report.table("terminations_by_framework").rows:
+        for measure in ("terminated", "rescinded"):
+            if r[measure]:
+                got_ended[(r["framework"], r["area"], r["reason"], measure)] += r[measure]
+    assert got_ended == ended
+
+    controls = {(r["control"], r["round"]): r for r in report.table("control_checks").rows}
+    if "control_check" in CASE_TYPES:
+        want: dict[tuple[str, str], Counter[str]] = {}
+        for (kind, rnd, target), n in exp.controls.items():
+            c = want.setdefault((CONTROL_LABELS[kind], rnd), Counter())
+            c["checks"] += n
+            c[{"open": "not_done"}.get(target, target)] += n
+        assert set(controls) == set(want)
+        for key, c in want.items():
+            for col in ("checks", "no_remarks", "remarks", "not_done", "cancelled"):
+                assert controls[key][col] == c[col], (key, col)
+    else:
+        assert controls == {}
+
+    inv = {r["round"]: r for r in report.table("invoice_sampling").rows}
+    assert set(inv) == set(exp.invoices)
+    for rnd, c in exp.invoices.items():
+        assert inv[rnd]["sampled"] == c["sampled"] == 20
+        assert inv[rnd]["with_errors"] == c["errors"]
+        assert inv[rnd]["errors_pct"] == pct(c["errors"], 20)
+        for err in ("move_out_day_billed", "wrong_price"):
+            if c[err]:
+                assert f"{err.replace('_', ' ')}: {c[err]}" in inv[rnd]["error_types"]
+
+
+def test_the_annual_report_of_another_board_shows_only_its_own_work(engine: Engine) -> None:
+    s = build_year(engine, 3)
+    report = _annual(engine, s.w.orgs["SOUTH"])
+    planned = {r["area"]: r["planned"] for r in report.table("planned_vs_performed").rows}
+    assert planned == {"(no contract area)": 1, "Total": 1}
+    assert [(r["area"], r["n"]) for r in report.table("outcomes").rows] == [("(no contract area)", 1)]
+    for key in ("remedy_requests", "deviations", "complaints", "exclusions", "invoice_sampling", "control_checks"):
+        assert report.table(key).rows == [], key
+    assert [r["rescinded"] for r in report.table("terminations_by_framework").rows] == [1]
+
+
+def test_a_district_cannot_ask_for_another_boards_report(engine: Engine) -> None:
+    from workflow.errors import NotFound
+
+    s = build_year(engine, 5)
+    with pytest.raises(NotFound), engine.connect() as conn:
+        build_report(conn, "annual", s.w.orgs["SOUTH"], date(2026, 1, 1), date(2026, 12, 31), s.w.orgs["NORTH"])

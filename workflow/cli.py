@@ -111,5 +111,9 @@ from workflow.reports.cli import report as _report_command  # noqa: E402
 
 main.add_command(_report_command)
 
+from workflow.token_cli import token as _token_command  # noqa: E402
+
+main.add_command(_token_command)
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,160 @@
+"""Authentication (autentisering): bearer JWTs and the ``current_user`` dependency.
+
+Production verifies tokens against the organisation's OpenID Connect provider (issuer
+and JWKS URL in settings); development and tests use an HS256 key from settings.
+Claims: ``sub`` (username), ``org`` (organisation code), ``roles``. The user must
+exist, be active and belong to the organisation the token names.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+import jwt
+import structlog
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException
+from sqlalchemy import Engine, select
+
+from states.roles import Role
+from workflow.engine import Actor
+from workflow.settings import Settings
+from workflow.tables import AppUser, Organisation
+from workflow.tokens import signing_key
+
+_ROLES = frozenset(r.value for r in Role)
+_USERS = AppUser.__table__  # type: ignore[attr-defined]
+_ORGS = Organisation.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    """The authenticated caller: one user acting for one organisation with roles."""
+
+    user_id: int
+    username: str
+    organisation_id: int
+    organisation_code: str
+    organisation_kind: str
+    roles: tuple[str, ...]
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the workflow's actor."""
+        return Actor(self.user_id, self.organisation_id, self.roles)
+
+
+@dataclass(frozen=True, slots=True)
+class _Account:
+    user_id: int
+    organisation_id: int
+    organisation_code: str
+    organisation_kind: str
+    roles: tuple[str, ...]
+    active: bool
+
+
+class Authenticator:
+    """Verifies tokens and resolves their user, caching users for a few seconds."""
+
+    def __init__(self, settings: Settings, engine: Engine, user_ttl: float = 30.0) -> None:
+        self.engine = engine
+        self.audience = settings.jwt_audience
+        self._jwks: jwt.PyJWKClient | None = None
+        if settings.oidc_jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=300)
+            self.issuer = settings.oidc_issuer or ""
+            self.algorithms = ["RS256", "ES256", "PS256"]
+            self._key: Any = None
+        else:
+            self.issuer = settings.jwt_issuer
+            self.algorithms = ["HS256"]
+            self._key = signing_key(settings)
+        self.user_ttl = user_ttl
+        self._cache: dict[str, tuple[float, _Account | None]] = {}
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """The token's verified claims; raise 401 for anything wrong with it."""
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=self.algorithms,
+                audience=self.audience,
+                issuer=self.issuer or None,
+                options={"require": ["exp", "sub"]},
+                leeway=30,
+            )
+        except jwt.PyJWTError as exc:
+            raise NotAuthorizedException(f"invalid bearer token: {exc}") from exc
+        return claims
+
+    def account(self, username: str) -> _Account | None:
+        """The user row behind ``username`` (cached)."""
+        now = time.monotonic()
+        hit = self._cache.get(username)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    _USERS.c.id, _USERS.c.organisation_id, _ORGS.c.code, _ORGS.c.kind, _USERS.c.roles, _USERS.c.active
+                )
+                .join(_ORGS, _ORGS.c.id == _USERS.c.organisation_id)
+                .where(_USERS.c.username == username)
+            ).first()
+        acc = _Account(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5])) if row else None
+        self._cache[username] = (now + self.user_ttl, acc)
+        return acc
+
+    def user(self, claims: dict[str, Any], account: _Account | None) -> CurrentUser:
+        """The caller from verified claims and the stored account, or 401."""
+        if account is None or not account.active:
+            raise NotAuthorizedException("the token's user is unknown or inactive")
+        if claims.get("org") != account.organisation_code:
+            raise NotAuthorizedException("the token's organisation is not the user's organisation")
+        raw = claims.get("roles")
+        if raw is None:
+            roles = account.roles
+        elif isinstance(raw, list):
+            roles = tuple(r for r in raw if isinstance(r, str) and r in _ROLES)
+        else:
+            raise NotAuthorizedException("the token's roles claim must be a list")
+        return CurrentUser(
+            account.user_id,
+            str(claims["sub"]),
+            account.organisation_id,
+            account.organisation_code,
+            account.organisation_kind,
+            roles,
+        )
+
+
+def bearer(request: Request[Any, Any, Any]) -> str:
+    """The bearer token of the request, or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthorizedException("a bearer token is required")
+    return token.strip()
+
+
+async def current_user(request: Request[Any, Any, Any]) -> CurrentUser:
+    """Dependency: the authenticated caller (401 otherwise). Binds user and organisation to the log context."""
+    auth: Authenticator = request.app.state.authenticator
+    claims = auth.claims(bearer(request))
+    sub = claims["sub"]
+    if not isinstance(sub, str):
+        raise NotAuthorizedException("the token's subject must be a username")
+    hit = auth._cache.get(sub)
+    if hit is not None and hit[0] > time.monotonic():
+        account = hit[1]
+    else:
+        account = await anyio.to_thread.run_sync(auth.account, sub)
+    user = auth.user(claims, account)
+    structlog.contextvars.bind_contextvars(user_id=user.user_id, organisation_id=user.organisation_id)
+    return user

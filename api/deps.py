@@ -1,0 +1,108 @@
+"""Shared pieces of the controllers: the workflow of the app, paging, create-once for POSTs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.params import Parameter
+from sqlalchemy import Connection, Select, func, select
+from sqlalchemy.exc import IntegrityError
+
+from api.auth import CurrentUser
+from workflow import idempotency
+from workflow.engine import Workflow
+
+JSON = "application/json"
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        required=False,
+        description="a client-chosen key; retrying a POST with the same key and body replays the first response",
+    ),
+]
+
+
+def workflow_of(request: Request[Any, Any, Any]) -> Workflow:
+    """The application's workflow (engine and clock)."""
+    wf: Workflow = request.app.state.workflow
+    return wf
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """A page request."""
+
+    page: int
+    page_size: int
+
+    def apply(self, conn: Connection, query: Select[Any]) -> tuple[list[Any], int]:
+        """The rows of this page and the total count of ``query``."""
+        total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+        rows = conn.execute(query.limit(self.page_size).offset((self.page - 1) * self.page_size)).mappings().all()
+        return list(rows), int(total)
+
+
+def paging(
+    page: Annotated[int, Parameter(ge=1, le=100_000, description="page number, from 1")] = 1,
+    page_size: Annotated[int, Parameter(ge=1, le=100, description="items per page")] = 25,
+) -> Paging:
+    """Dependency: the page the client asks for."""
+    return Paging(page, page_size)
+
+
+def create_once(
+    wf: Workflow,
+    user: CurrentUser,
+    key: str | None,
+    path: str,
+    body: msgspec.Struct,
+    create: Callable[[Connection], msgspec.Struct],
+) -> Response[Any]:
+    """Run a creating command once per idempotency key, in one transaction with the key's row.
+
+    The same key with the same body replays the first response; with another body it is refused (422).
+    """
+    digest = idempotency.fingerprint("POST", path, msgspec.json.encode(body))
+    for attempt in (1, 2):
+        try:
+            with wf.engine.begin() as conn:
+                if key:
+                    stored = idempotency.find(conn, user.organisation_id, user.user_id, key, digest)
+                    if stored is not None:
+                        return Response(
+                            stored.body,
+                            status_code=stored.status_code,
+                            media_type=JSON,
+                            headers={"Idempotent-Replayed": "true"},
+                        )
+                encoded = msgspec.json.encode(create(conn))
+                if key:
+                    idempotency.store(
+                        conn,
+                        user.organisation_id,
+                        user.user_id,
+                        key,
+                        digest,
+                        idempotency.StoredResponse(201, encoded),
+                        wf.clock(),
+                    )
+            return Response(encoded, status_code=201, media_type=JSON)
+        except IntegrityError:
+            # A concurrent request with the same key committed first: replay its response.
+            if not key or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def to(kind: type[Any], row: Any) -> Any:
+    """A response struct from a row mapping (extra columns ignored)."""
+    return msgspec.convert(dict(row), kind, from_attributes=False, strict=False)

@@ -1,0 +1,150 @@
+"""RFC 9457 problem responses (felsvar): the one place that maps errors to HTTP.
+
+Workflow errors keep their meaning: 404 for unknown or out of scope, 409 for a lost
+race, 422 for invalid input or a refused transition (naming the rule that refused
+it). Authentication and role checks give 401 and 403. Nothing internal leaks: an
+unexpected error answers 500 with a request id to quote, and is logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.exc import IntegrityError
+
+from workflow.errors import Conflict, InvalidInput, NotFound, Refused, WorkflowError
+
+log = structlog.get_logger("api.problems")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://uppfoljning.invalid/problems/"
+
+TITLES = {
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Unprocessable request",
+    500: "Internal error",
+}
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """A problem detail (RFC 9457); ``rule`` names the rule that refused, ``errors`` the bad fields."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    rule: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class AccessDenied(Exception):
+    """The caller's roles may not use this endpoint at all (403)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def problem(request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any) -> Response[Problem]:
+    """A problem+json response for ``request``."""
+    body = Problem(
+        type=TYPE_BASE + code,
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        **extra,
+    )
+    headers = {"WWW-Authenticate": 'Bearer realm="uppfoljning"'} if status == 401 else None
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def workflow_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Map the workflow's error tree."""
+    assert isinstance(exc, WorkflowError)
+    if isinstance(exc, NotFound):
+        return problem(request, 404, "not_found", exc.message)
+    if isinstance(exc, Conflict):
+        return problem(request, 409, "conflict", exc.message)
+    rule = str(exc.context.get("rule", exc.code))
+    if isinstance(exc, Refused):
+        return problem(request, 422, "refused", exc.message, rule=rule)
+    if isinstance(exc, InvalidInput):
+        return problem(request, 422, "invalid_input", exc.message, rule=rule)
+    return problem(request, 422, exc.code, exc.message, rule=exc.code)
+
+
+def access_denied(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """403: the role may not use this endpoint."""
+    assert isinstance(exc, AccessDenied)
+    return problem(request, 403, "forbidden", exc.detail, rule="role")
+
+
+def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Litestar's own errors (validation, 401, 404 route, 405) as problems; bad input is 422."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if isinstance(exc, ValidationException) or status == 400:
+        errors = exc.extra if isinstance(exc.extra, list) else None
+        return problem(request, 422, "invalid_input", _plain(exc.detail), rule="schema", errors=errors)
+    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        status, "http_error"
+    )
+    return problem(request, status, code, _plain(exc.detail))
+
+
+def integrity_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """A unique or foreign-key constraint held against a concurrent writer: 409."""
+    return problem(request, 409, "conflict", "the request collides with a concurrent change; reload and try again")
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """500 without internals; the exception goes to the log with the request id."""
+    log.error("request.failed", error=type(exc).__name__, exc_info=exc)
+    return problem(request, 500, "internal", "an unexpected error occurred; quote the request id when reporting it")
+
+
+def _plain(detail: Any) -> str:
+    return str(detail) if detail else "the request could not be processed"
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    WorkflowError: workflow_error,
+    AccessDenied: access_denied,
+    HTTPException: http_error,
+    IntegrityError: integrity_error,
+    Exception: internal_error,
+}
+
+
+def responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem statuses a route can answer."""
+    descriptions = {
+        401: "Missing, invalid or expired bearer token",
+        403: "The caller's roles may not use this endpoint",
+        404: "Unknown, or outside the caller's organisation",
+        409: "Someone else changed the object first",
+        422: "Invalid input, or refused by a rule (named in `rule`)",
+    }
+    return {
+        c: ResponseSpec(Problem, description=descriptions[c], media_type=MEDIA_TYPE, generate_examples=False)
+        for c in codes
+    }
+
+
+READ = responses(401, 404, 422)
+LIST = responses(401, 422)
+WRITE = responses(401, 403, 404, 409, 422)

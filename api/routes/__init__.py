@@ -1,0 +1,1 @@
+"""Controllers: each turns one request into one workflow command or one scoped query."""

@@ -1,0 +1,1 @@
+"""Request and response schemas (msgspec), kept apart from the table models."""

@@ -1,0 +1,155 @@
+"""Case schemas: opening, reading, listing, transitions and trigger options."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import msgspec
+
+from api.schemas.common import Id, PageInfo, Reason, RegistryNumber
+from states.registry import CASE_TYPES
+
+CaseTypeName = StrEnum("CaseTypeName", {name: name for name in CASE_TYPES})  # type: ignore[misc]
+ParamValue = Annotated[str, msgspec.Meta(max_length=2000)] | int
+Params = Annotated[
+    dict[Annotated[str, msgspec.Meta(min_length=1, max_length=48)], ParamValue], msgspec.Meta(max_length=20)
+]
+
+
+class OpenCaseIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Open a case. The organisation, status and version are never the client's to set."""
+
+    case_type: CaseTypeName  # type: ignore[valid-type]
+    reason: Reason
+    kind: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    title: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    provider_id: Id | None = None
+    agreement_id: Id | None = None
+    placement_id: Id | None = None
+    parent_case_id: Id | None = None
+    owner_id: Id | None = None
+    plan_year: Annotated[int, msgspec.Meta(ge=2000, le=2100)] | None = None
+    params: Params | None = None
+
+
+class CaseOut(msgspec.Struct):
+    """A case as listed."""
+
+    id: int
+    case_type: str
+    kind: str | None
+    status: str
+    version: int
+    organisation_id: int
+    provider_id: int | None
+    agreement_id: int | None
+    placement_id: int | None
+    contract_area_id: int | None
+    parent_case_id: int | None
+    owner_id: int | None
+    title: str
+    in_house: bool
+    plan_year: int | None
+    outcome: str | None
+    reason_code: str | None
+    topic: str | None
+    initiator: str | None
+    attributes: dict[str, Any]
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    next_due_at: datetime | None = None
+    overdue: bool = False
+
+
+class EventOut(msgspec.Struct):
+    """One timeline entry (audit event)."""
+
+    id: int
+    seq: int
+    trigger: str
+    from_status: str | None
+    to_status: str
+    actor_id: int | None
+    actor_role: str | None
+    reason: str
+    decision_kind: str | None
+    mandate: str | None
+    registry_number: str | None
+    params: dict[str, Any]
+    occurred_at: datetime
+
+
+class DeadlineOut(msgspec.Struct):
+    """An open deadline of the case."""
+
+    id: int
+    kind: str
+    state: str
+    due_at: datetime
+    status: str
+    next_action_at: datetime | None
+    working_days: bool
+    rule_version: str
+
+
+class CaseDetail(CaseOut, kw_only=True):
+    """A case with its timeline and open deadlines."""
+
+    timeline: list[EventOut]
+    deadlines: list[DeadlineOut]
+
+
+class CasePage(PageInfo):
+    """One page of cases."""
+
+    items: list[CaseOut]
+
+
+class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Fire a trigger. ``expected_version`` makes a stale client lose with 409 instead of acting blind."""
+
+    trigger: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
+    reason: Reason
+    registry_number: RegistryNumber | None = None
+    params: Params | None = None
+    expected_version: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+
+
+class TransitionOut(msgspec.Struct):
+    """What the transition did."""
+
+    case_id: int
+    trigger: str
+    from_status: str
+    to_status: str
+    version: int
+    event_id: int
+    decision_id: int | None
+    mandate: str | None
+    deadline_ids: list[int]
+
+
+class TriggerOptionOut(msgspec.Struct):
+    """A trigger from the current state, and whether the caller may fire it now (and if not, why)."""
+
+    trigger: str
+    dest: str
+    label: str
+    decision: str | None
+    allowed: bool
+    why_not: str | None
+    requires: list[str]
+    accepts: list[str]
+
+
+class DiagramOut(msgspec.Struct):
+    """A case type's state diagram as Mermaid text."""
+
+    case_type: str
+    label: str
+    initial: str
+    finals: list[str]
+    mermaid: str

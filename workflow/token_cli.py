@@ -1,0 +1,34 @@
+"""``uppfoljning token USERNAME``: mint a development token for a user in the database."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+from sqlalchemy import select
+
+from workflow.tables import AppUser, Organisation
+
+
+@click.command("token")
+@click.argument("username")
+@click.option("--hours", default=8.0, show_default=True, type=float, help="how long the token is valid")
+@click.pass_context
+def token(ctx: click.Context, username: str, hours: float) -> None:
+    """Print a bearer token for USERNAME (e.g. norrmalm.strateg) signed with the development key."""
+    from workflow.runtime import engine_for
+    from workflow.settings import get_settings
+    from workflow.tokens import mint
+
+    u, o = AppUser.__table__, Organisation.__table__  # type: ignore[attr-defined]
+    with engine_for((ctx.obj or {}).get("url")).connect() as conn:
+        row = conn.execute(
+            select(u.c.roles, u.c.active, o.c.code)
+            .join(o, o.c.id == u.c.organisation_id)
+            .where(u.c.username == username)
+        ).first()
+    if row is None or not row.active:
+        click.echo(f"no active user {username!r}; demo users look like norrmalm.strateg or sn.sekreterare", err=True)
+        sys.exit(1)
+    click.echo(mint(get_settings(), username, row.code, list(row.roles), ttl=timedelta(hours=hours)))

@@ -1,7 +1,7 @@
 """Who may see which report (behörighet): organisation scoping and secrecy for reports.
 
 A board sees its own reports in full. A central board (kind ``central_board``) may also
-ask for the reports of the district boards under it, but then sees contract-level data
+ask for the reports of the district boards (and of boards registered under it), but then sees contract-level data
 and aggregates only: sections built from individual-level rows are left out or
 aggregated with small numbers suppressed. Anything else is "not found".
 """
@@ -71,7 +71,8 @@ def resolve(conn: Connection, viewer_organisation_id: int, target: int | str | N
         return Scope(viewer["id"], viewer["code"], viewer["name"], viewer["kind"], viewer["id"])
     col = ORG.c.id if isinstance(target, int) else ORG.c.code
     row = conn.execute(select(ORG).where(col == target)).mappings().first()
-    if row is None or viewer["kind"] != "central_board" or row["parent_id"] != viewer["id"]:
+    under = row is not None and (row["parent_id"] == viewer["id"] or row["kind"] == "district_board")
+    if row is None or viewer["kind"] != "central_board" or not under:
         raise NotFound(f"organisation {target} not found")
     return Scope(row["id"], row["code"], row["name"], row["kind"], viewer["id"])
 

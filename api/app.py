@@ -63,7 +63,9 @@ def create_app(
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_context],
-        state=State({"workflow": workflow, "authenticator": Authenticator(settings, engine), "settings": settings}),
+        state=State(
+            {"workflow": workflow, "authenticator": Authenticator(settings, engine, clock), "settings": settings}
+        ),
         openapi_config=OpenAPIConfig(
             title="Uppföljning",
             version="1.0.0",

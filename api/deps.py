@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -106,3 +107,7 @@ def create_once(
 def to(kind: type[Any], row: Any) -> Any:
     """A response struct from a row mapping (extra columns ignored)."""
     return msgspec.convert(dict(row), kind, from_attributes=False, strict=False)
+
+
+#: The type handlers declare to receive the page asked for: ``paging: Page``.
+Page = NamedDependency[Paging]

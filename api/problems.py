@@ -2,7 +2,8 @@
 
 Workflow errors keep their meaning: 404 for unknown or out of scope, 409 for a lost
 race, 422 for invalid input or a refused transition (naming the rule that refused
-it). Authentication and role checks give 401 and 403. Nothing internal leaks: an
+it). Authentication gives 401; a role that may not do something at all (``NotPermitted``,
+or an endpoint closed to it) gives 403. Nothing internal leaks: an
 unexpected error answers 500 with a request id to quote, and is logged.
 """
 
@@ -17,7 +18,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.exc import IntegrityError
 
-from workflow.errors import Conflict, InvalidInput, NotFound, Refused, WorkflowError
+from workflow.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused, WorkflowError
 
 log = structlog.get_logger("api.problems")
 
@@ -80,6 +81,8 @@ def workflow_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     if isinstance(exc, Conflict):
         return problem(request, 409, "conflict", exc.message)
     rule = str(exc.context.get("rule", exc.code))
+    if isinstance(exc, NotPermitted):
+        return problem(request, 403, "forbidden", exc.message, rule=rule)
     if isinstance(exc, Refused):
         return problem(request, 422, "refused", exc.message, rule=rule)
     if isinstance(exc, InvalidInput):

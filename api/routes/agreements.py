@@ -10,8 +10,8 @@ from litestar.params import Parameter
 from sqlalchemy import Connection, select
 
 from api import scoping
-from api.auth import CurrentUser
-from api.deps import IdempotencyKeyHeader, Paging, create_once, to, workflow_of
+from api.auth import AuthUser
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
 from api.problems import LIST, READ, WRITE
 from api.schemas.catalogue import AgreementIn, AgreementOut, AgreementPage, AgreementPatch, AgreementType
 from workflow import contracts
@@ -27,8 +27,8 @@ SORTS = {"id": AGREEMENT.c.id, "starts_on": AGREEMENT.c.starts_on, "ends_on": AG
 @get("/agreements", operation_id="listAgreements", tags=["registers"], sync_to_thread=True, responses=LIST)
 def list_agreements(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
-    paging: Paging,
+    user: AuthUser,
+    paging: Page,
     organisation_id: Filter = None,
     provider_id: Filter = None,
     contract_area_id: Filter = None,
@@ -68,7 +68,7 @@ def list_agreements(
     sync_to_thread=True,
     responses=READ,
 )
-def get_agreement(request: Request[Any, Any, Any], user: CurrentUser, agreement_id: PathId) -> AgreementOut:
+def get_agreement(request: Request[Any, Any, Any], user: AuthUser, agreement_id: PathId) -> AgreementOut:
     """One agreement; 404 if unknown or another board's own agreement."""
     with read(workflow_of(request).engine) as conn:
         row = (
@@ -83,7 +83,10 @@ def get_agreement(request: Request[Any, Any, Any], user: CurrentUser, agreement_
 
 @post("/agreements", operation_id="registerAgreement", tags=["registers"], sync_to_thread=True, responses=WRITE)
 def register_agreement(
-    request: Request[Any, Any, Any], user: CurrentUser, data: AgreementIn, idempotency_key: IdempotencyKeyHeader = None
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    data: AgreementIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[AgreementOut]:
     """Register an agreement of the caller's organisation (status ``active``)."""
 
@@ -112,7 +115,7 @@ def register_agreement(
     responses=WRITE,
 )
 def update_agreement(
-    request: Request[Any, Any, Any], user: CurrentUser, agreement_id: PathId, data: AgreementPatch
+    request: Request[Any, Any, Any], user: AuthUser, agreement_id: PathId, data: AgreementPatch
 ) -> AgreementOut:
     """Change an open agreement's end date, purchase value or contract area. Its status follows its case."""
     changes = {

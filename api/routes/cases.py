@@ -11,8 +11,8 @@ from litestar.params import Parameter
 from sqlalchemy import Connection, case, select
 
 from api import scoping
-from api.auth import CurrentUser
-from api.deps import IdempotencyKeyHeader, Paging, create_once, to, workflow_of
+from api.auth import AuthUser
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
 from api.problems import LIST, READ, WRITE
 from api.queries import case_columns, case_detail, overdue
 from api.schemas.cases import CaseDetail, CaseOut, CasePage, CaseTypeName, OpenCaseIn
@@ -31,8 +31,8 @@ Filter = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
 @get("/cases", operation_id="listCases", tags=["cases"], sync_to_thread=True, responses=LIST)
 def list_cases(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
-    paging: Paging,
+    user: AuthUser,
+    paging: Page,
     mine: Annotated[bool, Parameter(description="only cases the caller owns")] = False,
     case_type: CaseTypeName | None = None,  # type: ignore[valid-type]
     status: Annotated[str | None, Parameter(max_length=40)] = None,
@@ -92,7 +92,7 @@ def _order(sort: str, late: Any, due: Any) -> list[Any]:
     return [column.desc(), CASE.c.id.desc()] if sort.startswith("-") else [column, CASE.c.id]
 
 
-def _reading(wf: Any, user: CurrentUser) -> Any:
+def _reading(wf: Any, user: AuthUser) -> Any:
     """A read transaction, or a write one when individual-level rows may be read (their reads are logged)."""
     if scoping.sees_individuals(user):
         return wf.engine.begin()
@@ -100,7 +100,7 @@ def _reading(wf: Any, user: CurrentUser) -> Any:
 
 
 @get("/cases/{case_id:int}", operation_id="getCase", tags=["cases"], sync_to_thread=True, responses=READ)
-def get_case(request: Request[Any, Any, Any], user: CurrentUser, case_id: PathId) -> CaseDetail:
+def get_case(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -> CaseDetail:
     """One case with its timeline (audit events) and open deadlines; 404 if unknown or out of scope."""
     wf = workflow_of(request)
     structlog.contextvars.bind_contextvars(case_id=case_id)
@@ -117,7 +117,10 @@ def get_case(request: Request[Any, Any, Any], user: CurrentUser, case_id: PathId
 
 @post("/cases", operation_id="openCase", tags=["cases"], sync_to_thread=True, responses=WRITE, status_code=201)
 def create_case(
-    request: Request[Any, Any, Any], user: CurrentUser, data: OpenCaseIn, idempotency_key: IdempotencyKeyHeader = None
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    data: OpenCaseIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[CaseOut]:
     """Open a case of any type in the caller's organisation (its first deadline opens with it)."""
     wf = workflow_of(request)

@@ -10,8 +10,8 @@ from litestar.params import Parameter
 from sqlalchemy import Connection, select
 
 from api import scoping
-from api.auth import CurrentUser
-from api.deps import IdempotencyKeyHeader, Paging, create_once, to, workflow_of
+from api.auth import AuthUser
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
 from api.problems import READ, WRITE, responses
 from api.schemas.catalogue import PlacementIn, PlacementOut, PlacementPage, PlacementPatch
 from workflow import placements
@@ -29,8 +29,8 @@ READ_RESPONSES = {**READ, **responses(403)}
 @get("/placements", operation_id="listPlacements", tags=["placements"], sync_to_thread=True, responses=LIST_RESPONSES)
 def list_placements(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
-    paging: Paging,
+    user: AuthUser,
+    paging: Page,
     agreement_id: Filter = None,
     provider_id: Filter = None,
     social_worker_id: Filter = None,
@@ -67,7 +67,7 @@ def list_placements(
     sync_to_thread=True,
     responses=READ_RESPONSES,
 )
-def get_placement(request: Request[Any, Any, Any], user: CurrentUser, placement_id: PathId) -> PlacementOut:
+def get_placement(request: Request[Any, Any, Any], user: AuthUser, placement_id: PathId) -> PlacementOut:
     """One placement; the read is logged."""
     scoping.require_individual_access(user)
     wf = workflow_of(request)
@@ -85,7 +85,10 @@ def get_placement(request: Request[Any, Any, Any], user: CurrentUser, placement_
 
 @post("/placements", operation_id="registerPlacement", tags=["placements"], sync_to_thread=True, responses=WRITE)
 def register_placement(
-    request: Request[Any, Any, Any], user: CurrentUser, data: PlacementIn, idempotency_key: IdempotencyKeyHeader = None
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    data: PlacementIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[PlacementOut]:
     """Register a placement under an agreement the caller's board may call off from."""
     scoping.require_individual_access(user)
@@ -109,7 +112,7 @@ def register_placement(
     responses=WRITE,
 )
 def update_placement(
-    request: Request[Any, Any, Any], user: CurrentUser, placement_id: PathId, data: PlacementPatch
+    request: Request[Any, Any, Any], user: AuthUser, placement_id: PathId, data: PlacementPatch
 ) -> PlacementOut:
     """End a placement or hand it to another social worker of the same board."""
     scoping.require_individual_access(user)

@@ -9,8 +9,8 @@ from litestar.params import Parameter
 from sqlalchemy import Connection, select
 
 from api import scoping
-from api.auth import CurrentUser
-from api.deps import IdempotencyKeyHeader, Paging, create_once, to, workflow_of
+from api.auth import AuthUser
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
 from api.problems import LIST, READ, WRITE
 from api.schemas.catalogue import (
     ContractAreaIn,
@@ -39,8 +39,8 @@ def _read(request: Request[Any, Any, Any]) -> Any:
 @get("/providers", operation_id="listProviders", tags=["registers"], sync_to_thread=True, responses=LIST)
 def list_providers(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
-    paging: Paging,
+    user: AuthUser,
+    paging: Page,
     name: Search = None,
     in_house: bool | None = None,
     sort: Literal["name", "-name", "id", "-id"] = "name",
@@ -61,7 +61,7 @@ def list_providers(
 @get(
     "/providers/{provider_id:int}", operation_id="getProvider", tags=["registers"], sync_to_thread=True, responses=READ
 )
-def get_provider(request: Request[Any, Any, Any], user: CurrentUser, provider_id: PathId) -> ProviderOut:
+def get_provider(request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId) -> ProviderOut:
     """One provider."""
     with _read(request) as conn:
         row = conn.execute(select(PROVIDER).where(PROVIDER.c.id == provider_id)).mappings().first()
@@ -72,7 +72,10 @@ def get_provider(request: Request[Any, Any, Any], user: CurrentUser, provider_id
 
 @post("/providers", operation_id="registerProvider", tags=["registers"], sync_to_thread=True, responses=WRITE)
 def register_provider(
-    request: Request[Any, Any, Any], user: CurrentUser, data: ProviderIn, idempotency_key: IdempotencyKeyHeader = None
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    data: ProviderIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[ProviderOut]:
     """Register a provider; an in-house unit belongs to the caller's organisation."""
 
@@ -93,7 +96,7 @@ def register_provider(
     responses=WRITE,
 )
 def update_provider(
-    request: Request[Any, Any, Any], user: CurrentUser, provider_id: PathId, data: ProviderPatch
+    request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId, data: ProviderPatch
 ) -> ProviderOut:
     """Change a provider's name or contact address."""
     changes = {k: v for k, v in (("name", data.name), ("contact_email", data.contact_email)) if v is not None}
@@ -106,8 +109,8 @@ def update_provider(
 @get("/contract-areas", operation_id="listContractAreas", tags=["registers"], sync_to_thread=True, responses=LIST)
 def list_areas(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
-    paging: Paging,
+    user: AuthUser,
+    paging: Page,
     organisation_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
     regime: Regime | None = None,
     sort: Literal["code", "-code", "id", "-id"] = "code",
@@ -132,7 +135,7 @@ def list_areas(
     sync_to_thread=True,
     responses=READ,
 )
-def get_area(request: Request[Any, Any, Any], user: CurrentUser, area_id: PathId) -> ContractAreaOut:
+def get_area(request: Request[Any, Any, Any], user: AuthUser, area_id: PathId) -> ContractAreaOut:
     """One contract area."""
     with _read(request) as conn:
         row = conn.execute(select(AREA).where(AREA.c.id == area_id)).mappings().first()
@@ -144,7 +147,7 @@ def get_area(request: Request[Any, Any, Any], user: CurrentUser, area_id: PathId
 @post("/contract-areas", operation_id="addContractArea", tags=["registers"], sync_to_thread=True, responses=WRITE)
 def add_area(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
+    user: AuthUser,
     data: ContractAreaIn,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[ContractAreaOut]:
@@ -165,7 +168,7 @@ def add_area(
     responses=WRITE,
 )
 def rename_area(
-    request: Request[Any, Any, Any], user: CurrentUser, area_id: PathId, data: ContractAreaPatch
+    request: Request[Any, Any, Any], user: AuthUser, area_id: PathId, data: ContractAreaPatch
 ) -> ContractAreaOut:
     """Rename a contract area of the caller's organisation."""
     with workflow_of(request).engine.begin() as conn:

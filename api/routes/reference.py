@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, get
 from litestar.params import Parameter
 
-from api.auth import CurrentUser
+from api.auth import AuthUser
 from api.deps import to, workflow_of
 from api.problems import LIST, READ
 from api.schemas.cases import DiagramOut
@@ -80,7 +80,7 @@ class CaseTypeOut(msgspec.Struct):
 @get("/delegation-order", operation_id="getDelegationOrder", tags=["delegation"], sync_to_thread=True, responses=READ)
 def delegation_order(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
+    user: AuthUser,
     on: Annotated[date | None, Parameter(description="the date (default today, Stockholm)")] = None,
 ) -> DelegationOrderOut:
     """The caller's board's delegation order in force on a date."""
@@ -97,7 +97,7 @@ def delegation_order(
 )
 def decisions(
     request: Request[Any, Any, Any],
-    user: CurrentUser,
+    user: AuthUser,
     start: Annotated[date, Parameter(query="from", description="first day (Stockholm)")],
     end: Annotated[date, Parameter(query="to", description="last day (Stockholm)")],
     include_board: Annotated[bool, Parameter(description="also the board's own decisions")] = False,
@@ -113,7 +113,7 @@ def decisions(
 
 
 @get("/case-types", operation_id="listCaseTypes", tags=["case types"], responses=LIST)
-async def case_types(user: CurrentUser) -> list[CaseTypeOut]:
+async def case_types(user: AuthUser) -> list[CaseTypeOut]:
     """Every case type the engine runs."""
     return [
         CaseTypeOut(
@@ -130,7 +130,7 @@ async def case_types(user: CurrentUser) -> list[CaseTypeOut]:
 
 
 @get("/case-types/{case_type:str}/diagram", operation_id="getStateDiagram", tags=["case types"], responses=READ)
-async def diagram(user: CurrentUser, case_type: Annotated[str, Parameter(max_length=48)]) -> DiagramOut:
+async def diagram(user: AuthUser, case_type: Annotated[str, Parameter(max_length=48)]) -> DiagramOut:
     """The case type's state diagram as Mermaid text, drawn from the table the engine runs."""
     spec = CASE_TYPES.get(case_type)
     if spec is None:

@@ -9,7 +9,7 @@ from litestar import Request, get, post
 from litestar.params import Parameter
 
 from api import scoping
-from api.auth import CurrentUser
+from api.auth import AuthUser
 from api.deps import workflow_of
 from api.problems import READ, WRITE
 from api.schemas.cases import TransitionIn, TransitionOut, TriggerOptionOut
@@ -19,7 +19,7 @@ from workflow.errors import NotFound
 PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
 
-def _check_scope(request: Request[Any, Any, Any], user: CurrentUser, case_id: int) -> None:
+def _check_scope(request: Request[Any, Any, Any], user: AuthUser, case_id: int) -> None:
     """Individual-level cases are out of scope for aggregate-only roles (the engine checks the organisation)."""
     if scoping.sees_individuals(user):
         return
@@ -42,7 +42,7 @@ def _check_scope(request: Request[Any, Any, Any], user: CurrentUser, case_id: in
     responses=WRITE,
     status_code=200,
 )
-def fire(request: Request[Any, Any, Any], user: CurrentUser, case_id: PathId, data: TransitionIn) -> TransitionOut:
+def fire(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId, data: TransitionIn) -> TransitionOut:
     """Fire a trigger: answered with the new state, or a problem naming the rule that refused it."""
     structlog.contextvars.bind_contextvars(case_id=case_id)
     _check_scope(request, user, case_id)
@@ -75,7 +75,7 @@ def fire(request: Request[Any, Any, Any], user: CurrentUser, case_id: PathId, da
     sync_to_thread=True,
     responses=READ,
 )
-def triggers(request: Request[Any, Any, Any], user: CurrentUser, case_id: PathId) -> list[TriggerOptionOut]:
+def triggers(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -> list[TriggerOptionOut]:
     """Every trigger from the case's state, whether the caller may fire it now, and why not."""
     structlog.contextvars.bind_contextvars(case_id=case_id)
     _check_scope(request, user, case_id)

@@ -115,7 +115,7 @@ def to_xlsx(report: Report) -> bytes:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="F0F3F6")
         for r in t.rows:
-            ws.append([_xlsx_cell(r.get(c.key)) for c in t.columns])
+            ws.append([r.get(c.key) for c in t.columns])
         for j, c in enumerate(t.columns, start=1):
             if c.kind == "pct":
                 for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
@@ -129,10 +129,6 @@ def to_xlsx(report: Report) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def _xlsx_cell(v: Any) -> Any:
-    return v
 
 
 def _sheet_name(key: str, used: set[str]) -> str:

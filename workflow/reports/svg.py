@@ -28,15 +28,16 @@ def render(chart: Chart, columns: list[Column], rows: list[dict[str, Any]]) -> M
     legend = []
     x = LABEL_W
     for i, key in enumerate(chart.series):
-        text = str(escape(labels.get(key, key)))
-        legend.append(
-            f'<rect x="{x}" y="{legend_y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{x + 14}" y="{legend_y + 9}" font-size="10">{text}</text>'
-        )
-        x += 14 + 6 * len(text) + 16
-        if x > WIDTH - 100:
+        raw = labels.get(key, key)
+        item_w = 14 + 6 * len(raw) + 16
+        if x + item_w > WIDTH and x > LABEL_W:
             x = LABEL_W
             legend_y += 14
+        legend.append(
+            f'<rect x="{x}" y="{legend_y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{x + 14}" y="{legend_y + 9}" font-size="10">{escape(raw)}</text>'
+        )
+        x += item_w
     total_h = legend_y + 20
     title = escape(chart.title)
     return Markup(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from workflow.tables import Deadline
 from workflow.types import UTCDateTime
 
 
@@ -59,3 +60,12 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(max_length=64, primary_key=True)
     holder: str = Field(max_length=64)
     expires_at: datetime = _ts()
+
+
+#: Lets each tick find the suspensions that have ended without scanning every deadline.
+DEADLINE_SUSPENDED_INDEX = Index(
+    "ix_deadline_suspended",
+    Deadline.__table__.c.suspended_until,  # type: ignore[attr-defined]
+    sqlite_where=text("status = 'suspended'"),
+    postgresql_where=text("status = 'suspended'"),
+)

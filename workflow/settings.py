@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "uppfoljning@example.invalid"
+    # Scheduler (issue 4): whether the API process runs it, tick intervals, outbox delivery and lateness rules.
+    run_scheduler: bool = True
+    scheduler_sweep_seconds: float = 30.0
+    scheduler_outbox_seconds: float = 10.0
+    scheduler_controls_seconds: float = 3600.0
+    smtp_timeout_seconds: float = 30.0
+    outbox_max_attempts: int = 6
+    outbox_backoff_seconds: float = 60.0
+    outbox_claim_timeout_seconds: float = 300.0
+    late_delivery_threshold: int = 3
+    late_delivery_window_days: int = 365
     delegation_cache_seconds: float = 30.0
 
     @field_validator("sqlite_synchronous")

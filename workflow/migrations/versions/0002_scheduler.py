@@ -65,6 +65,9 @@ def upgrade() -> None:
     sa.Column('expires_at', workflow.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.create_index('ix_deadline_suspended', ['suspended_until'], unique=False, sqlite_where=sa.text("status = 'suspended'"), postgresql_where=sa.text("status = 'suspended'"))
+
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
         batch_op.add_column(sa.Column('claim_token', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))
@@ -80,6 +83,8 @@ def downgrade() -> None:
         batch_op.drop_column('claimed_at')
         batch_op.drop_column('claim_token')
         batch_op.drop_column('message_id')
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.drop_index('ix_deadline_suspended', sqlite_where=sa.text("status = 'suspended'"), postgresql_where=sa.text("status = 'suspended'"))
     op.drop_table('scheduler_lease')
     with op.batch_alter_table('scheduled_opening', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scheduled_opening_organisation_id'))

@@ -1,0 +1,273 @@
+"""The deadline sweep (bevakning av tidsfrister): one tick of the scheduler over deadline rows.
+
+Each pass claims a small batch of due rows (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite
+holds its write lock from ``BEGIN IMMEDIATE``) and, in that one transaction, writes each
+due rung's effect: a reminder or escalation as an outbox message, or the expiry transition
+the rule names, fired through the workflow as the system. Every effect is a
+``deadline_effect`` row with the unique key (deadline, rung), committed together with its
+message and the deadline's next position, so a crash, a restart or a second scheduler can
+neither repeat nor lose it. Catching up after downtime needs nothing but the rows: a
+reminder overtaken by a later rung that is also due is recorded as skipped, escalations
+and expiries always happen, and a deadline opened by a late expiry is planned from the
+moment the rule expired, not from when the scheduler woke up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from states.registry import CASE_TYPES
+from states.spec import DeadlinePolicy
+from workflow import deadlines, recipients, reminder_text
+from workflow.calendar import local_date
+from workflow.clock import utcnow
+from workflow.db import write
+from workflow.deadline_changes import resume_due
+from workflow.engine import CASE, DEADLINE, OUTBOX, Actor, Workflow
+from workflow.errors import Conflict, Refused
+from workflow.tables import DeadlineEffect
+
+log = structlog.get_logger("workflow.sweep")
+
+EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
+BATCH = 500
+
+_SET_NEXT = (
+    update(DEADLINE)
+    .where(DEADLINE.c.id == bindparam("d_id"))
+    .values(next_rung=bindparam("d_rung"), next_action_at=bindparam("d_at"))
+)
+_CLOSE_STALE = (
+    update(DEADLINE)
+    .where(DEADLINE.c.id == bindparam("d_id"), DEADLINE.c.status == "pending")
+    .values(status="closed", closed_at=bindparam("d_now"), closed_by="stale", next_action_at=None)
+)
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    claimed: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    transitions: int = 0
+    skipped: int = 0
+    stale: int = 0
+    refused: int = 0
+    deferred: int = 0
+    resumed: int = 0
+
+    def add(self, other: SweepResult) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def due_date_of(due_at: datetime) -> date:
+    """The local due date of a deadline that ends at ``due_at`` (the next local midnight)."""
+    return local_date(due_at) - timedelta(days=1)
+
+
+@lru_cache(maxsize=4096)
+def _actions(policy: DeadlinePolicy, due: date) -> tuple[deadlines.Action, ...]:
+    return tuple(deadlines.actions(policy, due))
+
+
+def sweep(
+    engine: Engine,
+    clock: Callable[[], datetime] = utcnow,
+    *,
+    batch: int = BATCH,
+    max_batches: int | None = None,
+) -> SweepResult:
+    """Act on every deadline rung due now; return counts. Safe to run on several instances at once."""
+    wf = Workflow(engine, clock)
+    total = SweepResult()
+    deferred: set[int] = set()
+    now = clock()
+    with write(engine) as conn:
+        total.resumed = resume_due(conn, now)
+    passes = 0
+    while max_batches is None or passes < max_batches:
+        passes += 1
+        with write(engine) as conn:
+            rows = _claim(conn, clock(), batch, deferred)
+            if not rows:
+                break
+            result = _act(conn, wf, rows, clock(), deferred)
+        total.add(result)  # each pass moves every claimed row one rung on, so this ends when the ladders do
+    if total.claimed:
+        log.info("sweep.done", **{f.name: getattr(total, f.name) for f in fields(total)})
+    return total
+
+
+def _claim(conn: Connection, now: datetime, limit: int, deferred: set[int]) -> list[Any]:
+    q = (
+        select(
+            DEADLINE.c.id,
+            DEADLINE.c.case_id,
+            DEADLINE.c.organisation_id,
+            DEADLINE.c.kind,
+            DEADLINE.c.state,
+            DEADLINE.c.due_at,
+            DEADLINE.c.next_rung,
+        )
+        .where(DEADLINE.c.status == "pending", DEADLINE.c.next_action_at <= now)
+        .order_by(DEADLINE.c.next_action_at)
+        .limit(limit)
+    )
+    if deferred:
+        q = q.where(DEADLINE.c.id.not_in(deferred))
+    if conn.dialect.name != "sqlite":
+        q = q.with_for_update(skip_locked=True)
+    return list(conn.execute(q))
+
+
+def _act(conn: Connection, wf: Workflow, rows: list[Any], now: datetime, deferred: set[int]) -> SweepResult:
+    res = SweepResult(claimed=len(rows))
+    case_ids = {r.case_id for r in rows}
+    cases = {
+        c.id: c
+        for c in conn.execute(
+            select(
+                CASE.c.id,
+                CASE.c.case_type,
+                CASE.c.status,
+                CASE.c.organisation_id,
+                CASE.c.owner_id,
+                CASE.c.provider_id,
+                CASE.c.placement_id,
+                CASE.c.attributes,
+            ).where(CASE.c.id.in_(case_ids))
+        )
+    }
+    book = recipients.directory(conn, cases.values())
+    today = local_date(now)
+    outbox: list[dict[str, Any]] = []
+    effects: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
+    stale: list[dict[str, Any]] = []
+    for d in rows:
+        case = cases[d.case_id]
+        spec = CASE_TYPES.get(case.case_type)
+        policy = spec.deadlines.get(d.state) if spec else None
+        if spec is None or policy is None or case.status != d.state:
+            stale.append({"d_id": d.id, "d_now": now})
+            res.stale += 1
+            continue
+        due = due_date_of(d.due_at)
+        acts = _actions(policy, due)
+        idx = next((i for i, a in enumerate(acts) if a.rung == d.next_rung), None)
+        if idx is None:  # the ladder was changed under this row: continue from the first rung still ahead
+            ahead = next((a for a in acts if a.at > now), None)
+            moves.append({"d_id": d.id, "d_rung": ahead.rung if ahead else -1, "d_at": ahead.at if ahead else None})
+            continue
+        act = acts[idx]
+        if act.kind == "expiry":
+            _expire(conn, wf, d, case, policy, act, now, res, deferred)
+            continue
+        superseded = act.kind == "reminder" and any(a.at <= now for a in acts[idx + 1 :])
+        if superseded:
+            effects.append({"deadline_id": d.id, "rung": act.rung, "kind": "skipped", "done_at": now})
+            res.skipped += 1
+        else:
+            subject, body = reminder_text.render(
+                action=act.kind, deadline_kind=d.kind, case_id=case.id, case_label=spec.label, due=due, today=today
+            )
+            outbox.append(
+                {
+                    "organisation_id": d.organisation_id,
+                    "case_id": case.id,
+                    "dedupe_key": f"deadline:{d.id}:{act.rung}",
+                    "kind": act.kind,
+                    "recipients": book.resolve(case, act.notify),
+                    "subject": subject,
+                    "body": body,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            )
+            effects.append({"deadline_id": d.id, "rung": act.rung, "kind": act.kind, "done_at": now})
+            if act.kind == "escalation":
+                res.escalations += 1
+            else:
+                res.reminders += 1
+        nxt = acts[idx + 1] if idx + 1 < len(acts) else None
+        moves.append({"d_id": d.id, "d_rung": nxt.rung if nxt else -1, "d_at": nxt.at if nxt else None})
+    if outbox:
+        conn.execute(insert(OUTBOX), outbox)
+    if effects:
+        conn.execute(insert(EFFECT), effects)
+    if moves:
+        conn.execute(_SET_NEXT, moves)
+    if stale:
+        conn.execute(_CLOSE_STALE, stale)
+    return res
+
+
+def _expire(
+    conn: Connection,
+    wf: Workflow,
+    d: Any,
+    case: Any,
+    policy: DeadlinePolicy,
+    act: deadlines.Action,
+    now: datetime,
+    res: SweepResult,
+    deferred: set[int],
+) -> None:
+    """Fire the rule's expiry transition as the system, in a savepoint, never waiting on a case lock."""
+    assert policy.on_expiry is not None
+    try:
+        with conn.begin_nested():
+            if conn.dialect.name != "sqlite":
+                conn.execute(select(CASE.c.id).where(CASE.c.id == case.id).with_for_update(nowait=True))
+            fired = wf.fire(
+                case.id,
+                policy.on_expiry,
+                Actor.system(case.organisation_id),
+                f"Deadline {d.kind} passed (due {due_date_of(d.due_at).isoformat()}, rule {policy.rule_version})",
+                conn=conn,
+            )
+            conn.execute(insert(EFFECT).values(deadline_id=d.id, rung=act.rung, kind="transition", done_at=now))
+            _plan_from(conn, case, fired.to_status, fired.deadline_ids, act.at)
+        res.transitions += 1
+        return
+    except Conflict:
+        deferred.add(d.id)  # someone moved the case just now; the next tick sees the result
+        res.deferred += 1
+        return
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        deferred.add(d.id)
+        res.deferred += 1
+        return
+    except Refused as exc:
+        log.warning("sweep.expiry_refused", deadline_id=d.id, case_id=case.id, code=exc.code, reason=exc.message)
+    conn.execute(insert(EFFECT).values(deadline_id=d.id, rung=act.rung, kind="refused", done_at=now))
+    conn.execute(_SET_NEXT, {"d_id": d.id, "d_rung": -1, "d_at": None})
+    res.refused += 1
+
+
+def _plan_from(conn: Connection, case: Any, state: str, deadline_ids: tuple[int, ...], moment: datetime) -> None:
+    """Plan deadlines opened by an expiry from the moment the rule expired (matters after downtime)."""
+    policy = CASE_TYPES[case.case_type].deadlines.get(state)
+    if policy is None or not deadline_ids:
+        return
+    values = deadlines.opening_row(policy, state, moment, dict(case.attributes or {}))
+    conn.execute(
+        update(DEADLINE)
+        .where(DEADLINE.c.id.in_(deadline_ids))
+        .values(due_at=values["due_at"], next_rung=values["next_rung"], next_action_at=values["next_action_at"])
+    )

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -19,13 +20,13 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from states.registry import CASE_TYPES
 from states.roles import STAFF_ROLES
-from states.spec import CaseTypeSpec, Transition
-from workflow import deadlines
+from states.spec import CaseTypeSpec, DeadlinePolicy, Transition
+from workflow import deadlines, hotpath
 from workflow import params as params_mod
 from workflow.audit import event_hash
-from workflow.calendar import local_date
+from workflow.calendar import end_of_day, local_date
 from workflow.clock import utcnow
-from workflow.db import new_id
+from workflow.db import new_id, read
 from workflow.delegation import Mandate, find_mandate
 from workflow.errors import (
     Conflict,
@@ -68,12 +69,6 @@ _SELECT_CASE = select(
     CASE.c.owner_id,
     CASE.c.provider_id,
 ).where(CASE.c.id == bindparam("case_id"))
-
-_CLOSE_DEADLINES = (
-    update(DEADLINE)
-    .where(DEADLINE.c.case_id == bindparam("cid"), DEADLINE.c.status.in_(("pending", "suspended")))
-    .values(status="closed", closed_at=bindparam("now"), closed_by=bindparam("by"), next_action_at=None)
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +157,8 @@ class Workflow:
         expected_version: int | None,
     ) -> FireResult:
         reason = _reason(reason)
-        row = conn.execute(_SELECT_CASE, {"case_id": case_id}).first()
+        store = hotpath.store_for(conn)
+        row, head = store.load(conn, case_id, actor.organisation_id)
         if row is None or row.organisation_id != actor.organisation_id:
             raise NotFound(f"case {case_id} not found")
         spec = CASE_TYPES[row.case_type]
@@ -171,78 +167,85 @@ class Workflow:
             conn, spec, row, trigger, actor, registry_number, raw_params, expected_version, now
         )
         dest = MACHINES[spec.name].fire(row.status, trigger)
-        cols = params_mod.columns(cleaned)
+        case_set: dict[str, Any] = {"status": dest, "version": row.version + 1, "updated_at": now}
+        case_set.update(params_mod.columns(cleaned))
         if cleaned:
-            cols["attributes"] = {**(row.attributes or {}), **cleaned}
-        cols["closed_at"] = now if dest in spec.finals else None
-        res = conn.execute(
-            update(CASE)
-            .where(CASE.c.id == row.id, CASE.c.version == row.version, CASE.c.status == row.status)
-            .values(status=dest, version=row.version + 1, updated_at=now, **cols)
+            case_set["attributes"] = {**row.attributes, **cleaned}
+        case_set["closed_at"] = now if dest in spec.finals else None
+        org = row.organisation_id
+        if head is None:
+            head = store.ensure_head(conn, org)
+        event = {
+            "organisation_id": org,
+            "seq": head.seq + 1,
+            "case_id": row.id,
+            "trigger": trigger,
+            "from_status": row.status,
+            "to_status": dest,
+            "actor_id": actor.user_id,
+            "actor_role": mandate.role if mandate else _acting_role(tr, actor),
+            "reason": reason,
+            "decision_kind": decision_kind,
+            "mandate": mandate.describe() if mandate else None,
+            "registry_number": registry_number if decision_kind else None,
+            "params": cleaned,
+            "occurred_at": now,
+            "prev_hash": head.hash,
+        }
+        event["hash"] = event_hash(head.hash, event)
+        decision = None
+        if decision_kind and mandate and registry_number:
+            decision = {
+                "organisation_id": org,
+                "case_id": row.id,
+                "decision_kind": decision_kind,
+                "decided_by_id": actor.user_id,
+                "role": mandate.role,
+                "delegation_order_id": mandate.order_id,
+                "rule_ref": mandate.rule_ref,
+                "substitute": mandate.substitute,
+                "under_delegation": mandate.under_delegation,
+                "registry_number": registry_number,
+                "decided_at": now,
+            }
+        outbox = None
+        if tr.notify:
+            outbox = {
+                "organisation_id": org,
+                "case_id": row.id,
+                "kind": "transition",
+                "recipients": list(tr.notify),
+                "subject": f"{spec.label}: {tr.label or trigger}",
+                "body": f"Case {row.id} ({spec.name}) moved from {row.status} to {dest}.",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        written = store.apply(
+            conn,
+            hotpath.Writes(
+                case_id=row.id,
+                organisation_id=org,
+                from_status=row.status,
+                from_version=row.version,
+                case_set=case_set,
+                close_deadlines=row.status in spec.deadlines,
+                now=now,
+                trigger=trigger,
+                deadline=_deadline_row(spec, row, dest, now, cleaned),
+                event=event,
+                decision=decision,
+                outbox=outbox,
+                agreement_id=row.agreement_id if spec.name == "agreement" and row.agreement_id else None,
+            ),
         )
-        if res.rowcount != 1:
+        if written is None:
             raise Conflict(
                 f"case {case_id} was changed by someone else; reload and try again",
                 case_id=case_id,
                 expected_version=row.version,
             )
-        deadline_ids = self._move_deadlines(conn, spec, row, dest, trigger, now, cleaned)
-        event_id = append_event(
-            conn,
-            {
-                "organisation_id": row.organisation_id,
-                "case_id": row.id,
-                "trigger": trigger,
-                "from_status": row.status,
-                "to_status": dest,
-                "actor_id": actor.user_id,
-                "actor_role": mandate.role if mandate else _acting_role(tr, actor),
-                "reason": reason,
-                "decision_kind": decision_kind,
-                "mandate": mandate.describe() if mandate else None,
-                "registry_number": registry_number if decision_kind else None,
-                "params": cleaned,
-                "occurred_at": now,
-            },
-        )
-        decision_id = None
-        if decision_kind and mandate and registry_number:
-            decision_id = new_id(
-                conn.execute(
-                    insert(DECISION).values(
-                        organisation_id=row.organisation_id,
-                        case_id=row.id,
-                        event_id=event_id,
-                        decision_kind=decision_kind,
-                        decided_by_id=actor.user_id,
-                        role=mandate.role,
-                        delegation_order_id=mandate.order_id,
-                        rule_ref=mandate.rule_ref,
-                        substitute=mandate.substitute,
-                        under_delegation=mandate.under_delegation,
-                        registry_number=registry_number,
-                        decided_at=now,
-                    )
-                )
-            )
-        if tr.notify:
-            conn.execute(
-                insert(OUTBOX).values(
-                    organisation_id=row.organisation_id,
-                    case_id=row.id,
-                    dedupe_key=f"event:{event_id}",
-                    kind="transition",
-                    recipients=list(tr.notify),
-                    subject=f"{spec.label}: {tr.label or trigger}",
-                    body=f"Case {row.id} ({spec.name}) moved from {row.status} to {dest}.",
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
-        if spec.name == "agreement" and row.agreement_id:
-            conn.execute(update(AGREEMENT).where(AGREEMENT.c.id == row.agreement_id).values(status=dest))
         log.info(
             "case.transition",
             case_id=row.id,
@@ -250,7 +253,7 @@ class Workflow:
             trigger=trigger,
             from_status=row.status,
             to_status=dest,
-            organisation_id=row.organisation_id,
+            organisation_id=org,
         )
         return FireResult(
             row.id,
@@ -258,10 +261,10 @@ class Workflow:
             row.status,
             dest,
             row.version + 1,
-            event_id,
-            decision_id,
+            written.event_id,
+            written.decision_id,
             mandate.describe() if mandate else None,
-            deadline_ids,
+            (written.deadline_id,) if written.deadline_id is not None else (),
         )
 
     def _check(
@@ -331,30 +334,11 @@ class Workflow:
                 raise GuardFailed(f"can't {trigger}: {failed} (guard {name})", guard=name, trigger=trigger)
         return tr, decision_kind, mandate, cleaned
 
-    def _move_deadlines(
-        self,
-        conn: Connection,
-        spec: CaseTypeSpec,
-        row: Any,
-        dest: str,
-        trigger: str,
-        now: datetime,
-        cleaned: dict[str, Any],
-    ) -> tuple[int, ...]:
-        if row.status in spec.deadlines:
-            conn.execute(_CLOSE_DEADLINES, {"cid": row.id, "now": now, "by": trigger})
-        policy = spec.deadlines.get(dest)
-        if policy is None:
-            return ()
-        values = deadlines.opening_row(policy, dest, now, {**(row.attributes or {}), **cleaned})
-        did = conn.execute(insert(DEADLINE).values(case_id=row.id, organisation_id=row.organisation_id, **values))
-        return (new_id(did),)
-
     # --- queries --------------------------------------------------------------------------------------------------
 
     def options(self, case_id: int, actor: Actor) -> list[TriggerOption]:
         """Every trigger from the case's state and whether ``actor`` may fire it (for showing buttons)."""
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             row = conn.execute(_SELECT_CASE, {"case_id": case_id}).first()
             if row is None or row.organisation_id != actor.organisation_id:
                 raise NotFound(f"case {case_id} not found")
@@ -394,6 +378,42 @@ def _acting_role(tr: Transition, actor: Actor) -> str | None:
         if role in allowed or role == SYSTEM_ROLE:
             return role
     return actor.roles[0] if actor.roles else None
+
+
+@lru_cache(maxsize=4096)
+def _ladder(policy: DeadlinePolicy, opened_on: date, given_due: Any) -> tuple[datetime, tuple[deadlines.Action, ...]]:
+    """A deadline's end instant and ladder; pure in its arguments, so cached (the calendar walk costs ~40 µs)."""
+    params = {policy.due_param: given_due} if policy.due_param and given_due else {}
+    due = deadlines.due_date(policy, opened_on, params)
+    return end_of_day(due), tuple(deadlines.actions(policy, due))
+
+
+def _deadline_row(
+    spec: CaseTypeSpec, row: hotpath.CaseRow, dest: str, now: datetime, cleaned: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The deadline row ``dest`` opens: :func:`deadlines.opening_row` with the case's keys, from a cache."""
+    policy = spec.deadlines.get(dest)
+    if policy is None:
+        return None
+    given = cleaned.get(policy.due_param, row.attributes.get(policy.due_param)) if policy.due_param else None
+    if not isinstance(given, str | int | date | None):  # not hashable as a cache key: compute it afresh
+        values = deadlines.opening_row(policy, dest, now, {**row.attributes, **cleaned})
+        return {"case_id": row.id, "organisation_id": row.organisation_id, **values}
+    due_at, actions = _ladder(policy, local_date(now), given)
+    first = next((a for a in actions if a.at > now), None)
+    return {
+        "case_id": row.id,
+        "organisation_id": row.organisation_id,
+        "kind": policy.kind,
+        "state": dest,
+        "due_at": due_at,
+        "status": "pending",
+        "next_rung": first.rung if first else -1,
+        "next_action_at": first.at if first else None,
+        "rule_version": policy.rule_version,
+        "working_days": policy.working_days,
+        "opened_at": now,
+    }
 
 
 def _reason(reason: str) -> str:

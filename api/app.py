@@ -34,6 +34,7 @@ ROUTE_MODULES: list[str] = [
     "api.routes.agreements",
     "api.routes.placements",
     "api.routes.reference",
+    "api.reports",
 ]
 
 

@@ -1,0 +1,183 @@
+"""Board reports over HTTP (rapporter): JSON at ``/reports/{name}``, files at ``…/csv``, ``…/html``, ``…/xlsx``.
+
+Thin controllers: each resolves the caller's scope and period, asks ``workflow.reports``
+for the report and renders it. Scoping lives in :mod:`workflow.reports.scope`: a board
+sees its own reports; the central board may see a district's, contract-level and
+aggregated only; anything else answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.params import PathParameter, QueryParameter
+
+from api.auth import AuthUser
+from api.deps import workflow_of
+from api.problems import LIST, READ
+from workflow.db import read
+from workflow.errors import InvalidInput
+from workflow.reports.catalogue import REPORTS, build_report
+from workflow.reports.model import Report
+from workflow.reports.render import MEDIA_TYPES, render
+
+Cell = str | int | float | bool | None
+ReportName = Annotated[str, PathParameter(max_length=32, description=f"one of: {', '.join(REPORTS)}")]
+Start = Annotated[date, QueryParameter(query="from", description="first day of the period (Stockholm)")]
+End = Annotated[date, QueryParameter(query="to", description="last day of the period (Stockholm)")]
+Org = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=32,
+        description="organisation code; default the caller's own (the central board may name a district board)",
+    ),
+]
+
+
+class ReportTypeOut(msgspec.Struct):
+    """A report there is."""
+
+    name: str
+    description: str
+
+
+class ColumnOut(msgspec.Struct):
+    """A column of a report table; ``kind`` is text, int, pct, date or money."""
+
+    key: str
+    label: str
+    kind: str
+
+
+class TableOut(msgspec.Struct):
+    """One section of a report: its columns and rows (percentages next to their counts and n)."""
+
+    key: str
+    title: str
+    columns: list[ColumnOut]
+    rows: list[dict[str, Cell]]
+    note: str
+
+
+class OrganisationOut(msgspec.Struct):
+    """The organisation a report is about."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class PeriodOut(msgspec.Struct, rename={"start": "from", "end": "to"}):
+    """The report's period (Stockholm dates, inclusive)."""
+
+    start: str
+    end: str
+
+
+class ReportOut(msgspec.Struct):
+    """A computed report."""
+
+    report: str
+    title: str
+    organisation: OrganisationOut
+    period: PeriodOut
+    generated_at: str
+    notes: list[str]
+    tables: list[TableOut]
+
+
+def _build(request: Request[Any, Any, Any], user: Any, name: str, start: date, end: date, org: str | None) -> Report:
+    with read(workflow_of(request).engine) as conn:
+        return build_report(conn, name, user.organisation_id, start, end, org)
+
+
+def _file(report: Report, fmt: str) -> Response[bytes]:
+    code = report.organisation["code"]
+    filename = f"{report.name}-{code}-{report.period_from.isoformat()}-{report.period_to.isoformat()}.{fmt}"
+    disposition = "inline" if fmt == "html" else f'attachment; filename="{filename}"'
+    return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+
+
+@get("/reports", operation_id="listReports", tags=["reports"], responses=LIST)
+async def list_reports(user: AuthUser) -> list[ReportTypeOut]:
+    """The reports the board can have computed."""
+    return [ReportTypeOut(r.name, r.description) for r in REPORTS.values()]
+
+
+@get("/reports/{name:str}", operation_id="getReport", tags=["reports"], sync_to_thread=True, responses=READ)
+def get_report(
+    request: Request[Any, Any, Any], user: AuthUser, name: ReportName, start: Start, end: End, org: Org = None
+) -> ReportOut:
+    """A report as JSON, computed from the case data for one organisation and period."""
+    report = _build(request, user, name, start, end, org)
+    return msgspec.convert(report.as_dict(), ReportOut)
+
+
+@get(
+    "/reports/{name:str}/csv",
+    operation_id="getReportCsv",
+    tags=["reports"],
+    sync_to_thread=True,
+    media_type=MEDIA_TYPES["csv"],
+    responses=READ,
+)
+def get_report_csv(
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    name: ReportName,
+    start: Start,
+    end: End,
+    org: Org = None,
+    table: Annotated[str | None, QueryParameter(max_length=48, description="just this table (by key)")] = None,
+) -> Response[bytes]:
+    """A report as CSV: every table under its title row, or one table when ``table`` names it."""
+    report = _build(request, user, name, start, end, org)
+    if table is not None:
+        try:
+            report.table(table)
+        except KeyError as exc:
+            raise InvalidInput(str(exc.args[0])) from exc
+    code = report.organisation["code"]
+    filename = f"{report.name}-{code}-{report.period_from.isoformat()}-{report.period_to.isoformat()}.csv"
+    return Response(
+        render(report, "csv", table),
+        media_type=MEDIA_TYPES["csv"],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@get(
+    "/reports/{name:str}/html",
+    operation_id="getReportHtml",
+    tags=["reports"],
+    sync_to_thread=True,
+    media_type=MEDIA_TYPES["html"],
+    responses=READ,
+)
+def get_report_html(
+    request: Request[Any, Any, Any], user: AuthUser, name: ReportName, start: Start, end: End, org: Org = None
+) -> Response[bytes]:
+    """A report as a printable HTML document with its charts drawn on the server."""
+    return _file(_build(request, user, name, start, end, org), "html")
+
+
+@get(
+    "/reports/{name:str}/xlsx",
+    operation_id="getReportXlsx",
+    tags=["reports"],
+    sync_to_thread=True,
+    media_type=MEDIA_TYPES["xlsx"],
+    responses=READ,
+)
+def get_report_xlsx(
+    request: Request[Any, Any, Any], user: AuthUser, name: ReportName, start: Start, end: End, org: Org = None
+) -> Response[bytes]:
+    """A report as an Excel workbook for the board's secretary: a cover sheet and a sheet per table."""
+    return _file(_build(request, user, name, start, end, org), "xlsx")
+
+
+HANDLERS = [list_reports, get_report, get_report_csv, get_report_html, get_report_xlsx]

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     late_delivery_threshold: int = 3
     late_delivery_window_days: int = 365
     delegation_cache_seconds: float = 30.0
+    # Reports (issue 5): follow-up plan coverage rule and risk-based selection size.
+    plan_max_years_without_follow_up: int = 3
+    plan_top_providers: int = 5
 
     @field_validator("sqlite_synchronous")
     @classmethod

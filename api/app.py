@@ -56,8 +56,13 @@ def create_app(
 
         engine = engine_for()
     workflow = Workflow(engine, clock)
+    from scheduler.lifecycle import litestar_hooks  # the scheduler runs beside the API when settings say so
+
+    on_startup, on_shutdown = litestar_hooks(engine, settings, clock)
     return Litestar(
         route_handlers=route_handlers(),
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
         dependencies={
             "user": Provide(current_user),
             "paging": Provide(paging, sync_to_thread=False),

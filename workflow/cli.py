@@ -104,6 +104,9 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_schedu
     if ctx.obj["url"]:
         os.environ["UPPF_DATABASE_URL"] = ctx.obj["url"]
     os.environ["UPPF_RUN_SCHEDULER"] = "1" if with_scheduler else "0"
+    from workflow.settings import get_settings
+
+    get_settings.cache_clear()  # the app reads UPPF_RUN_SCHEDULER set just above
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_config=None)
 
 
@@ -114,6 +117,10 @@ main.add_command(_report_command)
 from workflow.token_cli import token as _token_command  # noqa: E402
 
 main.add_command(_token_command)
+
+from scheduler.cli import scheduler_command as _scheduler_command  # noqa: E402
+
+main.add_command(_scheduler_command)
 
 if __name__ == "__main__":
     main()

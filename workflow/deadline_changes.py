@@ -74,9 +74,7 @@ def resume(conn: Connection, deadline_id: int, actor: Actor, reason: str, now: d
 def resume_due(conn: Connection, now: datetime) -> int:
     """Resume every suspension whose end has come (the scheduler calls this each tick)."""
     rows = conn.execute(
-        select(DEADLINE)
-        .where(DEADLINE.c.status == "suspended", DEADLINE.c.suspended_until <= now)
-        .limit(500)
+        select(DEADLINE).where(DEADLINE.c.status == "suspended", DEADLINE.c.suspended_until <= now).limit(500)
     ).all()
     for d in rows:
         _resume(conn, d, Actor.system(d.organisation_id), "suspension ended", now)

@@ -83,8 +83,7 @@ def deliver(
             rows = _claim(conn, clock(), batch, token)
         if not rows:
             break
-        _send_batch(engine, rows, token, clock, settings, connect, result)
-        if len(rows) < batch:
+        if not _send_batch(engine, rows, token, clock, settings, connect, result) or len(rows) < batch:
             break
     if result.sent or result.failed or result.retried or result.uncertain or result.requeued:
         log.info("outbox.delivered", **result.__dict__)
@@ -144,10 +143,11 @@ def _send_batch(
     settings: Settings,
     connect: Callable[[], Session],
     result: DeliveryResult,
-) -> None:
+) -> bool:
+    """Send one claimed batch; False when the server could not be reached (stop this pass)."""
     session: Session | None = None
     try:
-        for row in rows:
+        for i, row in enumerate(rows):
             attempts = row.attempts + 1
             with engine.connect() as conn:
                 rcpts = _addresses(conn, row)
@@ -155,9 +155,14 @@ def _send_batch(
                 _fail(engine, row.id, token, "no_recipients", "nobody to send it to", clock())
                 result.failed += 1
                 continue
-            try:
-                if session is None:
+            if session is None:
+                try:
                     session = connect()
+                except DeliveryError as exc:  # no server: every row of the batch waits for its next attempt
+                    for rest in rows[i:]:
+                        _retry_or_fail(engine, rest.id, token, rest.attempts + 1, exc, clock(), settings, result)
+                    return False
+            try:
                 mail = Mail(
                     message_id(row.id, row.dedupe_key, session.sender),
                     tuple(rcpts),
@@ -189,6 +194,7 @@ def _send_batch(
                 continue
             _mark_sent(engine, row.id, token, clock(), refused)
             result.sent += 1
+        return True
     finally:
         if session is not None:
             session.quit()

@@ -91,9 +91,9 @@ def directory(conn: Connection, cases: Iterable[Any]) -> Directory:
 def for_case(conn: Connection, case_id: int, names: Iterable[str]) -> list[str]:
     """Resolve ``names`` for one case (used for messages the engine wrote with symbolic recipients)."""
     case = conn.execute(
-        select(
-            CASE.c.id, CASE.c.organisation_id, CASE.c.owner_id, CASE.c.provider_id, CASE.c.placement_id
-        ).where(CASE.c.id == case_id)
+        select(CASE.c.id, CASE.c.organisation_id, CASE.c.owner_id, CASE.c.provider_id, CASE.c.placement_id).where(
+            CASE.c.id == case_id
+        )
     ).first()
     if case is None:
         return sorted(n for n in names if "@" in n)

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     mail_from: str = "uppfoljning@example.invalid"
     # Scheduler (issue 4): whether the API process runs it, tick intervals, outbox delivery and lateness rules.
-    run_scheduler: bool = True
+    run_scheduler: bool = False  # `uppfoljning serve` turns it on
     scheduler_sweep_seconds: float = 30.0
     scheduler_outbox_seconds: float = 10.0
     scheduler_controls_seconds: float = 3600.0

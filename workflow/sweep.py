@@ -31,6 +31,7 @@ from workflow.calendar import local_date
 from workflow.clock import utcnow
 from workflow.db import write
 from workflow.deadline_changes import resume_due
+from workflow.deliveries import after_expiry
 from workflow.engine import CASE, DEADLINE, OUTBOX, Actor, Workflow
 from workflow.errors import Conflict, Refused
 from workflow.tables import DeadlineEffect
@@ -241,6 +242,7 @@ def _expire(
             )
             conn.execute(insert(EFFECT).values(deadline_id=d.id, rung=act.rung, kind="transition", done_at=now))
             _plan_from(conn, case, fired.to_status, fired.deadline_ids, act.at)
+            after_expiry(conn, wf, case, fired.trigger, now)
         res.transitions += 1
         return
     except Conflict:

@@ -30,7 +30,11 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)  # a Monday
 def _send_request(w: World, due: date) -> int:
     actor = w.actor("NORTH", "contract_strategist")
     cid = open_case(
-        w.wf, "rectification_request", actor, "deficiency found", kind="supplementation",
+        w.wf,
+        "rectification_request",
+        actor,
+        "deficiency found",
+        kind="supplementation",
         agreement_id=w.agreements["north_calloff"],
     ).case_id
     w.wf.fire(cid, "send", actor, "send", registry_number="NOR-2026-00001", params={"response_due": due.isoformat()})
@@ -94,7 +98,11 @@ def _world_with_due_items(engine: Engine, clock: Clock) -> World:
     strategist = w.actor("NORTH", "contract_strategist")
     for i in range(4):
         open_case(
-            w.wf, "implementation_plan", strategist, "placement started", placement_id=w.placements["north"],
+            w.wf,
+            "implementation_plan",
+            strategist,
+            "placement started",
+            placement_id=w.placements["north"],
             params={"due_date": (date(2026, 3, 3) + timedelta(days=i)).isoformat()},
         )
     return w
@@ -124,16 +132,14 @@ def test_a_clock_72_hours_ahead_fires_every_overdue_item_once_on_start(engine: E
     assert first.transitions == 8 and again.claimed == 0
     with engine.connect() as conn:
         late = conn.execute(
-            select(func.count()).select_from(DEADLINE).where(
-                DEADLINE.c.status == "pending", DEADLINE.c.next_action_at <= clock.now
-            )
+            select(func.count())
+            .select_from(DEADLINE)
+            .where(DEADLINE.c.status == "pending", DEADLINE.c.next_action_at <= clock.now)
         ).scalar_one()
         overdue_events = conn.execute(
             select(EVENT.c.case_id, func.count()).where(EVENT.c.trigger == "mark_overdue").group_by(EVENT.c.case_id)
         ).all()
-        dupes = conn.execute(
-            select(OUTBOX.c.dedupe_key).group_by(OUTBOX.c.dedupe_key).having(func.count() > 1)
-        ).all()
+        dupes = conn.execute(select(OUTBOX.c.dedupe_key).group_by(OUTBOX.c.dedupe_key).having(func.count() > 1)).all()
     assert late == 0, "a due rung was left behind"
     assert len(overdue_events) == 8 and all(n == 1 for _, n in overdue_events)
     assert dupes == []

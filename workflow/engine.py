@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -143,7 +143,8 @@ class Workflow:
         if conn is not None:
             return self._fire(conn, case_id, trigger, actor, reason, registry_number, params, expected_version)
         with self.engine.begin() as c:
-            return self._fire(c, case_id, trigger, actor, reason, registry_number, params, expected_version)
+            # Owning the transaction, the hot path commits it itself (in the same round trip on PostgreSQL).
+            return self._fire(c, case_id, trigger, actor, reason, registry_number, params, expected_version, True)
 
     def _fire(
         self,
@@ -155,6 +156,7 @@ class Workflow:
         registry_number: str | None,
         raw_params: dict[str, Any] | None,
         expected_version: int | None,
+        commit: bool = False,
     ) -> FireResult:
         reason = _reason(reason)
         store = hotpath.store_for(conn)
@@ -239,6 +241,7 @@ class Workflow:
                 outbox=outbox,
                 agreement_id=row.agreement_id if spec.name == "agreement" and row.agreement_id else None,
             ),
+            commit,
         )
         if written is None:
             raise Conflict(
@@ -380,12 +383,18 @@ def _acting_role(tr: Transition, actor: Actor) -> str | None:
     return actor.roles[0] if actor.roles else None
 
 
+_Rung = tuple[datetime, int]  # a ladder action: (UTC instant, rung number)
+
+
 @lru_cache(maxsize=4096)
-def _ladder(policy: DeadlinePolicy, opened_on: date, given_due: Any) -> tuple[datetime, tuple[deadlines.Action, ...]]:
-    """A deadline's end instant and ladder; pure in its arguments, so cached (the calendar walk costs ~40 µs)."""
+def _ladder(policy: DeadlinePolicy, opened_on: date, given_due: Any) -> tuple[datetime, tuple[_Rung, ...]]:
+    """A deadline's end instant and its ladder as (UTC instant, rung); pure in its arguments, so cached.
+
+    The calendar walk over working days costs about 40 µs; comparing UTC instants is cheaper than Stockholm ones.
+    """
     params = {policy.due_param: given_due} if policy.due_param and given_due else {}
     due = deadlines.due_date(policy, opened_on, params)
-    return end_of_day(due), tuple(deadlines.actions(policy, due))
+    return end_of_day(due), tuple((a.at.astimezone(UTC), a.rung) for a in deadlines.actions(policy, due))
 
 
 def _deadline_row(
@@ -400,7 +409,7 @@ def _deadline_row(
         values = deadlines.opening_row(policy, dest, now, {**row.attributes, **cleaned})
         return {"case_id": row.id, "organisation_id": row.organisation_id, **values}
     due_at, actions = _ladder(policy, local_date(now), given)
-    first = next((a for a in actions if a.at > now), None)
+    first = next((a for a in actions if a[0] > now), None)
     return {
         "case_id": row.id,
         "organisation_id": row.organisation_id,
@@ -408,8 +417,8 @@ def _deadline_row(
         "state": dest,
         "due_at": due_at,
         "status": "pending",
-        "next_rung": first.rung if first else -1,
-        "next_action_at": first.at if first else None,
+        "next_rung": first[1] if first else -1,
+        "next_action_at": first[0] if first else None,
         "rule_version": policy.rule_version,
         "working_days": policy.working_days,
         "opened_at": now,

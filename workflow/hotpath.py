@@ -7,9 +7,10 @@ SQLAlchemy connection, inside its transaction. Values still pass through the col
 own SQLAlchemy bind processors, so rows are stored exactly as the ORM would store them,
 and driver errors are re-raised as SQLAlchemy's exception classes.
 
-On PostgreSQL a transition takes three round trips: the case and the locked audit-chain
-head (pipelined with BEGIN), one statement that writes everything behind a compare-and-set
-(data-modifying CTEs, each gated on the case UPDATE having matched), and COMMIT.
+On PostgreSQL a transition takes as many round trips as a bare UPDATE plus INSERT: BEGIN,
+one statement reading the case and locking the audit-chain head, one statement writing
+everything behind the compare-and-set (data-modifying CTEs, each gated on the case UPDATE
+having matched), and COMMIT. (psycopg's pipeline mode was slower here than these round trips.)
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ class Written(NamedTuple):
 
 
 _SELECT_CASE = f'SELECT {", ".join(CaseRow._fields)} FROM "case" WHERE id = '
+# One row: the case's columns (NULLs if there is no such case) and the locked chain head (NULLs if none yet).
+_PG_LOAD = (
+    "WITH h AS (SELECT seq, hash FROM audit_head WHERE organisation_id = %s FOR UPDATE) "
+    f"SELECT {', '.join('c.' + f for f in CaseRow._fields)}, h.seq, h.hash "
+    'FROM (SELECT 1) AS one LEFT JOIN "case" AS c ON c.id = %s LEFT JOIN h ON true'
+)
 _CLOSED = "status = 'closed', closed_at = {now}, closed_by = {by}, next_action_at = NULL"
 
 
@@ -162,8 +169,8 @@ class SqliteStore(_Store):
         cur.execute(sql, self.values(table, row))
         return int(cur.lastrowid)
 
-    def apply(self, conn: Connection, w: Writes) -> Written | None:
-        """Write a transition; None (and nothing written) when the compare-and-set finds the case changed."""
+    def apply(self, conn: Connection, w: Writes, commit: bool = False) -> Written | None:
+        """Write a transition (and COMMIT if ``commit``); None, with nothing written, if the case changed meanwhile."""
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sql = ""
         try:
@@ -192,6 +199,9 @@ class SqliteStore(_Store):
             if w.agreement_id is not None:
                 sql = "UPDATE agreement SET status = ? WHERE id = ?"
                 cur.execute(sql, (w.case_set["status"], w.agreement_id))
+            if commit:
+                sql = "COMMIT"
+                cur.execute(sql)
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, None) from exc
         return Written(event_id, deadline_id, decision_id)
@@ -208,17 +218,13 @@ class PostgresStore(_Store):
 
     def load(self, conn: Connection, case_id: int, org: int) -> tuple[CaseRow | None, Head | None]:
         """The case and the organisation's chain head, locked so no other transition chains onto it meanwhile."""
-        dbapi_conn = conn.connection.driver_connection
-        sql = _SELECT_CASE + "%s"
         try:
-            with dbapi_conn.pipeline(), dbapi_conn.cursor() as c1, dbapi_conn.cursor() as c2:  # type: ignore[union-attr]
-                c1.execute(sql, (case_id,))
-                c2.execute("SELECT seq, hash FROM audit_head WHERE organisation_id = %s FOR UPDATE", (org,))
-                raw = c1.fetchone()
-                head = c2.fetchone()
+            with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+                cur.execute(_PG_LOAD, (org, case_id))
+                raw = cur.fetchone()
         except self.dialect.loaded_dbapi.Error as exc:
-            raise self.error(exc, sql, case_id) from exc
-        return (_row(raw) if raw else None), (Head(*head) if head else None)
+            raise self.error(exc, _PG_LOAD, case_id) from exc
+        return (_row(raw) if raw[0] is not None else None), (Head(raw[11], raw[12]) if raw[11] is not None else None)
 
     def ensure_head(self, conn: Connection, org: int) -> Head:
         with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
@@ -294,8 +300,11 @@ class PostgresStore(_Store):
         sql = self._sql[key] = "WITH " + ",\n".join(ctes) + "\n" + tail
         return sql
 
-    def apply(self, conn: Connection, w: Writes) -> Written | None:
-        """Write a transition in one statement; None (and nothing written) when the compare-and-set misses."""
+    def apply(self, conn: Connection, w: Writes, commit: bool = False) -> Written | None:
+        """Write a transition in one statement (and COMMIT if ``commit``).
+
+        None, with nothing written, when the compare-and-set misses.
+        """
         sql = self._statement(w)
         params: dict[str, Any] = {
             "case_id": w.case_id,
@@ -315,10 +324,14 @@ class PostgresStore(_Store):
         ):
             if row:
                 params.update(zip((prefix + k for k in row), self.values(table, row), strict=True))
+        dbapi_conn = conn.connection.driver_connection
         try:
-            with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+            with dbapi_conn.cursor() as cur:  # type: ignore[union-attr]
                 cur.execute(sql, params)
                 event_id, deadline_id, decision_id = cur.fetchone()
+            if commit:
+                sql = "COMMIT"
+                dbapi_conn.commit()  # type: ignore[union-attr]
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, params) from exc
         if event_id is None:

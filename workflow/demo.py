@@ -109,6 +109,7 @@ class Demo:
             self._placements(conn)
             delegation.load_file(conn)
         counts = self._cases()
+        counts["report_inputs"] = __import__("workflow.reports.demo_data").reports.demo_data.add_report_inputs(self)
         log.info("demo.loaded", **counts)
         return counts
 

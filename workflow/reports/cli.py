@@ -28,6 +28,8 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
 @click.option("--year", type=int, default=None, help="a calendar year instead of --from/--to")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "html", "xlsx"]), default="json", show_default=True)
 @click.option("--table", default=None, help="CSV only: just this table (by key)")
+@click.option("--max-years", type=int, default=None, help="plan: flag units without a follow-up for this many years")
+@click.option("--top", type=int, default=None, help="plan: providers to select per contract area")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="file (default: stdout)")
 @click.pass_context
 def report(
@@ -39,6 +41,8 @@ def report(
     year: int | None,
     fmt: str,
     table: str | None,
+    max_years: int | None,
+    top: int | None,
     output: str | None,
 ) -> None:
     """Compute report NAME (annual, terminations, decisions, plan, individual) for one organisation and period."""
@@ -61,7 +65,8 @@ def report(
         if org_id is None:
             raise click.BadParameter(f"no organisation {org!r}", param_hint="--org")
         try:
-            data = render(build_report(conn, name, org_id, start, end), fmt, table)
+            options = {k: v for k, v in (("max_years_without_follow_up", max_years), ("top", top)) if v is not None}
+            data = render(build_report(conn, name, org_id, start, end, options=options or None), fmt, table)
         except (WorkflowError, KeyError) as exc:
             raise click.UsageError(str(exc.args[0] if exc.args else exc)) from exc
     if output:

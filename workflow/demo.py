@@ -24,6 +24,7 @@ from workflow.db import new_id
 from workflow.engine import HEAD, Actor, Workflow
 from workflow.errors import NoMandate, NotPermitted
 from workflow.opening import open_case
+from workflow.reports.demo_data import add_report_inputs
 from workflow.samples import path_to, sample_params
 from workflow.tables import Agreement, AppUser, ContractArea, Organisation, Placement, Provider
 
@@ -109,7 +110,7 @@ class Demo:
             self._placements(conn)
             delegation.load_file(conn)
         counts = self._cases()
-        counts["report_inputs"] = __import__("workflow.reports.demo_data").reports.demo_data.add_report_inputs(self)
+        counts["report_inputs"] = add_report_inputs(self)
         log.info("demo.loaded", **counts)
         return counts
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from workflow.tables import AuditHead, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.types import UTCDateTime
 
 GENESIS = "0" * 64
 _T: dict[str, Table] = {
@@ -110,11 +111,26 @@ class _Store:
                     procs[col.name] = proc
             self._procs[name] = procs
         self._sql: dict[Any, str] = {}
+        self._instants: dict[datetime, Any] = {}
+        self._ts_cols = {n: {c.name for c in t.columns if isinstance(c.type, UTCDateTime)} for n, t in _T.items()}
+        self._instant_proc: Any = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
 
     def values(self, table: str, row: dict[str, Any]) -> list[Any]:
         """``row``'s values in key order, as the column types bind them."""
-        procs = self._procs[table]
-        return [procs[k](v) if k in procs and v is not None else v for k, v in row.items()]
+        procs, ts_cols = self._procs[table], self._ts_cols[table]
+        return [
+            (self.instant(v) if k in ts_cols else procs[k](v)) if k in procs and v is not None else v
+            for k, v in row.items()
+        ]
+
+    def instant(self, value: datetime) -> Any:
+        """A timestamp as ``UTCDateTime`` binds it; memoised, as a transition binds one instant five to eight times."""
+        bound = self._instants.get(value)
+        if bound is None:
+            if len(self._instants) > 256:
+                self._instants.clear()
+            bound = self._instants[value] = self._instant_proc(value)
+        return bound
 
     def error(self, exc: Exception, sql: str, params: Any) -> StatementError:
         """The SQLAlchemy exception a driver error maps to (IntegrityError, OperationalError, ...)."""
@@ -185,7 +201,7 @@ class SqliteStore(_Store):
             if w.close_deadlines:
                 sql = "UPDATE deadline SET " + _CLOSED.format(now="?", by="?")
                 sql += " WHERE case_id = ? AND status IN ('pending', 'suspended')"
-                cur.execute(sql, (self._procs["deadline"]["closed_at"](w.now), w.trigger, w.case_id))
+                cur.execute(sql, (self.instant(w.now), w.trigger, w.case_id))
             deadline_id = self._insert(cur, "deadline", w.deadline) if w.deadline else None
             ev = w.event
             sql = "UPDATE audit_head SET seq = ?, hash = ? WHERE organisation_id = ?"
@@ -310,7 +326,7 @@ class PostgresStore(_Store):
             "case_id": w.case_id,
             "from_version": w.from_version,
             "from_status": w.from_status,
-            "now": self._procs["deadline"]["closed_at"](w.now),
+            "now": self.instant(w.now),
             "trigger": w.trigger,
             "org": w.organisation_id,
             "agreement_id": w.agreement_id,

@@ -1,0 +1,188 @@
+"""The engine's hot path (prepared SQL on the driver's cursor): what it stores, and what it never stores."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from states.registry import CASE_TYPES
+from tests.world import NOW, World, build_world
+from workflow import deadlines, hotpath
+from workflow.audit import verify
+from workflow.errors import Conflict
+from workflow.opening import open_case
+from workflow.tables import AuditHead, Case, CaseEvent, Deadline, Decision, Outbox
+
+pytestmark = pytest.mark.integration
+
+T = {m.__tablename__: m.__table__ for m in (Case, CaseEvent, Deadline, Decision, Outbox, AuditHead)}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return build_world(engine)
+
+
+def _request(world: World) -> int:
+    return open_case(
+        world.wf,
+        "rectification_request",
+        world.actor("NORTH", "contract_strategist"),
+        "deficient routines",
+        kind="supplementation",
+        agreement_id=world.agreements["north_calloff"],
+    ).case_id
+
+
+def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key))] for name, t in T.items()}
+
+
+def test_a_sent_request_stores_its_rows_as_the_orm_reads_them(world: World) -> None:
+    cid = _request(world)
+    res = world.wf.fire(
+        cid,
+        "send",
+        world.actor("NORTH", "contract_strategist"),
+        "routines missing",
+        registry_number="NOR-2026-00042",
+        params={"response_due": "2026-03-27"},
+    )
+    with world.engine.connect() as conn:
+        case = conn.execute(select(T["case"]).where(T["case"].c.id == cid)).mappings().one()
+        deadline = conn.execute(select(T["deadline"]).where(T["deadline"].c.id == res.deadline_ids[0])).mappings().one()
+        event = conn.execute(select(T["case_event"]).where(T["case_event"].c.id == res.event_id)).mappings().one()
+        decision = conn.execute(select(T["decision"]).where(T["decision"].c.id == res.decision_id)).mappings().one()
+        outbox = conn.execute(select(T["outbox"]).where(T["outbox"].c.case_id == cid)).mappings().one()
+        first = conn.execute(
+            select(T["deadline"]).where(T["deadline"].c.case_id == cid, T["deadline"].c.state == "drafted")
+        ).mappings()
+        first_deadlines = list(first)
+    assert (case["status"], case["version"], case["updated_at"]) == ("sent", 2, NOW)
+    assert case["attributes"] == {"response_due": "2026-03-27"} and case["closed_at"] is None
+    policy = CASE_TYPES["rectification_request"].deadlines["sent"]
+    expected = deadlines.opening_row(policy, "sent", NOW, {"response_due": "2026-03-27"})
+    assert {k: deadline[k] for k in expected} == expected
+    assert deadline["due_at"].tzinfo is not None and deadline["organisation_id"] == world.orgs["NORTH"]
+    assert event["occurred_at"] == NOW and event["params"] == {"response_due": "2026-03-27"}
+    assert (event["from_status"], event["to_status"], event["registry_number"]) == ("drafted", "sent", "NOR-2026-00042")
+    assert decision["event_id"] == res.event_id and decision["decided_at"] == NOW
+    assert decision["substitute"] is False and decision["under_delegation"] is True
+    assert outbox["dedupe_key"] == f"event:{res.event_id}" and outbox["recipients"] == ["provider_contact", "owner"]
+    assert outbox["next_attempt_at"] == NOW and outbox["status"] == "pending"
+    assert all(d["status"] != "pending" for d in first_deadlines)
+    with world.engine.connect() as conn:
+        assert verify(conn) == []
+
+
+class _StaleAfterLoad:
+    """A store whose case is changed by 'someone else' between the engine's read and its write."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def load(self, conn: Connection, case_id: int, org: int) -> Any:
+        loaded = self.inner.load(conn, case_id, org)
+        conn.execute(text('UPDATE "case" SET version = version + 1 WHERE id = :id'), {"id": case_id})
+        return loaded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_compare_and_set_that_misses_writes_nothing_even_in_the_callers_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = _request(world)
+    a = world.actor("NORTH", "contract_strategist")
+    world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-7", params={"response_due": "2026-03-27"})
+    before = _rows(world.engine)
+    real = hotpath.store_for
+    monkeypatch.setattr(hotpath, "store_for", lambda conn: _StaleAfterLoad(real(conn)))
+    with world.engine.begin() as conn:
+        try:
+            world.wf.fire(cid, "answer", a, "answer received", conn=conn)
+        except Conflict:
+            pass  # the caller catches the conflict and commits its transaction anyway
+        else:
+            pytest.fail("the stale compare-and-set did not conflict")
+    after = _rows(world.engine)
+    bumped = [(r[0], r[4]) for r in after["case"]]
+    assert bumped == [(r[0], r[4] + (1 if r[0] == cid else 0)) for r in before["case"]]
+    for name in ("case_event", "deadline", "decision", "outbox", "audit_head"):
+        assert after[name] == before[name], name
+
+
+def test_a_driver_error_surfaces_as_sqlalchemys_and_the_transition_is_rolled_back(world: World) -> None:
+    cid = _request(world)
+    with world.engine.begin() as conn:
+        conn.execute(
+            insert(T["outbox"]),
+            [
+                {
+                    "organisation_id": world.orgs["NORTH"],
+                    "dedupe_key": f"event:{n}",
+                    "kind": "test",
+                    "recipients": [],
+                    "subject": "s",
+                    "body": "b",
+                    "status": "sent",
+                    "attempts": 0,
+                    "next_attempt_at": NOW,
+                    "created_at": NOW,
+                }
+                for n in range(1, 300)
+            ],
+        )
+    before = _rows(world.engine)
+    with pytest.raises(IntegrityError):
+        world.wf.fire(
+            cid,
+            "send",
+            world.actor("NORTH", "contract_strategist"),
+            "sent",
+            registry_number="NOR-2026-8",
+            params={"response_due": "2026-03-27"},
+        )
+    assert _rows(world.engine) == before
+
+
+def test_reading_the_options_does_not_wait_for_another_writer_on_sqlite(world: World, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite's write lock")
+    cid = _request(world)
+    writer = sqlite3.connect(world.engine.url.database or "", isolation_level=None, timeout=30)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE organisation SET name = name")
+    got: list[Any] = []
+    reader = threading.Thread(
+        target=lambda: got.append(world.wf.options(cid, world.actor("NORTH", "contract_strategist"))), daemon=True
+    )
+    try:
+        reader.start()
+        reader.join(timeout=5)
+        assert not reader.is_alive(), "options() waited for the write lock"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        reader.join(timeout=35)
+    assert {o.trigger for o in got[0]} >= {"send", "withdraw"}
+
+
+def test_the_deadline_of_an_answer_is_due_ten_working_days_later(world: World) -> None:
+    cid = _request(world)
+    a = world.actor("NORTH", "contract_strategist")
+    world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-10", params={"response_due": "2026-03-27"})
+    res = world.wf.fire(cid, "answer", a, "answer received")
+    with world.engine.connect() as conn:
+        d = conn.execute(select(T["deadline"]).where(T["deadline"].c.id == res.deadline_ids[0])).mappings().one()
+    # 2 March 2026 + 10 working days = 16 March; due at the end of that day in Stockholm (23:00 UTC).
+    assert d["due_at"] == datetime(2026, 3, 16, 23, 0, tzinfo=UTC)
+    assert d["state"] == "answered" and d["next_action_at"].date() == date(2026, 3, 16)

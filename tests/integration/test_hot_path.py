@@ -21,7 +21,10 @@ from workflow.tables import AuditHead, Case, CaseEvent, Deadline, Decision, Outb
 
 pytestmark = pytest.mark.integration
 
-T = {m.__tablename__: m.__table__ for m in (Case, CaseEvent, Deadline, Decision, Outbox, AuditHead)}  # type: ignore[attr-defined]
+T: dict[str, Any] = {
+    t.name: t
+    for t in (m.__table__ for m in (Case, CaseEvent, Deadline, Decision, Outbox, AuditHead))  # type: ignore[attr-defined,union-attr]
+}
 
 
 @pytest.fixture

@@ -47,9 +47,10 @@ from workflow.opening import open_case
 from workflow.tables import Agreement, AppUser, Organisation, Provider
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-VARIANTS = ("raw", "engine", "orm", "spiff")
+VARIANTS = ("raw", "raw_rows", "engine", "orm", "spiff")
 LABELS = {
     "raw": "(a) raw UPDATE + INSERT",
+    "raw_rows": "(a') raw, the engine's rows",
     "engine": "engine (Workflow.fire)",
     "orm": "(b) SQLModel + python-statemachine",
     "spiff": "(c) SpiffWorkflow in the row",
@@ -85,6 +86,7 @@ def sqlite_database(clients: int) -> Iterator[Database]:
             con = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA foreign_keys=ON")  # as the product's connections (no effect on the raw tables)
             return con
 
         upgrade(engine)
@@ -218,6 +220,8 @@ def make_step(db: Database, variant: str, spiff: v.Spiff | None) -> Callable[[],
     if variant == "raw":
         maker = v.raw_step_sqlite if db.name == "sqlite" else v.raw_step_pg
         return lambda: maker(db.connect_raw())
+    if variant == "raw_rows":
+        return lambda: v.raw_rows_step(db.connect_raw(), db.name == "postgresql")
     if variant == "engine":
         wf = Workflow(db.engine)
         return lambda: v.engine_step(wf, db.actors)

@@ -4,6 +4,8 @@ Every variant drives cases along the same lifecycle (``LIFECYCLE``) and commits 
 transition durably on its own:
 
 * ``raw``: one UPDATE and one INSERT through the bare driver (sqlite3 / psycopg);
+* ``raw_rows``: the rows the engine writes for the transition, through the bare driver
+  with constant values and no rules: what the database alone costs;
 * ``engine``: ``Workflow.fire`` with every rule (compare-and-set, delegation order, guards,
   hash-chained audit event, deadlines closed and opened, decision record, outbox);
 * ``orm``: plain SQLModel sessions and python-statemachine writing the same case, audit
@@ -90,6 +92,84 @@ def raw_step_pg(dbapi: Any) -> Step:
                 (case_id, src, dest, now),
             )
         dbapi.commit()
+
+    return step
+
+
+# --- (a') raw driver, the engine's rows -------------------------------------------------------------------------
+
+
+def raw_rows_step(dbapi: Any, postgres: bool) -> Step:
+    """The rows a transition writes (case, deadlines closed and opened, chain head, event, outbox, decision)
+    through the bare driver: no rules, no hashing, constant values. The database's share of the engine's work."""
+    ph = "%s" if postgres else "?"
+    lock = " FOR UPDATE" if postgres else ""
+
+    def sql(text: str) -> str:
+        return text.replace("?", ph)
+
+    def step(case_id: int, org: int, src: str, trigger: str, dest: str) -> None:
+        now = utcnow() if postgres else utcnow().replace(tzinfo=None).isoformat(" ")
+        tr = SPEC.transition(trigger, src)
+        assert tr is not None
+        cur = dbapi.cursor()
+        if not postgres:
+            cur.execute("BEGIN IMMEDIATE")
+        cur.execute(
+            sql('UPDATE "case" SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ?'),
+            (dest, now, case_id, src),
+        )
+        if src in SPEC.deadlines:
+            cur.execute(
+                sql(
+                    "UPDATE deadline SET status = 'closed', closed_at = ?, closed_by = ?, next_action_at = NULL "
+                    "WHERE case_id = ? AND status IN ('pending', 'suspended')"
+                ),
+                (now, trigger, case_id),
+            )
+        policy = SPEC.deadlines.get(dest)
+        if policy is not None:
+            cur.execute(
+                sql(
+                    "INSERT INTO deadline (case_id, organisation_id, kind, state, due_at, status, next_rung, "
+                    "next_action_at, rule_version, working_days, opened_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)"
+                ),
+                (case_id, org, policy.kind, dest, now, now, policy.rule_version, True, now),
+            )
+        cur.execute(sql("SELECT seq, hash FROM audit_head WHERE organisation_id = ?") + lock, (org,))
+        seq = cur.fetchone()[0] + 1
+        cur.execute(sql("UPDATE audit_head SET seq = ?, hash = ? WHERE organisation_id = ?"), (seq, "0" * 64, org))
+        cur.execute(
+            sql(
+                "INSERT INTO case_event (organisation_id, seq, case_id, trigger, from_status, to_status, actor_id, "
+                "reason, params, occurred_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, NULL, 'r', '{}', ?, ?, ?)"
+            )
+            + (" RETURNING id" if postgres else ""),
+            (org, seq, case_id, trigger, src, dest, now, "0" * 64, "0" * 64),
+        )
+        event_id = cur.fetchone()[0] if postgres else cur.lastrowid
+        if tr.notify:
+            cur.execute(
+                sql(
+                    "INSERT INTO outbox (organisation_id, case_id, dedupe_key, kind, recipients, subject, body, "
+                    "status, attempts, next_attempt_at, created_at) "
+                    "VALUES (?, ?, ?, 'transition', '[]', 's', 'b', 'pending', 0, ?, ?)"
+                ),
+                (org, case_id, f"event:{event_id}", now, now),
+            )
+        if tr.decision:
+            cur.execute(
+                sql(
+                    "INSERT INTO decision (organisation_id, case_id, event_id, decision_kind, role, substitute, "
+                    "under_delegation, registry_number, decided_at) VALUES (?, ?, ?, 'k', 'r', ?, ?, 'X-1', ?)"
+                ),
+                (org, case_id, event_id, False, True, now),
+            )
+        if postgres:
+            dbapi.commit()
+        else:
+            cur.execute("COMMIT")
 
     return step
 

@@ -26,8 +26,8 @@ from workflow.reports.render import MEDIA_TYPES, render
 
 Cell = str | int | float | bool | None
 ReportName = Annotated[str, PathParameter(max_length=32, description=f"one of: {', '.join(REPORTS)}")]
-Start = Annotated[date, QueryParameter(query="from", description="first day of the period (Stockholm)")]
-End = Annotated[date, QueryParameter(query="to", description="last day of the period (Stockholm)")]
+Start = Annotated[date, QueryParameter(name="from", description="first day of the period (Stockholm)")]
+End = Annotated[date, QueryParameter(name="to", description="last day of the period (Stockholm)")]
 Org = Annotated[
     str | None,
     QueryParameter(

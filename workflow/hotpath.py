@@ -7,10 +7,14 @@ SQLAlchemy connection, inside its transaction. Values still pass through the col
 own SQLAlchemy bind processors, so rows are stored exactly as the ORM would store them,
 and driver errors are re-raised as SQLAlchemy's exception classes.
 
-On PostgreSQL a transition takes as many round trips as a bare UPDATE plus INSERT: BEGIN,
-one statement reading the case and locking the audit-chain head, one statement writing
-everything behind the compare-and-set (data-modifying CTEs, each gated on the case UPDATE
-having matched), and COMMIT. (psycopg's pipeline mode was slower here than these round trips.)
+On PostgreSQL, inside a caller's transaction, a transition takes one statement that reads
+the case and locks the audit-chain head and one that writes everything behind the
+compare-and-set (data-modifying CTEs, each gated on the case UPDATE having matched). When
+the engine owns the connection it runs both in autocommit mode: the read takes no lock,
+and the write locks and re-checks the case (id, version, status) and the chain head
+(sequence number) before writing; one statement is one transaction, so it is all or
+nothing. Two round trips against BEGIN, UPDATE, INSERT, COMMIT for the bare transaction.
+(psycopg's pipeline mode was slower here than these round trips.)
 """
 
 from __future__ import annotations
@@ -77,6 +81,11 @@ class Writes:
     decision: dict[str, Any] | None  # event_id is added by the store
     outbox: dict[str, Any] | None  # dedupe_key "event:<id>" is added by the store
     agreement_id: int | None  # the agreement whose status follows the case's
+    expect_head_seq: int | None = None  # PostgreSQL outside a transaction: the chain head the event was hashed on
+
+
+class HeadMoved(Exception):
+    """Another transition chained onto the organisation's audit head between the read and the write; nothing written."""
 
 
 class Written(NamedTuple):
@@ -94,6 +103,7 @@ _PG_LOAD = (
     f"SELECT {', '.join('c.' + f for f in CaseRow._fields)}, h.seq, h.hash "
     'FROM (SELECT 1) AS one LEFT JOIN "case" AS c ON c.id = %s LEFT JOIN h ON true'
 )
+_PG_LOAD_UNLOCKED = _PG_LOAD.replace(" FOR UPDATE", "")
 _CLOSED = "status = 'closed', closed_at = {now}, closed_by = {by}, next_action_at = NULL"
 
 
@@ -158,7 +168,7 @@ def _row(raw: Any) -> CaseRow:
 class SqliteStore(_Store):
     """Statements run one by one; ``BEGIN IMMEDIATE`` already holds the write lock, so nothing is locked here."""
 
-    def load(self, conn: Connection, case_id: int, org: int) -> tuple[CaseRow | None, Head | None]:
+    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> tuple[CaseRow | None, Head | None]:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sql = _SELECT_CASE + "?"
         try:
@@ -224,7 +234,7 @@ class SqliteStore(_Store):
 
 
 class PostgresStore(_Store):
-    """Round trips matter here: reads are pipelined, writes are one statement."""
+    """Round trips matter here: one statement reads, one writes."""
 
     def __init__(self, dialect: Dialect) -> None:
         super().__init__(dialect)
@@ -232,14 +242,15 @@ class PostgresStore(_Store):
             name: {c.name: c.type.compile(dialect=dialect) for c in table.columns} for name, table in _T.items()
         }
 
-    def load(self, conn: Connection, case_id: int, org: int) -> tuple[CaseRow | None, Head | None]:
-        """The case and the organisation's chain head, locked so no other transition chains onto it meanwhile."""
+    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> tuple[CaseRow | None, Head | None]:
+        """The case and the organisation's chain head, locked (``lock``) so no other transition chains onto it."""
+        sql = _PG_LOAD if lock else _PG_LOAD_UNLOCKED
         try:
             with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
-                cur.execute(_PG_LOAD, (org, case_id))
+                cur.execute(sql, (org, case_id))
                 raw = cur.fetchone()
         except self.dialect.loaded_dbapi.Error as exc:
-            raise self.error(exc, _PG_LOAD, case_id) from exc
+            raise self.error(exc, sql, case_id) from exc
         return (_row(raw) if raw[0] is not None else None), (Head(raw[11], raw[12]) if raw[11] is not None else None)
 
     def ensure_head(self, conn: Connection, org: int) -> Head:
@@ -265,15 +276,28 @@ class PostgresStore(_Store):
             tuple(w.decision or ()) if w.decision is not None else None,
             tuple(w.outbox or ()) if w.outbox is not None else None,
             w.agreement_id is not None,
+            w.expect_head_seq is not None,
         )
         sql = self._sql.get(key)
         if sql is not None:
             return sql
         sets = ", ".join(f"{k} = %(c_{k})s" for k in w.case_set)
-        ctes = [
-            f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s AND version = %(from_version)s '
-            "AND status = %(from_status)s RETURNING id)"
-        ]
+        if w.expect_head_seq is None:  # inside the caller's transaction, the chain head is locked already
+            ctes = [
+                f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s AND version = %(from_version)s '
+                "AND status = %(from_status)s RETURNING id)"
+            ]
+            flags = "true, true"
+        else:  # one autocommitted statement: lock and re-check the case and the chain head, then write
+            ctes = [
+                'okc AS (SELECT id FROM "case" WHERE id = %(case_id)s AND version = %(from_version)s '
+                "AND status = %(from_status)s FOR UPDATE)",
+                "okh AS (SELECT organisation_id FROM audit_head WHERE organisation_id = %(org)s "
+                "AND seq = %(head_seq)s FOR UPDATE)",
+                f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s '
+                "AND EXISTS (SELECT 1 FROM okc) AND EXISTS (SELECT 1 FROM okh) RETURNING id)",
+            ]
+            flags = "EXISTS (SELECT 1 FROM okc), EXISTS (SELECT 1 FROM okh)"
         if w.close_deadlines:
             closed = _CLOSED.format(now="%(now)s", by="%(trigger)s")
             ctes.append(
@@ -309,10 +333,9 @@ class PostgresStore(_Store):
                 "ag AS (UPDATE agreement SET status = %(c_status)s "
                 "WHERE id = %(agreement_id)s AND EXISTS (SELECT 1 FROM c))"
             )
-        tail = "SELECT (SELECT id FROM ev), {}, {}".format(
-            "(SELECT id FROM dl)" if w.deadline else "NULL",
-            "(SELECT id FROM dec)" if w.decision is not None else "NULL",
-        )
+        dl = "(SELECT id FROM dl)" if w.deadline else "NULL"
+        dec = "(SELECT id FROM dec)" if w.decision is not None else "NULL"
+        tail = f"SELECT (SELECT id FROM ev), {dl}, {dec}, {flags}"
         sql = self._sql[key] = "WITH " + ",\n".join(ctes) + "\n" + tail
         return sql
 
@@ -330,6 +353,7 @@ class PostgresStore(_Store):
             "trigger": w.trigger,
             "org": w.organisation_id,
             "agreement_id": w.agreement_id,
+            "head_seq": w.expect_head_seq,
         }
         for prefix, table, row in (
             ("c_", "case", w.case_set),
@@ -344,13 +368,15 @@ class PostgresStore(_Store):
         try:
             with dbapi_conn.cursor() as cur:  # type: ignore[union-attr]
                 cur.execute(sql, params)
-                event_id, deadline_id, decision_id = cur.fetchone()
+                event_id, deadline_id, decision_id, case_ok, head_ok = cur.fetchone()
             if commit:
                 sql = "COMMIT"
                 dbapi_conn.commit()  # type: ignore[union-attr]
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, params) from exc
         if event_id is None:
+            if case_ok and not head_ok:
+                raise HeadMoved(f"audit chain of organisation {w.organisation_id} moved past {w.expect_head_seq}")
             return None
         return Written(event_id, deadline_id, decision_id)
 

@@ -91,8 +91,8 @@ class _StaleAfterLoad:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    def load(self, conn: Connection, case_id: int, org: int) -> Any:
-        loaded = self.inner.load(conn, case_id, org)
+    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> Any:
+        loaded = self.inner.load(conn, case_id, org, lock)
         conn.execute(text('UPDATE "case" SET version = version + 1 WHERE id = :id'), {"id": case_id})
         return loaded
 
@@ -119,6 +119,77 @@ def test_a_compare_and_set_that_misses_writes_nothing_even_in_the_callers_transa
     after = _rows(world.engine)
     bumped = [(r[0], r[4]) for r in after["case"]]
     assert bumped == [(r[0], r[4] + (1 if r[0] == cid else 0)) for r in before["case"]]
+    for name in ("case_event", "deadline", "decision", "outbox", "audit_head"):
+        assert after[name] == before[name], name
+
+
+class _MeanwhileAfterLoad:
+    """A store that runs ``meanwhile`` on another connection after its first read (PostgreSQL's autocommit path)."""
+
+    def __init__(self, inner: Any, meanwhile: Any) -> None:
+        self.inner, self.meanwhile, self.loads = inner, meanwhile, 0
+
+    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> Any:
+        loaded = self.inner.load(conn, case_id, org, lock)
+        self.loads += 1
+        if self.loads == 1:
+            self.meanwhile()
+        return loaded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _install(monkeypatch: pytest.MonkeyPatch, store: _MeanwhileAfterLoad) -> None:
+    real = hotpath.store_for
+
+    def store_for(conn: Connection) -> Any:
+        store.inner = real(conn)
+        return store
+
+    monkeypatch.setattr(hotpath, "store_for", store_for)
+
+
+def test_a_transition_whose_chain_head_moved_meanwhile_runs_again_and_keeps_the_chain_whole(
+    world: World, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's autocommit path; SQLite holds its write lock from the read on")
+    cid = _request(world)
+    a = world.actor("NORTH", "contract_strategist")
+    store = _MeanwhileAfterLoad(None, lambda: _request(world))  # another event in NORTH's chain
+    _install(monkeypatch, store)
+    res = world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-11", params={"response_due": "2026-03-27"})
+    assert store.loads == 2 and res.to_status == "sent"
+    with world.engine.connect() as conn:
+        assert verify(conn) == []
+        seqs = conn.execute(
+            select(T["case_event"].c.seq)
+            .where(T["case_event"].c.organisation_id == world.orgs["NORTH"])
+            .order_by(T["case_event"].c.seq)
+        ).scalars()
+        assert list(seqs) == [1, 2, 3]
+
+
+def test_a_case_changed_between_read_and_write_conflicts_and_writes_nothing_without_a_transaction(
+    world: World, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's autocommit path; SQLite holds its write lock from the read on")
+    cid = _request(world)
+    a = world.actor("NORTH", "contract_strategist")
+
+    def bump() -> None:
+        with world.engine.begin() as other:
+            other.execute(text('UPDATE "case" SET version = version + 1 WHERE id = :id'), {"id": cid})
+
+    store = _MeanwhileAfterLoad(None, bump)
+    _install(monkeypatch, store)
+    before = _rows(world.engine)
+    with pytest.raises(Conflict):
+        world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-12", params={"response_due": "2026-03-27"})
+    after = _rows(world.engine)
+    assert [(r[0], r[4]) for r in after["case"]] == [(r[0], r[4] + 1) for r in before["case"]]
     for name in ("case_event", "deadline", "decision", "outbox", "audit_head"):
         assert after[name] == before[name], name
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from api.auth import Authenticator, current_user
 from api.context import request_context
-from api.deps import paging
+from api.deps import paging, write_gate
 from api.problems import EXCEPTION_HANDLERS
 from workflow.clock import utcnow
 from workflow.engine import Workflow
@@ -70,7 +70,12 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_context],
         state=State(
-            {"workflow": workflow, "authenticator": Authenticator(settings, engine, clock), "settings": settings}
+            {
+                "workflow": workflow,
+                "authenticator": Authenticator(settings, engine, clock),
+                "settings": settings,
+                "write_gate": write_gate(engine),
+            }
         ),
         openapi_config=OpenAPIConfig(
             title="Uppföljning",

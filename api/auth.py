@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select
 
 from states.roles import Role
 from workflow.clock import utcnow
+from workflow.db import read
 from workflow.engine import Actor
 from workflow.settings import Settings
 from workflow.tables import AppUser, Organisation
@@ -112,7 +113,7 @@ class Authenticator:
         hit = self._cache.get(username)
         if hit is not None and hit[0] > now:
             return hit[1]
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             row = conn.execute(
                 select(
                     _USERS.c.id, _USERS.c.organisation_id, _ORGS.c.code, _ORGS.c.kind, _USERS.c.roles, _USERS.c.active

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -10,7 +12,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.params import Parameter
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from api.auth import CurrentUser
@@ -38,6 +40,28 @@ def workflow_of(request: Request[Any, Any, Any]) -> Workflow:
     return wf
 
 
+def write_gate(engine: Engine) -> AbstractContextManager[Any]:
+    """What a write transaction holds in this process: one lock on SQLite, nothing on PostgreSQL.
+
+    SQLite has one writer at a time; threads that queue on a lock wake as soon as it is free,
+    while threads that queue inside SQLite poll in its busy handler with sleeps of up to 100 ms.
+    """
+    return threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+
+
+def gate_of(request: Request[Any, Any, Any]) -> AbstractContextManager[Any]:
+    """The application's write gate."""
+    gate: AbstractContextManager[Any] = request.app.state.write_gate
+    return gate
+
+
+@contextmanager
+def writing(request: Request[Any, Any, Any]) -> Iterator[Connection]:
+    """One write transaction through the application's write gate."""
+    with gate_of(request), workflow_of(request).engine.begin() as conn:
+        yield conn
+
+
 @dataclass(frozen=True, slots=True)
 class Paging:
     """A page request."""
@@ -61,7 +85,7 @@ def paging(
 
 
 def create_once(
-    wf: Workflow,
+    request: Request[Any, Any, Any],
     user: CurrentUser,
     key: str | None,
     path: str,
@@ -72,10 +96,11 @@ def create_once(
 
     The same key with the same body replays the first response; with another body it is refused (422).
     """
+    wf = workflow_of(request)
     digest = idempotency.fingerprint("POST", path, msgspec.json.encode(body))
     for attempt in (1, 2):
         try:
-            with wf.engine.begin() as conn:
+            with writing(request) as conn:
                 if key:
                     stored = idempotency.find(conn, user.organisation_id, user.user_id, key, digest)
                     if stored is not None:

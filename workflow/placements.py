@@ -2,13 +2,12 @@
 
 A placement names a client only by a pseudonymous reference. Registering one checks
 that the agreement is open and covers the start date and that the provider is not
-temporarily excluded from call-offs; it then asks for the implementation plan when
-that command is available (``workflow.deliveries.request_implementation_plan``).
+temporarily excluded from call-offs; in the same transaction it opens the placement's
+implementation-plan case and its deadline (``workflow.deliveries.request_implementation_plan``).
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from states.roles import Role
 from workflow.contracts import CLOSED_AGREEMENT_STATUSES, readable_agreement
 from workflow.db import new_id
+from workflow.deliveries import request_implementation_plan
 from workflow.engine import CASE, Actor, Workflow
 from workflow.errors import InvalidInput, NotFound, NotPermitted, Refused
 from workflow.tables import AppUser, Placement
@@ -95,9 +95,7 @@ def register_placement(wf: Workflow, conn: Connection, actor: Actor, terms: Plac
             )
         )
     )
-    request_plan = _deliveries_hook()
-    if request_plan is not None:
-        request_plan(wf, conn, actor, placement_id)
+    request_implementation_plan(conn, placement_id, organisation_id=actor.organisation_id, clock=wf.clock)
     log.info("placement.registered", placement_id=placement_id, organisation_id=actor.organisation_id)
     return placement_id
 
@@ -116,12 +114,3 @@ def update_placement(conn: Connection, actor: Actor, placement_id: int, changes:
         _own_user(conn, actor, changes["social_worker_id"])
     if changes:
         conn.execute(update(PLACEMENT).where(PLACEMENT.c.id == placement_id).values(**changes))
-
-
-def _deliveries_hook() -> Any:
-    """The scheduler engineer's ``request_implementation_plan`` if it exists in this build."""
-    try:
-        module = importlib.import_module("workflow.deliveries")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "request_implementation_plan", None)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from api import scoping
 from api.auth import AuthUser
-from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
 from api.problems import LIST, READ, WRITE
 from api.schemas.catalogue import AgreementIn, AgreementOut, AgreementPage, AgreementPatch, AgreementType
 from workflow import contracts
@@ -104,7 +104,7 @@ def register_agreement(
         aid = contracts.register_agreement(conn, user.actor, terms)
         return to(AgreementOut, conn.execute(select(AGREEMENT).where(AGREEMENT.c.id == aid)).mappings().one())  # type: ignore[no-any-return]
 
-    return create_once(workflow_of(request), user, idempotency_key, request.url.path, data, create)
+    return create_once(request, user, idempotency_key, request.url.path, data, create)
 
 
 @patch(
@@ -127,7 +127,7 @@ def update_agreement(
         )
         if v is not None
     }
-    with workflow_of(request).engine.begin() as conn:
+    with writing(request) as conn:
         contracts.update_agreement(conn, user.actor, agreement_id, changes)
         row = conn.execute(select(AGREEMENT).where(AGREEMENT.c.id == agreement_id)).mappings().one()
     return to(AgreementOut, row)  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, case, select
 
 from api import scoping
 from api.auth import AuthUser
-from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
 from api.problems import LIST, READ, WRITE
 from api.queries import case_columns, case_detail, overdue
 from api.schemas.cases import CaseDetail, CaseOut, CasePage, CaseTypeName, OpenCaseIn
@@ -76,11 +76,12 @@ def list_cases(
     if is_overdue is not None:
         q = q.where(late if is_overdue else ~late)
     q = q.order_by(*_order(sort, late, due))
-    with _reading(wf, user) as conn:
+    with read(wf.engine) as conn:
         rows, total = paging.apply(conn, q)
-        items = [to(CaseOut, {**r, "overdue": bool(r["next_due_at"] and r["next_due_at"] < now)}) for r in rows]
-        individual = [c.id for c in items if scoping.is_individual_case(c.case_type, c.placement_id)]
-        if individual:
+    items = [to(CaseOut, {**r, "overdue": bool(r["next_due_at"] and r["next_due_at"] < now)}) for r in rows]
+    individual = [c.id for c in items if scoping.is_individual_case(c.case_type, c.placement_id)]
+    if individual:  # logged before anything individual leaves the server
+        with writing(request) as conn:
             record_reads(conn, user.actor, "case", individual, "list", now)
     return CasePage(page=paging.page, page_size=paging.page_size, total=total, items=items)
 
@@ -92,25 +93,19 @@ def _order(sort: str, late: Any, due: Any) -> list[Any]:
     return [column.desc(), CASE.c.id.desc()] if sort.startswith("-") else [column, CASE.c.id]
 
 
-def _reading(wf: Any, user: AuthUser) -> Any:
-    """A read transaction, or a write one when individual-level rows may be read (their reads are logged)."""
-    if scoping.sees_individuals(user):
-        return wf.engine.begin()
-    return read(wf.engine)
-
-
 @get("/cases/{case_id:int}", operation_id="getCase", tags=["cases"], sync_to_thread=True, responses=READ)
 def get_case(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -> CaseDetail:
     """One case with its timeline (audit events) and open deadlines; 404 if unknown or out of scope."""
     wf = workflow_of(request)
     structlog.contextvars.bind_contextvars(case_id=case_id)
     now = wf.clock()
-    with wf.engine.begin() as conn:
+    with read(wf.engine) as conn:
         found = case_detail(conn, user, case_id, now)
-        if found is None:
-            raise NotFound(f"case {case_id} not found")
-        detail, individual = found
-        if individual:
+    if found is None:
+        raise NotFound(f"case {case_id} not found")
+    detail, individual = found
+    if individual:  # logged before the record leaves the server
+        with writing(request) as conn:
             record_reads(conn, user.actor, "case", [case_id], "read", now)
     return detail
 
@@ -145,7 +140,7 @@ def create_case(
         row = conn.execute(select(*case_columns()).where(CASE.c.id == opened.case_id)).mappings().one()
         return to(CaseOut, {**row, "overdue": False})
 
-    return create_once(wf, user, idempotency_key, request.url.path, data, create)
+    return create_once(request, user, idempotency_key, request.url.path, data, create)
 
 
 HANDLERS = [list_cases, get_case, create_case]

@@ -11,11 +11,12 @@ from sqlalchemy import Connection, select
 
 from api import scoping
 from api.auth import AuthUser
-from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
 from api.problems import READ, WRITE, responses
 from api.schemas.catalogue import PlacementIn, PlacementOut, PlacementPage, PlacementPatch
 from workflow import placements
 from workflow.access import record_reads
+from workflow.db import read
 from workflow.errors import NotFound
 from workflow.placements import PLACEMENT
 
@@ -54,9 +55,11 @@ def list_placements(
         q = q.where(PLACEMENT.c.ends_on.is_(None) | (PLACEMENT.c.ends_on >= ongoing_on))
     col = SORTS[sort.lstrip("-")]
     q = q.order_by(col.desc() if sort.startswith("-") else col, PLACEMENT.c.id)
-    with wf.engine.begin() as conn:
+    with read(wf.engine) as conn:
         rows, total = paging.apply(conn, q)
-        record_reads(conn, user.actor, "placement", [r["id"] for r in rows], "list", wf.clock())
+    if rows:  # logged before anything individual leaves the server
+        with writing(request) as conn:
+            record_reads(conn, user.actor, "placement", [r["id"] for r in rows], "list", wf.clock())
     return PlacementPage(paging.page, paging.page_size, total, [to(PlacementOut, r) for r in rows])
 
 
@@ -71,7 +74,7 @@ def get_placement(request: Request[Any, Any, Any], user: AuthUser, placement_id:
     """One placement; the read is logged."""
     scoping.require_individual_access(user)
     wf = workflow_of(request)
-    with wf.engine.begin() as conn:
+    with writing(request) as conn:
         row = (
             conn.execute(select(PLACEMENT).where(PLACEMENT.c.id == placement_id, scoping.placements(user)))
             .mappings()
@@ -101,7 +104,7 @@ def register_placement(
         pid = placements.register_placement(wf, conn, user.actor, terms)
         return to(PlacementOut, conn.execute(select(PLACEMENT).where(PLACEMENT.c.id == pid)).mappings().one())  # type: ignore[no-any-return]
 
-    return create_once(wf, user, idempotency_key, request.url.path, data, create)
+    return create_once(request, user, idempotency_key, request.url.path, data, create)
 
 
 @patch(
@@ -119,7 +122,7 @@ def update_placement(
     changes = {
         k: v for k, v in (("ends_on", data.ends_on), ("social_worker_id", data.social_worker_id)) if v is not None
     }
-    with workflow_of(request).engine.begin() as conn:
+    with writing(request) as conn:
         placements.update_placement(conn, user.actor, placement_id, changes)
         row = conn.execute(select(PLACEMENT).where(PLACEMENT.c.id == placement_id)).mappings().one()
     return to(PlacementOut, row)  # type: ignore[no-any-return]

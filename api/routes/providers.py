@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from api import scoping
 from api.auth import AuthUser
-from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of
+from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
 from api.problems import LIST, READ, WRITE
 from api.schemas.catalogue import (
     ContractAreaIn,
@@ -85,7 +85,7 @@ def register_provider(
         )
         return to(ProviderOut, conn.execute(select(PROVIDER).where(PROVIDER.c.id == pid)).mappings().one())  # type: ignore[no-any-return]
 
-    return create_once(workflow_of(request), user, idempotency_key, request.url.path, data, create)
+    return create_once(request, user, idempotency_key, request.url.path, data, create)
 
 
 @patch(
@@ -100,7 +100,7 @@ def update_provider(
 ) -> ProviderOut:
     """Change a provider's name or contact address."""
     changes = {k: v for k, v in (("name", data.name), ("contact_email", data.contact_email)) if v is not None}
-    with workflow_of(request).engine.begin() as conn:
+    with writing(request) as conn:
         contracts.update_provider(conn, user.actor, provider_id, changes)
         row = conn.execute(select(PROVIDER).where(PROVIDER.c.id == provider_id)).mappings().one()
     return to(ProviderOut, row)  # type: ignore[no-any-return]
@@ -157,7 +157,7 @@ def add_area(
         aid = contracts.register_contract_area(conn, user.actor, data.code, data.name, data.regime)
         return to(ContractAreaOut, conn.execute(select(AREA).where(AREA.c.id == aid)).mappings().one())  # type: ignore[no-any-return]
 
-    return create_once(workflow_of(request), user, idempotency_key, request.url.path, data, create)
+    return create_once(request, user, idempotency_key, request.url.path, data, create)
 
 
 @patch(
@@ -171,7 +171,7 @@ def rename_area(
     request: Request[Any, Any, Any], user: AuthUser, area_id: PathId, data: ContractAreaPatch
 ) -> ContractAreaOut:
     """Rename a contract area of the caller's organisation."""
-    with workflow_of(request).engine.begin() as conn:
+    with writing(request) as conn:
         contracts.update_contract_area(conn, user.actor, area_id, data.name)
         row = conn.execute(select(AREA).where(AREA.c.id == area_id)).mappings().one()
     return to(ContractAreaOut, row)  # type: ignore[no-any-return]

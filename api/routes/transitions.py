@@ -10,9 +10,10 @@ from litestar.params import Parameter
 
 from api import scoping
 from api.auth import AuthUser
-from api.deps import workflow_of
+from api.deps import gate_of, workflow_of
 from api.problems import READ, WRITE
 from api.schemas.cases import TransitionIn, TransitionOut, TriggerOptionOut
+from workflow.db import read
 from workflow.engine import CASE
 from workflow.errors import NotFound
 
@@ -24,7 +25,7 @@ def _check_scope(request: Request[Any, Any, Any], user: AuthUser, case_id: int) 
     if scoping.sees_individuals(user):
         return
     wf = workflow_of(request)
-    with wf.engine.connect() as conn:
+    with read(wf.engine) as conn:
         row = conn.execute(
             CASE.select()
             .with_only_columns(CASE.c.organisation_id, CASE.c.case_type, CASE.c.placement_id)
@@ -46,15 +47,16 @@ def fire(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId, data:
     """Fire a trigger: answered with the new state, or a problem naming the rule that refused it."""
     structlog.contextvars.bind_contextvars(case_id=case_id)
     _check_scope(request, user, case_id)
-    res = workflow_of(request).fire(
-        case_id,
-        data.trigger,
-        user.actor,
-        data.reason,
-        registry_number=data.registry_number,
-        params=dict(data.params) if data.params else None,
-        expected_version=data.expected_version,
-    )
+    with gate_of(request):
+        res = workflow_of(request).fire(
+            case_id,
+            data.trigger,
+            user.actor,
+            data.reason,
+            registry_number=data.registry_number,
+            params=dict(data.params) if data.params else None,
+            expected_version=data.expected_version,
+        )
     return TransitionOut(
         res.case_id,
         res.trigger,

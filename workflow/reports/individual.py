@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workflow.clock import utcnow
-from workflow.reports.model import Column, Report, Table, pct
+from workflow.reports.model import Chart, Column, Report, Table, pct
 from workflow.reports.queries import ORG, PLACEMENT, PROVIDER
 from workflow.reports.recording import ASSESSMENT_QUESTIONS, QUESTIONS, RATINGS
 from workflow.reports.scope import SMALL_N, Period, Scope
@@ -151,7 +151,7 @@ def _registration(fus: list[Any], org_names: dict[int, str], suppress: bool) -> 
             Column("performed", "Performed (n)", "int"),
             Column("registered", "Registered", "int"),
             Column("registered_pct", "Registration %", "pct"),
-            Column("suppressed", ""),
+            Column("suppressed", "Note"),
         ],
         rows,
     )
@@ -172,7 +172,7 @@ def _response_rates(registered: dict[int, Any], answers: dict[int, dict[str, str
             Column("n", "Registered (n)", "int"),
             Column("answered", "Answered", "int"),
             Column("answered_pct", "Response %", "pct"),
-            Column("suppressed", ""),
+            Column("suppressed", "Note"),
         ],
         rows,
         note="Assessment questions (A) are mandatory, so their rate is 100 % of registered follow-ups.",
@@ -205,7 +205,12 @@ def _ratings(answers: dict[int, dict[str, str]], suppress: bool) -> Table:
     return Table(
         "ratings",
         "Rating distribution per question",
-        [Column("question", "Question"), Column("n", "Answered (n)", "int"), *_rating_cols(), Column("suppressed", "")],
+        [
+            Column("question", "Question"),
+            Column("n", "Answered (n)", "int"),
+            *_rating_cols(),
+            Column("suppressed", "Note"),
+        ],
         rows,
         note="Scale, worst first: deficient, could do better, approved, very good (full scale unknown, §4.4).",
     )
@@ -240,8 +245,11 @@ def _by_group(
             Column("group", "Gender" if attr == "gender" else "Provider"),
             Column("n", "n", "int"),
             *_rating_cols(),
-            Column("suppressed", ""),
+            Column("suppressed", "Note"),
         ],
         rows,
-        note="Counts by gender alone do not show why results differ; read them with the gender-equality analysis.",
+        note="Counts by gender alone do not show why results differ; read them with the gender-equality analysis."
+        if attr == "gender"
+        else "Feeds the contract follow-up of each provider (REQ-IND-04).",
+        chart=Chart(title, "group", RATINGS, "stacked"),
     )

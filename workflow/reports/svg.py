@@ -9,6 +9,25 @@ from markupsafe import Markup, escape
 from workflow.reports.model import Chart, Column
 
 PALETTE = ("#1b6ca8", "#6aa84f", "#e69138", "#cc0000", "#674ea7", "#999999")
+#: Ordinal scales read from good (green) to bad (red), whatever their position.
+COLOURS = {
+    "compliant": "#2e7d32",
+    "compliant_after_supplement": "#689f38",
+    "largely_compliant_minor_remaining": "#ef8f00",
+    "non_compliant": "#c62828",
+    "very_good": "#2e7d32",
+    "approved": "#689f38",
+    "could_do_better": "#ef8f00",
+    "deficient": "#c62828",
+    "terminations": "#1b6ca8",
+    "rescissions": "#8e24aa",
+}
+
+
+def _colour(key: str, i: int) -> str:
+    return COLOURS.get(key, PALETTE[i % len(PALETTE)])
+
+
 WIDTH = 720
 LABEL_W = 260
 ROW_H = 22
@@ -34,7 +53,7 @@ def render(chart: Chart, columns: list[Column], rows: list[dict[str, Any]]) -> M
             x = LABEL_W
             legend_y += 14
         legend.append(
-            f'<rect x="{x}" y="{legend_y}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<rect x="{x}" y="{legend_y}" width="10" height="10" fill="{_colour(key, i)}"/>'
             f'<text x="{x + 14}" y="{legend_y + 9}" font-size="10">{escape(raw)}</text>'
         )
         x += item_w
@@ -59,6 +78,9 @@ def _stacked(chart: Chart, rows: list[dict[str, Any]]) -> tuple[str, int]:
         y = 4 + i * ROW_H
         n = sum(int(row.get(k) or 0) for k in chart.series)
         parts.append(_label(y + 13, str(row.get(chart.label_key, ""))))
+        if row.get("suppressed"):
+            parts.append(f'<text x="{LABEL_W}" y="{y + 12}" font-size="10">{escape(row["suppressed"])}</text>')
+            continue
         x = float(LABEL_W)
         for j, key in enumerate(chart.series):
             count = int(row.get(key) or 0)
@@ -66,7 +88,7 @@ def _stacked(chart: Chart, rows: list[dict[str, Any]]) -> tuple[str, int]:
                 continue
             w = span * count / n
             parts.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{ROW_H - 6}" fill="{PALETTE[j % len(PALETTE)]}">'
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{ROW_H - 6}" fill="{_colour(key, j)}">'
                 f"<title>{escape(key)}: {count} of {n}</title></rect>"
             )
             if w > 18:
@@ -94,7 +116,7 @@ def _grouped(chart: Chart, rows: list[dict[str, Any]]) -> tuple[str, int]:
             by = y + j * bar_h
             parts.append(
                 f'<rect x="{LABEL_W}" y="{by}" width="{w:.1f}" height="{bar_h - 1}" '
-                f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(key)}: {count}</title></rect>'
+                f'fill="{_colour(key, j)}"><title>{escape(key)}: {count}</title></rect>'
                 f'<text x="{LABEL_W + w + 4:.1f}" y="{by + 7}" font-size="9">{count}</text>'
             )
     return "".join(parts), 4 + len(rows) * group_h

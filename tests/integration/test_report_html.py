@@ -1,7 +1,7 @@
 """The HTML reports open in headless Chromium without console errors, with their charts drawn.
 
 Chromium is Debian's ``chromium`` package. When it is missing the test installs it if it
-may (root with apt-get, under CI or with ``UPPF_INSTALL_CHROMIUM=1``); it skips locally
+may (root with apt-get, under CI, ``UPPF_REQUIRE_PG=1`` or ``UPPF_INSTALL_CHROMIUM=1``); it skips locally
 and fails under CI when it still cannot find it.
 """
 
@@ -22,7 +22,7 @@ from workflow.reports.catalogue import REPORTS, build_report
 from workflow.reports.render import render
 
 pytestmark = pytest.mark.integration
-CI = bool(os.environ.get("CI"))
+CI = bool(os.environ.get("CI")) or os.environ.get("UPPF_REQUIRE_PG") == "1"  # .ci/run sets the latter
 
 
 def _chromium() -> str:

@@ -185,7 +185,7 @@ def _outcomes(rows: list[Any], names: dict[int | None, str]) -> Table:
     )
 
 
-def _opened(conn: Connection, org: int, period: Period, case_type: str, *cols: Any) -> list[Any]:
+def _opened(conn: Connection, org: int, period: Period, case_type: str, *cols: Any, where: Any = None) -> list[Any]:
     begin, stop = bounds(period)
     q = (
         select(*cols, CASE.c.status, func.count().label("n"))
@@ -197,14 +197,17 @@ def _opened(conn: Connection, org: int, period: Period, case_type: str, *cols: A
         )
         .group_by(*cols, CASE.c.status)
     )
+    if where is not None:
+        q = q.where(where)
     return list(conn.execute(q))
 
 
 def _other_follow_ups(conn: Connection, org: int, period: Period, names: dict[int | None, str]) -> Table:
     acc: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for r in _opened(conn, org, period, "follow_up", CASE.c.contract_area_id, CASE.c.in_house, CASE.c.kind):
-        if r.kind in PLANNED_KINDS:
-            continue
+    unplanned = CASE.c.kind.not_in(PLANNED_KINDS)
+    for r in _opened(
+        conn, org, period, "follow_up", CASE.c.contract_area_id, CASE.c.in_house, CASE.c.kind, where=unplanned
+    ):
         c = acc[(area_label(names, r.contract_area_id, bool(r.in_house)), r.kind or "")]
         c["opened"] += r.n
         c["performed" if r.status in PERFORMED else "not_performed" if r.status == "not_performed" else "open"] += r.n

@@ -31,6 +31,7 @@ from workflow.tables import AppUser, Organisation
 from workflow.tokens import signing_key
 
 LEEWAY = 30  # seconds of clock skew allowed
+VERIFIED_CACHE_SIZE = 10_000
 _ROLES = frozenset(r.value for r in Role)
 _USERS = AppUser.__table__  # type: ignore[attr-defined]
 _ORGS = Organisation.__table__  # type: ignore[attr-defined]
@@ -84,9 +85,29 @@ class Authenticator:
             self._key = signing_key(settings)
         self.user_ttl = user_ttl
         self._cache: dict[str, tuple[float, _Account | None]] = {}
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def claims(self, token: str) -> dict[str, Any]:
-        """The token's verified claims; raise 401 for anything wrong with it."""
+        """The token's verified claims; raise 401 for anything wrong with it.
+
+        A token whose signature was verified is remembered (signature checks cost more than the
+        rest of a request); its time claims are checked again on every request.
+        """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        # Time claims are checked against the application's clock (tests and replays move it).
+        now = self.clock().timestamp()
+        if not isinstance(claims["exp"], int | float) or claims["exp"] < now - LEEWAY:
+            raise NotAuthorizedException("invalid bearer token: it has expired")
+        if isinstance(claims.get("nbf"), int | float) and claims["nbf"] > now + LEEWAY:
+            raise NotAuthorizedException("invalid bearer token: it is not valid yet")
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             claims: dict[str, Any] = jwt.decode(
@@ -99,12 +120,6 @@ class Authenticator:
             )
         except jwt.PyJWTError as exc:
             raise NotAuthorizedException(f"invalid bearer token: {exc}") from exc
-        # Time claims are checked against the application's clock (tests and replays move it).
-        now = self.clock().timestamp()
-        if not isinstance(claims["exp"], int | float) or claims["exp"] < now - LEEWAY:
-            raise NotAuthorizedException("invalid bearer token: it has expired")
-        if isinstance(claims.get("nbf"), int | float) and claims["nbf"] > now + LEEWAY:
-            raise NotAuthorizedException("invalid bearer token: it is not valid yet")
         return claims
 
     def account(self, username: str) -> _Account | None:

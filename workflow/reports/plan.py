@@ -1,8 +1,10 @@
 """Multi-year follow-up plan with risk-based selection and a coverage check (uppföljningsplan), REQ-RPT-03.
 
 The plan is computed, not typed in: follow-ups already planned for the plan's years are
-shown as they stand; every other contract area gets a proposed year, in order of its
-priority, spread evenly over the plan's years. An area's priority is the mean score of its
+shown as they stand; every other contract area with live agreements gets a proposed year,
+spread evenly over the plan's years: first the uncovered areas whose contract period ends
+inside the plan (earliest end first), then the rest by priority (an area without live
+agreements is listed once, to be planned when a new agreement starts). An area's priority is the mean score of its
 three highest-scoring providers (see :mod:`workflow.reports.risk`), plus 100 when it has
 had no special follow-up in its current contract period (Uppsala's coverage goal,
 domain.md §3.2), so those areas come first.
@@ -178,14 +180,27 @@ def _plan(
             rows.append(_plan_row(y, a, by_area.get(a.id, []), opts, f"already planned ({n} follow-up(s))"))
         if in_plan:
             continue
-        scores = sorted((c.score for c in by_area.get(a.id, [])), reverse=True)[:3]
-        priority = (sum(scores) / len(scores)) if scores else 0.0
+        if not by_area.get(a.id):
+            rows.append(_plan_row(years[0], a, [], opts, "no live agreement in the area: plan it when one starts"))
+            continue
+        scores = sorted((c.score for c in by_area[a.id]), reverse=True)[:3]
         gap = not _in_contract_period(a, done.get(a.id, []))
-        to_place.append((priority + (GAP_BONUS if gap else 0.0), a))
-    to_place.sort(key=lambda pa: (-pa[0], pa[1].name))
+        to_place.append((sum(scores) / len(scores) + (GAP_BONUS if gap else 0.0), a))
+
+    def urgency(pa: tuple[float, _Area]) -> tuple[int, date, float, str]:
+        # Uncovered areas whose contract period ends inside the plan go first, earliest end first.
+        priority, a = pa
+        due = priority >= GAP_BONUS and a.ends_on is not None and a.ends_on.year <= years[-1]
+        return (0 if due else 1, a.ends_on if due and a.ends_on else date.max, -priority, a.name)
+
+    to_place.sort(key=urgency)
     per_year = max(1, math.ceil(len(to_place) / len(years)))
-    for i, (priority, a) in enumerate(to_place):
-        year = years[min(i // per_year, len(years) - 1)]
+    load: dict[int, int] = dict.fromkeys(years, 0)
+    for priority, a in to_place:
+        year = next((y for y in years if load[y] < per_year), years[-1])
+        if urgency((priority, a))[0] == 0 and a.ends_on is not None and year > a.ends_on.year:
+            year = max(years[0], a.ends_on.year)  # coverage before the period ends outweighs an even spread
+        load[year] += 1
         status = f"proposed (priority {priority:.1f})"
         if a.ends_on and a.ends_on.year < year:
             status += f"; the contract period ends {a.ends_on.isoformat()}: follow up under the new agreement"

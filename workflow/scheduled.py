@@ -28,7 +28,8 @@ def claim_opening(
         organisation_id=org,
         opened_at=now,
     ).on_conflict_do_nothing(index_elements=["control", "subject_kind", "subject_id", "period"])
-    return conn.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports no rowcount for this INSERT under SQLAlchemy 2.1.
+    return conn.execute(stmt.returning(OPENING.c.id)).first() is not None
 
 
 def set_opening_case(

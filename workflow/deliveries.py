@@ -153,53 +153,60 @@ def open_monthly_reports(engine: Engine, clock: Callable[[], datetime] = utcnow)
     return opened
 
 
-def after_expiry(conn: Connection, wf: Workflow, case: Any, trigger: str, now: datetime) -> int | None:
-    """After a delivery went overdue: open a late-delivery deviation when the provider is late too often."""
+def after_expiry(conn: Connection, wf: Workflow, case: Any, trigger: str, event_id: int, now: datetime) -> int | None:
+    """After a delivery went overdue: open a late-delivery deviation when the provider is late too often.
+
+    Late deliveries already counted towards an earlier deviation are not counted again: each
+    deviation's key names the audit event that triggered it, and only later events count.
+    """
     if case.case_type not in DELIVERY_TYPES or trigger != "mark_overdue" or case.provider_id is None:
         return None
     settings = get_settings()
-    since = now - timedelta(days=settings.late_delivery_window_days)
-    last = conn.execute(
-        select(func.max(OPENING.c.opened_at)).where(
+    org = case.organisation_id
+    consumed = 0
+    for (period,) in conn.execute(
+        select(OPENING.c.period).where(
             OPENING.c.control == "late_delivery",
             OPENING.c.subject_kind == "provider",
             OPENING.c.subject_id == case.provider_id,
-            OPENING.c.organisation_id == case.organisation_id,
+            OPENING.c.organisation_id == org,
         )
-    ).scalar_one_or_none()
-    if last is not None and last > since:
-        since = last
+    ):
+        if period.startswith("event-") and period[6:].isdigit():
+            consumed = max(consumed, int(period[6:]))
+    since = now - timedelta(days=settings.late_delivery_window_days)
     late = conn.execute(
         select(func.count())
         .select_from(EVENT.join(CASE, CASE.c.id == EVENT.c.case_id))
         .where(
             and_(
-                CASE.c.organisation_id == case.organisation_id,
+                CASE.c.organisation_id == org,
                 CASE.c.provider_id == case.provider_id,
                 CASE.c.case_type.in_(DELIVERY_TYPES),
                 EVENT.c.trigger == "mark_overdue",
                 EVENT.c.occurred_at >= since,
+                EVENT.c.id > consumed,
             )
         )
     ).scalar_one()
     if late < settings.late_delivery_threshold:
         return None
-    org = case.organisation_id
-    if not claim_opening(conn, "late_delivery", "provider", case.provider_id, f"case-{case.id}", org, now):
+    key = f"event-{event_id}"
+    if not claim_opening(conn, "late_delivery", "provider", case.provider_id, key, org, now):
         return None
     agreement_id = conn.execute(select(CASE.c.agreement_id).where(CASE.c.id == case.id)).scalar_one()
     deviation = open_case(
         wf,
         "deviation",
         Actor.system(org),
-        f"The provider was late with {late} deliveries (implementation plans, monthly reports) since "
-        f"{local_date(since).isoformat()}",
+        f"The provider was late with {late} deliveries (implementation plans, monthly reports) within "
+        f"{settings.late_delivery_window_days} days",
         kind="late_delivery",
         agreement_id=agreement_id,
         owner_id=first_user_with_role(conn, org, "contract_strategist"),
         title="Upprepade förseningar av leveranser",
         conn=conn,
     )
-    set_opening_case(conn, "late_delivery", "provider", case.provider_id, f"case-{case.id}", deviation.case_id)
+    set_opening_case(conn, "late_delivery", "provider", case.provider_id, key, deviation.case_id)
     log.info("deliveries.late_deviation", provider_id=case.provider_id, case_id=deviation.case_id, late=late)
     return deviation.case_id

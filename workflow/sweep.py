@@ -242,7 +242,7 @@ def _expire(
             )
             conn.execute(insert(EFFECT).values(deadline_id=d.id, rung=act.rung, kind="transition", done_at=now))
             _plan_from(conn, case, fired.to_status, fired.deadline_ids, act.at)
-            after_expiry(conn, wf, case, fired.trigger, now)
+            after_expiry(conn, wf, case, fired.trigger, fired.event_id, now)
         res.transitions += 1
         return
     except Conflict:

@@ -112,6 +112,23 @@ def test_every_figure_of_the_annual_report_matches_the_year_built_through_the_wo
     else:
         assert controls == {}
 
+    summary = {r["figure"]: (r["count"], r["n"], r["pct"]) for r in report.table("summary").rows}
+    planned_n = sum(c["planned"] for c in exp.planned.values())
+    performed_n = sum(c["performed"] for c in exp.planned.values())
+    assessed_n = sum(sum(c.values()) for c in exp.outcomes.values())
+    complies_n = sum(c["compliant"] for c in exp.outcomes.values())
+    assert summary["Planned follow-ups performed"] == (performed_n, planned_n, pct(performed_n, planned_n))
+    assert summary["Assessed follow-ups that comply"] == (complies_n, assessed_n, pct(complies_n, assessed_n))
+    assert summary["Deviations"][0] == sum(exp.deviations.values())
+    assert summary["Complaints"][0] == sum(exp.complaints.values())
+    assert summary["Supplementation and rectification requests"][0] == sum(c["sent"] for c in exp.requests.values())
+    assert summary["Temporary exclusions from call-offs decided"][0] == sum(
+        c["exclusions"] for c in exp.exclusions.values()
+    )
+    assert summary["Agreements terminated"][0] == sum(e["measure_code"] == "terminated" for e in exp.ended)
+    assert summary["Agreements rescinded"][0] == sum(e["measure_code"] == "rescinded" for e in exp.ended)
+    assert summary["Sampled invoices with errors"][:2] == (sum(c["errors"] for c in exp.invoices.values()), 40)
+
     inv = {r["round"]: r for r in report.table("invoice_sampling").rows}
     assert set(inv) == set(exp.invoices)
     for rnd, c in exp.invoices.items():

@@ -65,6 +65,7 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         controls.control_checks(conn, org, period),
         controls.invoice_sampling(conn, org, period),
     ]
+    report.tables.insert(0, _summary(report))
     if "control_check" not in CASE_TYPES:
         report.notes.append(
             "IVO and criminal-record check rounds: no control-check case type is installed, so none are reported."
@@ -363,4 +364,49 @@ def _terminations_by_framework(conn: Connection, org: int, period: Period) -> Ta
             for (f, a, r), c in sorted(acc.items())
         ],
         note="Each one is listed with its decision-maker and mandate in the terminated-agreements report.",
+    )
+
+
+def _summary(report: Report) -> Table:
+    """The headline figures a board member reads first, each from the tables below it."""
+
+    def total(key: str, col: str) -> int:
+        return sum(int(r[col] or 0) for r in report.table(key).rows if r.get("area") != "Total")
+
+    planned, performed = total("planned_vs_performed", "planned"), total("planned_vs_performed", "performed")
+    assessed, complies = total("outcomes", "n"), total("outcomes", "compliant")
+    sampled = total("invoice_sampling", "sampled")
+    rows = [
+        {"figure": "Planned follow-ups performed", "count": performed, "n": planned, "pct": pct(performed, planned)},
+        {"figure": "Assessed follow-ups that comply", "count": complies, "n": assessed, "pct": pct(complies, assessed)},
+        {"figure": "Supplementation and rectification requests", "count": total("remedy_requests", "sent")},
+        {"figure": "Deviations", "count": total("deviations", "count")},
+        {"figure": "Complaints", "count": total("complaints", "count")},
+        {"figure": "Temporary exclusions from call-offs decided", "count": total("exclusions", "exclusions")},
+        {"figure": "Agreements terminated", "count": total("terminations_by_framework", "terminated")},
+        {"figure": "Agreements rescinded", "count": total("terminations_by_framework", "rescinded")},
+        {
+            "figure": "Control checks with remarks",
+            "count": total("control_checks", "remarks"),
+            "n": total("control_checks", "checks"),
+            "pct": pct(total("control_checks", "remarks"), total("control_checks", "checks")),
+        },
+        {
+            "figure": "Sampled invoices with errors",
+            "count": total("invoice_sampling", "with_errors"),
+            "n": sampled,
+            "pct": pct(total("invoice_sampling", "with_errors"), sampled),
+        },
+    ]
+    return Table(
+        "summary",
+        "Summary",
+        [
+            Column("figure", "Figure"),
+            Column("count", "Count", "int"),
+            Column("n", "of n", "int"),
+            Column("pct", "%", "pct"),
+        ],
+        [{"n": None, "pct": None, **r} for r in rows],
+        note="Each figure is the sum of the table it comes from below.",
     )

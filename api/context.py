@@ -42,12 +42,14 @@ def request_context(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
+            case_id = (scope.get("path_params") or {}).get("case_id")
             log.info(
                 "http.request",
                 method=scope.get("method", ""),
                 path=scope["path"],
                 status=status["code"],
                 ms=round((time.perf_counter() - started) * 1000, 2),
+                **({"case_id": case_id} if case_id is not None else {}),
             )
             structlog.contextvars.clear_contextvars()
 

@@ -109,7 +109,17 @@ def _ms(value: str) -> float:
 def load(
     port: int, path_fmt: str, first: int, seconds: float, conns: int, threads: int, token: str, script: Path
 ) -> dict[str, Any]:
-    args = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{int(seconds)}s", "--latency", "-s", str(script)]
+    args = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{conns}",
+        f"-d{int(seconds)}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(script),
+    ]
     args += [f"http://127.0.0.1:{port}", "--", str(first), str(threads), path_fmt]
     if token:
         args.append(token)
@@ -117,11 +127,13 @@ def load(
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"timeout (\d+)", out)
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     return {
         "rps": rps,
         "requests": total,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
         "p50_ms": _ms(lat["50"]),
         "p99_ms": _ms(lat["99"]),
     }
@@ -152,6 +164,7 @@ def main() -> None:
     }
     runs = {k: v for k, v in runs.items() if not a.only or k in a.only}
     results: dict[str, dict[str, Any]] = {}
+    load_before = os.getloadavg()
     for port, (name, (kind, db, path_fmt, tok)) in enumerate(runs.items(), start=18700):
         proc = serve(kind, port, db, tmp / f"{name}.log")
         try:
@@ -168,17 +181,19 @@ def main() -> None:
                 proc.kill()
                 proc.wait()
         print(f"{name}: {results.get(name)}", flush=True)
-    print(
-        f"\n{a.connections} connections, {a.threads} wrk threads, {a.seconds:.0f} s per endpoint, one uvicorn worker, SQLite WAL FULL"
-    )
-    print(f"{'endpoint':<48}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    load_after = os.getloadavg()
+    print(f"\nload average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} (2 cores, shared)")
+    print(f"{a.connections} connections, {a.threads} wrk threads, {a.seconds:.0f} s per endpoint, one uvicorn worker")
+    print(f"{'endpoint':<50}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'timeouts':>9}")
     labels = {
         "raw": "plain Litestar, one raw-SQL INSERT",
         "real": "POST /cases/{id}/transitions (auth, scope, audit)",
         "naive": "naive SQLModel + transitions, no auth",
     }
     for name, r in results.items():
-        print(f"{labels[name]:<48}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['non2xx']:>9}")
+        print(
+            f"{labels[name]:<50}{r['rps']:>8.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['non2xx']:>9}{r['timeouts']:>9}"
+        )
     if len(results) == 3:
         real, raw, naive = results["real"], results["raw"], results["naive"]
         print(f"\nreal / raw throughput: {real['rps'] / raw['rps']:.2f}  (goal ≥ 0.50)")

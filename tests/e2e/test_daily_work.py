@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import structlog.contextvars
+import structlog.testing
 from sqlalchemy import select
 
 from tests.e2e.conftest import Api, problem_of
@@ -158,3 +160,33 @@ def test_every_case_type_has_a_diagram_drawn_from_its_table(api: Api) -> None:
         d = api.client.get(f"/case-types/{t['case_type']}/diagram", headers=h).json()
         assert d["mermaid"].startswith("stateDiagram-v2") and f"[*] --> {t['initial']}" in d["mermaid"]
     assert api.client.get("/case-types/nonsense/diagram", headers=h).status_code == 404
+
+
+def test_request_logs_carry_ids_and_never_the_token_or_the_reason(api: Api) -> None:
+    h = {**api.auth("NORTH", "contract_strategist"), "X-Request-ID": "req-42"}
+    token = h["Authorization"].split()[1]
+    r = api.client.post(
+        "/cases",
+        headers=h,
+        json={
+            "case_type": "complaint",
+            "kind": "client",
+            "reason": "Anna Andersson called",
+            "agreement_id": api.world.agreements["north_calloff"],
+        },
+    )
+    with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        t = api.client.post(
+            f"/cases/{r.json()['id']}/transitions",
+            headers=h,
+            json={"trigger": "investigate", "reason": "Anna Andersson again"},
+        )
+    assert t.status_code == 200 and t.headers["x-request-id"] == "req-42"
+    line = next(e for e in logs if e["event"] == "http.request")
+    assert (line["request_id"], line["case_id"], line["status"]) == ("req-42", r.json()["id"], 200)
+    assert (line["user_id"], line["organisation_id"]) == (
+        api.world.users[("NORTH", "contract_strategist")],
+        api.world.orgs["NORTH"],
+    )
+    text = repr(logs)
+    assert token not in text and "Bearer" not in text and "Anna" not in text

@@ -1,0 +1,180 @@
+"""Case tables of the annual report: requests, deviations, complaints, exclusions, terminations.
+
+Requests, deviations and complaints count when opened in the period; exclusions,
+terminations and rescissions when decided in it (Stockholm dates).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from states.registry import CASE_TYPES
+from workflow.reports import terminations
+from workflow.reports.labels import label
+from workflow.reports.model import Column, Table, pct
+from workflow.reports.queries import AGREEMENT, CASE, DECISION, EVENT, NO_AREA, area_label, bounds
+from workflow.reports.scope import Period
+
+REQUEST_ENDINGS = ("approved", "provider_terminated", "escalated", "withdrawn")
+
+
+def opened(conn: Connection, org: int, period: Period, case_type: str, *cols: Any, where: Any = None) -> list[Any]:
+    """Counts of one case type opened in the period, grouped by ``cols`` and status."""
+    begin, stop = bounds(period)
+    q = (
+        select(*cols, CASE.c.status, func.count().label("n"))
+        .where(
+            CASE.c.organisation_id == org,
+            CASE.c.case_type == case_type,
+            CASE.c.opened_at >= begin,
+            CASE.c.opened_at < stop,
+        )
+        .group_by(*cols, CASE.c.status)
+    )
+    if where is not None:
+        q = q.where(where)
+    return list(conn.execute(q))
+
+
+def remedy_requests(conn: Connection, org: int, period: Period, names: dict[int | None, str]) -> Table:
+    """Supplementation and rectification requests per area and kind, with how they ended."""
+    acc: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    rows = opened(conn, org, period, "rectification_request", CASE.c.contract_area_id, CASE.c.in_house, CASE.c.kind)
+    for r in rows:
+        c = acc[(area_label(names, r.contract_area_id, bool(r.in_house)), r.kind or "")]
+        c["sent"] += r.n
+        c[r.status if r.status in REQUEST_ENDINGS else "open"] += r.n
+    out = []
+    for (area, kind), c in sorted(acc.items()):
+        out.append({"area": area, "kind": kind, **{k: c[k] for k in ("sent", *REQUEST_ENDINGS, "open")}})
+    return Table(
+        "remedy_requests",
+        "Supplementation and rectification requests per contract area and how they ended",
+        [
+            Column("area", "Contract area"),
+            Column("kind", "Kind (komplettering / rättelse)"),
+            Column("sent", "Requests (n)", "int"),
+            Column("approved", "Approved", "int"),
+            Column("provider_terminated", "Provider asked to terminate", "int"),
+            Column("escalated", "Escalated", "int"),
+            Column("withdrawn", "Withdrawn", "int"),
+            Column("open", "Still open", "int"),
+        ],
+        out,
+    )
+
+
+def by_kind_and_topic(conn: Connection, org: int, period: Period, case_type: str, title: str) -> Table:
+    """Cases of ``case_type`` opened in the period per kind and topic, open and closed."""
+    acc: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    finals = CASE_TYPES[case_type].finals
+    for r in opened(conn, org, period, case_type, CASE.c.kind, CASE.c.topic):
+        c = acc[(r.kind or "", r.topic or "")]
+        c["count"] += r.n
+        c["closed" if r.status in finals else "open"] += r.n
+    total = sum(c["count"] for c in acc.values())
+    out = [
+        {
+            "kind": label(k),
+            "topic": label(t) if t else "(not yet classified)",
+            "count": c["count"],
+            "pct": pct(c["count"], total),
+            "open": c["open"],
+            "closed": c["closed"],
+        }
+        for (k, t), c in sorted(acc.items())
+    ]
+    return Table(
+        f"{case_type}s",
+        title,
+        [
+            Column("kind", "Kind"),
+            Column("topic", "Topic"),
+            Column("count", "Count", "int"),
+            Column("pct", "% of all", "pct"),
+            Column("open", "Open", "int"),
+            Column("closed", "Closed", "int"),
+        ],
+        out,
+        note=f"n = {total} {case_type}s opened in the period.",
+    )
+
+
+def exclusions(conn: Connection, org: int, period: Period, names: dict[int | None, str]) -> Table:
+    """Temporary exclusions decided in the period per framework agreement and reason."""
+    begin, stop = bounds(period)
+    fw = AGREEMENT.alias("fw")
+    q = (
+        select(
+            func.coalesce(fw.c.registry_number, AGREEMENT.c.registry_number).label("framework"),
+            func.coalesce(fw.c.contract_area_id, AGREEMENT.c.contract_area_id).label("area_id"),
+            CASE.c.reason_code,
+            CASE.c.provider_id,
+            EVENT.c.trigger,
+        )
+        .join(CASE, CASE.c.id == DECISION.c.case_id)
+        .join(EVENT, EVENT.c.id == DECISION.c.event_id)
+        .join(AGREEMENT, AGREEMENT.c.id == CASE.c.agreement_id)
+        .outerjoin(fw, fw.c.id == AGREEMENT.c.parent_id)
+        .where(
+            DECISION.c.organisation_id == org,
+            DECISION.c.decision_kind == "temporary_exclusion",
+            DECISION.c.decided_at >= begin,
+            DECISION.c.decided_at < stop,
+        )
+    )
+    acc: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in conn.execute(q):
+        key = (r.framework, names.get(r.area_id, NO_AREA), label(r.reason_code))
+        a = acc.setdefault(key, {"exclusions": 0, "prolonged": 0, "providers": set()})
+        a["prolonged" if r.trigger == "prolong" else "exclusions"] += 1
+        a["providers"].add(r.provider_id)
+    return Table(
+        "exclusions",
+        "Temporary exclusions from call-offs (tillfällig uteslutning från avrop) per framework agreement",
+        [
+            Column("framework", "Framework agreement"),
+            Column("area", "Contract area"),
+            Column("reason", "Reason"),
+            Column("exclusions", "Exclusions decided", "int"),
+            Column("prolonged", "Prolonged", "int"),
+            Column("providers", "Providers", "int"),
+        ],
+        [
+            {
+                "framework": f,
+                "area": a,
+                "reason": r,
+                "exclusions": v["exclusions"],
+                "prolonged": v["prolonged"],
+                "providers": len(v["providers"]),
+            }
+            for (f, a, r), v in sorted(acc.items())
+        ],
+    )
+
+
+def terminations_by_framework(conn: Connection, org: int, period: Period) -> Table:
+    """Terminations and rescissions decided in the period per framework and reason."""
+    acc: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    for r in terminations.ended_agreements(conn, org, period):
+        acc[(r["framework"], r["area"], r["reason"])][r["measure_code"]] += 1
+    return Table(
+        "terminations_by_framework",
+        "Terminations and rescissions per framework agreement and reason",
+        [
+            Column("framework", "Framework agreement"),
+            Column("area", "Contract area"),
+            Column("reason", "Reason / ground"),
+            Column("terminated", "Terminations", "int"),
+            Column("rescinded", "Rescissions", "int"),
+        ],
+        [
+            {"framework": f, "area": a, "reason": r, "terminated": c["terminated"], "rescinded": c["rescinded"]}
+            for (f, a, r), c in sorted(acc.items())
+        ],
+        note="Each one is listed with its decision-maker and mandate in the terminated-agreements report.",
+    )

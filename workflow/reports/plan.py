@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from workflow.clock import utcnow
-from workflow.reports import risk
+from workflow.reports import coverage, risk
 from workflow.reports.model import Column, Report, Table
-from workflow.reports.queries import AGREEMENT, AREA, CASE, NO_AREA, ORG, USER
+from workflow.reports.queries import NO_AREA
 from workflow.reports.scope import Period, Scope
 from workflow.reports.tables import FollowUpOwner
 
@@ -63,8 +63,8 @@ def build(conn: Connection, scope: Scope, period: Period, options: PlanOptions |
     opts = options or PlanOptions.from_settings()
     ref = period.start
     cands = risk.candidates(conn, scope, ref)
-    areas = _areas(conn, scope.organisation_id, {c.area_id for c in cands if c.area_id is not None})
-    done, planned = _special_follow_ups(conn, scope.organisation_id, areas)
+    areas = coverage.areas(conn, scope.organisation_id, {c.area_id for c in cands if c.area_id is not None})
+    done, planned = coverage.special_follow_ups(conn, scope.organisation_id, areas)
     by_area: dict[int | None, list[risk.Candidate]] = defaultdict(list)
     for c in cands:
         by_area[c.area_id].append(c)
@@ -86,85 +86,13 @@ def build(conn: Connection, scope: Scope, period: Period, options: PlanOptions |
     )
     report.tables.append(_plan(areas, by_area, done, planned, period, opts))
     report.tables.append(_ranking(cands, areas, opts))
-    report.tables.append(_area_coverage(areas, done, planned))
-    report.tables.append(_unit_coverage(conn, scope.organisation_id, cands, opts))
+    report.tables.append(coverage.area_coverage(areas, done, planned))
+    report.tables.append(coverage.unit_coverage(conn, scope.organisation_id, cands, opts.max_years_without_follow_up))
     return report
 
 
-@dataclass
-class _Area:
-    id: int
-    name: str
-    regime: str
-    owner: str
-    starts_on: date | None
-    ends_on: date | None
-
-
-def _areas(conn: Connection, org: int, used: set[int]) -> dict[int, _Area]:
-    """The board's own contract areas and those its live agreements use, with their contract periods."""
-    rows = conn.execute(
-        select(AREA.c.id, AREA.c.name, AREA.c.regime, ORG.c.name.label("owner"))
-        .join(ORG, ORG.c.id == AREA.c.organisation_id)
-        .where((AREA.c.organisation_id == org) | AREA.c.id.in_(used or {-1}))
-    ).all()
-    periods = {
-        r[0]: (r[1], r[2], r[3])
-        for r in conn.execute(
-            select(
-                AGREEMENT.c.contract_area_id,
-                func.min(AGREEMENT.c.starts_on),
-                func.max(AGREEMENT.c.ends_on),
-                func.count(AGREEMENT.c.ends_on) == func.count(),
-            )
-            .where(
-                AGREEMENT.c.contract_area_id.in_([r.id for r in rows] or [-1]),
-                AGREEMENT.c.agreement_type.in_(("framework_lou", "lov", "in_house_mandate")),
-            )
-            .group_by(AGREEMENT.c.contract_area_id)
-        )
-    }
-    out = {}
-    for r in rows:
-        start, end, all_end = periods.get(r.id, (None, None, False))
-        out[r.id] = _Area(r.id, r.name, r.regime, r.owner, start, end if all_end else None)
-    return out
-
-
-def _special_follow_ups(
-    conn: Connection, org: int, areas: dict[int, _Area]
-) -> tuple[dict[int, list[int]], dict[int, dict[int, int]]]:
-    """Per area: plan years of performed special follow-ups, and counts still planned per year."""
-    q = (
-        select(CASE.c.contract_area_id, CASE.c.plan_year, CASE.c.status, func.count())
-        .where(
-            CASE.c.organisation_id == org,
-            CASE.c.case_type == "follow_up",
-            CASE.c.kind == "planned_special",
-            CASE.c.contract_area_id.in_(list(areas) or [-1]),
-        )
-        .group_by(CASE.c.contract_area_id, CASE.c.plan_year, CASE.c.status)
-    )
-    done: dict[int, list[int]] = defaultdict(list)
-    planned: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for area, year, status, n in conn.execute(q):
-        if year is None:
-            continue
-        if status in risk.PERFORMED:
-            done[area].append(year)
-        elif status in ("planned", "scheduled", "in_progress", "deferred"):
-            planned[area][year] += int(n)
-    return done, planned
-
-
-def _in_contract_period(a: _Area, years: list[int]) -> bool:
-    lo = a.starts_on.year if a.starts_on else -math.inf
-    hi = a.ends_on.year if a.ends_on else math.inf
-    return any(lo <= y <= hi for y in years)
-
-
 def _plan(
-    areas: dict[int, _Area],
+    areas: dict[int, coverage.Area],
     by_area: dict[int | None, list[risk.Candidate]],
     done: dict[int, list[int]],
     planned: dict[int, dict[int, int]],
@@ -184,10 +112,10 @@ def _plan(
             rows.append(_plan_row(years[0], a, [], opts, "no live agreement in the area: plan it when one starts"))
             continue
         scores = sorted((c.score for c in by_area[a.id]), reverse=True)[:3]
-        gap = not _in_contract_period(a, done.get(a.id, []))
+        gap = not coverage.in_contract_period(a, done.get(a.id, []))
         to_place.append((sum(scores) / len(scores) + (GAP_BONUS if gap else 0.0), a))
 
-    def urgency(pa: tuple[float, _Area]) -> tuple[int, date, float, str]:
+    def urgency(pa: tuple[float, coverage.Area]) -> tuple[int, date, float, str]:
         # Uncovered areas whose contract period ends inside the plan go first, earliest end first.
         priority, a = pa
         due = priority >= GAP_BONUS and a.ends_on is not None and a.ends_on.year <= years[-1]
@@ -222,7 +150,9 @@ def _plan(
     )
 
 
-def _plan_row(year: int, a: _Area, cands: list[risk.Candidate], opts: PlanOptions, status: str) -> dict[str, Any]:
+def _plan_row(
+    year: int, a: coverage.Area, cands: list[risk.Candidate], opts: PlanOptions, status: str
+) -> dict[str, Any]:
     if a.regime == "in_house":
         method, responsible = METHODS["in_house"], a.owner
     elif len(cands) >= SCREENING_FROM:
@@ -242,7 +172,7 @@ def _plan_row(year: int, a: _Area, cands: list[risk.Candidate], opts: PlanOption
     }
 
 
-def _ranking(cands: list[risk.Candidate], areas: dict[int, _Area], opts: PlanOptions) -> Table:
+def _ranking(cands: list[risk.Candidate], areas: dict[int, coverage.Area], opts: PlanOptions) -> Table:
     rank: dict[int | None, int] = defaultdict(int)
     rows: list[dict[str, Any]] = []
     for c in cands:
@@ -278,78 +208,4 @@ def _ranking(cands: list[risk.Candidate], areas: dict[int, _Area], opts: PlanOpt
             Column("selected", "Selected"),
         ],
         rows,
-    )
-
-
-def _area_coverage(areas: dict[int, _Area], done: dict[int, list[int]], planned: dict[int, dict[int, int]]) -> Table:
-    rows = []
-    for a in sorted(areas.values(), key=lambda a: a.name):
-        in_period = sorted(y for y in done.get(a.id, []) if _in_contract_period(a, [y]))
-        upcoming = sorted(planned.get(a.id, {}))
-        rows.append(
-            {
-                "area": a.name,
-                "contract_period": f"{a.starts_on or '?'} – {a.ends_on or 'open-ended'}",
-                "performed": len(in_period),
-                "planned_years": ", ".join(str(y) for y in upcoming),
-                "flag": "" if in_period else "No special follow-up in the contract period",
-            }
-        )
-    return Table(
-        "coverage_areas",
-        "Coverage: a special follow-up of every contract area in each contract period",
-        [
-            Column("area", "Contract area"),
-            Column("contract_period", "Contract period"),
-            Column("performed", "Special follow-ups performed in it", "int"),
-            Column("planned_years", "Planned for"),
-            Column("flag", "Flag"),
-        ],
-        rows,
-        note=f"{sum(bool(r['flag']) for r in rows)} of {len(rows)} areas flagged.",
-    )
-
-
-def _unit_coverage(conn: Connection, org: int, cands: list[risk.Candidate], opts: PlanOptions) -> Table:
-    owners = {
-        r.provider_id: r.display_name
-        for r in conn.execute(
-            select(OWNER.c.provider_id, USER.c.display_name)
-            .join(USER, USER.c.id == OWNER.c.owner_id)
-            .where(OWNER.c.organisation_id == org)
-        )
-    }
-    seen: dict[int, risk.Candidate] = {}
-    for c in cands:
-        seen.setdefault(c.provider_id, c)
-    rows = []
-    for c in sorted(seen.values(), key=lambda c: c.name):
-        flags = []
-        if c.provider_id not in owners:
-            flags.append("no responsible follow-up owner")
-        if c.last_follow_up is None:
-            flags.append("never followed up")
-        elif c.years_since >= opts.max_years_without_follow_up:
-            flags.append(f"no follow-up for {opts.max_years_without_follow_up} years or more")
-        rows.append(
-            {
-                "unit": c.name,
-                "in_house": "yes" if c.in_house else "",
-                "owner": owners.get(c.provider_id, ""),
-                "last_follow_up": c.last_follow_up,
-                "flags": "; ".join(flags),
-            }
-        )
-    return Table(
-        "coverage_units",
-        "Coverage: every unit (in-house included) has a follow-up owner and a recent follow-up",
-        [
-            Column("unit", "Unit / provider"),
-            Column("in_house", "In-house"),
-            Column("owner", "Follow-up owner"),
-            Column("last_follow_up", "Last follow-up", "date"),
-            Column("flags", "Flags"),
-        ],
-        rows,
-        note=f"{sum(bool(r['flags']) for r in rows)} of {len(rows)} units flagged.",
     )

@@ -344,6 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(open(os.devnull, "w")))  # noqa: SIM115
     logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change at INFO
     results: dict[str, dict[str, list[float]]] = {}
+    args.load_start = os.getloadavg()[0]
     if args.db in ("sqlite", "all"):
         with sqlite_database(args.sqlite_clients) as db:
             results["sqlite"] = bench_database(db, args)

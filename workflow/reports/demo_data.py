@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workflow.reports.demo_central import drive_central_year
 from workflow.reports.queries import AGREEMENT
 from workflow.reports.recording import (
     ASSESSMENT_QUESTIONS,
@@ -25,10 +26,10 @@ from workflow.reports.recording import (
 
 
 def add_report_inputs(demo: Any) -> int:
-    """Add the demo's report inputs; return how many rows were written."""
+    """Add the demo's report inputs and the central board's year; return how many rows and cases were added."""
+    written = drive_central_year(demo)
     rng = random.Random(5)
     today = demo.today
-    written = 0
     with demo.engine.begin() as conn:
         sn = demo.orgs["SN"]
         framework_ids = [a for ids in demo.frameworks.values() for a in ids]

@@ -35,6 +35,7 @@ ROUTE_MODULES: list[str] = [
     "api.routes.placements",
     "api.routes.reference",
     "api.reports",
+    "api.outbox",
 ]
 
 

@@ -1,0 +1,69 @@
+"""Outbox dashboard over HTTP (utkorg): counts of pending, sent and failed messages, and the incidents.
+
+Scoped to the caller's organisation: another board's messages are neither counted nor listed.
+An incident is a message that was not delivered after its retries, was refused by the
+server, had nobody to go to, or may or may not have arrived (``uncertain``; never resent
+automatically).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get
+from litestar.params import QueryParameter
+
+from api.auth import AuthUser
+from api.deps import workflow_of
+from api.problems import LIST
+from workflow import outbox
+from workflow.db import read
+
+
+class OutboxSummaryOut(msgspec.Struct):
+    """How many of the organisation's messages are waiting (in flight included), sent and failed."""
+
+    pending: int
+    sent: int
+    failed: int
+
+
+class IncidentOut(msgspec.Struct):
+    """A message that needs a person: why it failed and how often it was tried."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    subject: str
+    attempts: int
+    incident: str | None
+    last_error: str | None
+    message_id: str | None
+    created_at: datetime
+
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+Offset = Annotated[int, QueryParameter(ge=0, le=10**9)]
+
+
+@get("/outbox/summary", operation_id="getOutboxSummary", tags=["outbox"], sync_to_thread=True, responses=LIST)
+def outbox_summary(request: Request[Any, Any, Any], user: AuthUser) -> OutboxSummaryOut:
+    """Counts of the caller's organisation's messages by delivery state."""
+    with read(workflow_of(request).engine) as conn:
+        counts = outbox.summary(conn, user.organisation_id)
+    return OutboxSummaryOut(counts["pending"], counts["sent"], counts["failed"])
+
+
+@get("/outbox/incidents", operation_id="listOutboxIncidents", tags=["outbox"], sync_to_thread=True, responses=LIST)
+def outbox_incidents(
+    request: Request[Any, Any, Any], user: AuthUser, limit: Limit = 100, offset: Offset = 0
+) -> list[IncidentOut]:
+    """The caller's organisation's failed messages, newest first."""
+    with read(workflow_of(request).engine) as conn:
+        rows = outbox.incidents(conn, user.organisation_id, limit, offset)
+    return [IncidentOut(**r) for r in rows]
+
+
+HANDLERS = [outbox_summary, outbox_incidents]

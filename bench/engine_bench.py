@@ -321,6 +321,7 @@ def report(results: dict[str, dict[str, list[float]]], args: argparse.Namespace)
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
+    print(f"load average (1 min) at the start and the end: {args.load_start:.1f}, {os.getloadavg()[0]:.1f}")
 
 
 def main(argv: list[str] | None = None) -> None:

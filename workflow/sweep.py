@@ -14,9 +14,10 @@ moment the rule expired, not from when the scheduler woke up.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -32,7 +33,7 @@ from workflow.clock import utcnow
 from workflow.db import write
 from workflow.deadline_changes import resume_due
 from workflow.deliveries import after_expiry
-from workflow.engine import CASE, DEADLINE, OUTBOX, Actor, Workflow
+from workflow.engine import CASE, DEADLINE, Actor, Workflow
 from workflow.errors import Conflict, Refused
 from workflow.tables import DeadlineEffect
 
@@ -205,15 +206,81 @@ def _act(conn: Connection, wf: Workflow, rows: list[Any], now: datetime, deferre
                 res.reminders += 1
         nxt = acts[idx + 1] if idx + 1 < len(acts) else None
         moves.append({"d_id": d.id, "d_rung": nxt.rung if nxt else -1, "d_at": nxt.at if nxt else None})
-    if outbox:
-        conn.execute(insert(OUTBOX), outbox)
-    if effects:
-        conn.execute(insert(EFFECT), effects)
-    if moves:
-        conn.execute(_SET_NEXT, moves)
+    _bulk_write(conn, outbox, effects, moves)
     if stale:
         conn.execute(_CLOSE_STALE, stale)
     return res
+
+
+_OUTBOX_COLS = (
+    "organisation_id",
+    "case_id",
+    "dedupe_key",
+    "kind",
+    "recipients",
+    "subject",
+    "body",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+_EFFECT_COLS = ("deadline_id", "rung", "kind", "done_at")
+
+
+def _bulk_write(
+    conn: Connection, outbox: list[dict[str, Any]], effects: list[dict[str, Any]], moves: list[dict[str, Any]]
+) -> None:
+    """The batch's three bulk statements as plain ``executemany`` on the driver.
+
+    Through SQLAlchemy's statement path each parameter set costs about 30 µs of Python here (a
+    third of a sweep of 10,000 reminders); the values are few and simple, so they are converted
+    here exactly as the column types would store them (UTC timestamps, JSON lists).
+    """
+    sqlite = conn.dialect.name == "sqlite"
+
+    def ph(name: str) -> str:
+        return f":{name}" if sqlite else f"%({name})s"
+
+    if sqlite:
+
+        def ts(v: datetime | None) -> Any:
+            return None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+        def js(v: Any) -> Any:
+            return json.dumps(v)
+    else:
+        from psycopg.types.json import Json
+
+        def ts(v: datetime | None) -> Any:
+            return v
+
+        def js(v: Any) -> Any:
+            return Json(v)
+
+    if outbox:
+        for m in outbox:
+            m["recipients"] = js(m["recipients"])
+            m["next_attempt_at"] = m["created_at"] = ts(m["created_at"])
+        conn.exec_driver_sql(
+            f"INSERT INTO outbox ({', '.join(_OUTBOX_COLS)}) VALUES ({', '.join(ph(c) for c in _OUTBOX_COLS)})",
+            outbox,  # type: ignore[arg-type]
+        )
+    if effects:
+        for e in effects:
+            e["done_at"] = ts(e["done_at"])
+        conn.exec_driver_sql(
+            f"INSERT INTO deadline_effect ({', '.join(_EFFECT_COLS)}) "
+            f"VALUES ({', '.join(ph(c) for c in _EFFECT_COLS)})",
+            effects,  # type: ignore[arg-type]
+        )
+    if moves:
+        for mv in moves:
+            mv["d_at"] = ts(mv["d_at"])
+        conn.exec_driver_sql(
+            f"UPDATE deadline SET next_rung = {ph('d_rung')}, next_action_at = {ph('d_at')} WHERE id = {ph('d_id')}",
+            moves,  # type: ignore[arg-type]
+        )
 
 
 def _expire(

@@ -124,6 +124,8 @@ def load(
     if token:
         args.append(token)
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    if os.environ.get("BENCH_DEBUG"):
+        print(out, file=sys.stderr)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

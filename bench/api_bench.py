@@ -147,6 +147,7 @@ def main() -> None:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--cases", type=int, default=40_000, help="complaints to prepare per transition server")
+    p.add_argument("--repeats", type=int, default=1, help="rounds (endpoints take turns); the median round is shown")
     p.add_argument("--json", action="store_true", help="print the figures as JSON too")
     p.add_argument("--only", choices=["raw", "real", "naive"], action="append", help="run only these endpoints")
     a = p.parse_args()
@@ -165,27 +166,36 @@ def main() -> None:
         "naive": ("naive", tmp / "naive.db", "/naive/cases/%d/transitions", ""),
     }
     runs = {k: v for k, v in runs.items() if not a.only or k in a.only}
-    results: dict[str, dict[str, Any]] = {}
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in runs}
+    next_id = dict.fromkeys(runs, first)
     load_before = os.getloadavg()
-    for port, (name, (kind, db, path_fmt, tok)) in enumerate(runs.items(), start=18700):
-        proc = serve(kind, port, db, tmp / f"{name}.log")
-        try:
-            warm = load(port, path_fmt, first, 2, a.connections, a.threads, tok, script)
-            start = first + warm["requests"] + 1000
-            results[name] = load(port, path_fmt, start, a.seconds, a.connections, a.threads, tok, script)
-            if kind != "raw" and start + results[name]["requests"] > first + a.cases:
-                print(f"warning: {name} ran out of prepared cases; raise --cases", file=sys.stderr)
-        finally:
-            proc.terminate()
+    for rep in range(a.repeats):
+        for port, (name, (kind, db, path_fmt, tok)) in enumerate(runs.items(), start=18700 + 10 * rep):
+            proc = serve(kind, port, db, tmp / f"{name}.log")
             try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        print(f"{name}: {results.get(name)}", flush=True)
+                warm = load(port, path_fmt, next_id[name], 2, a.connections, a.threads, tok, script)
+                start = next_id[name] + warm["requests"] + 100
+                r = load(port, path_fmt, start, a.seconds, a.connections, a.threads, tok, script)
+                next_id[name] = start + r["requests"] + 100
+                samples[name].append(r)
+                if kind != "raw" and next_id[name] > first + a.cases:
+                    print(f"warning: {name} ran out of prepared cases; raise --cases", file=sys.stderr)
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            print(f"round {rep + 1} {name}: {r}", flush=True)
+    # The median round by throughput, per endpoint (its latencies come with it).
+    results = {name: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2] for name, rs in samples.items()}
     load_after = os.getloadavg()
     print(f"\nload average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} (2 cores, shared)")
-    print(f"{a.connections} connections, {a.threads} wrk threads, {a.seconds:.0f} s per endpoint, one uvicorn worker")
+    print(
+        f"{a.connections} connections, {a.threads} wrk threads, {a.seconds:.0f} s per endpoint and round, "
+        f"{a.repeats} round(s), median round shown, one uvicorn worker each"
+    )
     print(f"{'endpoint':<50}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'timeouts':>9}")
     labels = {
         "raw": "plain Litestar, one raw-SQL INSERT",

@@ -97,8 +97,14 @@ def test_the_central_board_sees_a_districts_decisions_without_individual_detail(
         "late plan for KL-0001",
         registry_number="NOR-2026-00777",
     )
+    worker = api.client.get("/reports/decisions", params=PERIOD, headers=api.auth("NORTH", "department_head")).json()
+    [row] = worker["tables"][0]["rows"]
+    assert (row["registry_number"], row["case_id"], row["reason"]) == ("NOR-2026-00777", cid, "late plan for KL-0001")
+    # The board's secretary reports every decision to the board, but sees no individual case or its grounds.
     own = api.client.get("/reports/decisions", params=PERIOD, headers=api.auth("NORTH", "board_secretary")).json()
-    assert [r["registry_number"] for r in own["tables"][0]["rows"]] == ["NOR-2026-00777"]
+    [row] = own["tables"][0]["rows"]
+    assert (row["registry_number"], row["case_id"], row["case_type"]) == ("NOR-2026-00777", None, "individual case")
+    assert "reason" not in row and "KL-0001" not in str(own)
     central = api.client.get(
         "/reports/decisions", params={**PERIOD, "org": "NORTH"}, headers=api.auth("CENTRAL", "board_secretary")
     )

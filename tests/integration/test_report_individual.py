@@ -138,3 +138,14 @@ def test_bad_answers_are_refused_and_nothing_is_written(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(IndividualFollowUp.__table__)).scalar() == 0  # type: ignore[attr-defined]
         assert conn.execute(select(func.count()).select_from(IndividualAnswer.__table__)).scalar() == 0  # type: ignore[attr-defined]
+
+
+def test_the_boards_own_secretary_also_gets_suppressed_aggregates(engine: Engine) -> None:
+    w = build_world(engine)
+    done = _fill(w, 6)["NORTH"]
+    with engine.connect() as conn:
+        r = build_report(conn, "individual", w.orgs["NORTH"], *PERIOD, sees_individuals=False)
+    genders = {x["group"]: x for x in r.table("by_gender").rows}
+    other = sum(1 for g, a in done if g == "other" and a is not None)
+    assert 0 < other < 5 and genders["Other (annat)"]["n"] is None
+    assert genders["Women"]["suppressed"] == "" and genders["Women"]["n"] >= 5

@@ -62,16 +62,18 @@ def build_report(
     end: date,
     organisation: int | str | None = None,
     options: Mapping[str, int] | None = None,
+    sees_individuals: bool = True,
 ) -> Report:
     """Compute report ``name`` about ``organisation`` (default: the viewer's own) for ``start``–``end``.
 
     ``options`` tune the plan (``max_years_without_follow_up``, ``top``); other reports take none.
+    ``sees_individuals`` is False when the viewer's roles see aggregates only.
     """
     rt = REPORTS.get(name)
     if rt is None:
         raise InvalidInput(f"unknown report {name!r}; one of {', '.join(REPORTS)}")
     period = Period(start, end)
-    scope = resolve(conn, viewer_organisation_id, organisation)
+    scope = resolve(conn, viewer_organisation_id, organisation, sees_individuals)
     if options:
         if name != "plan" or set(options) - set(PLAN_OPTIONS):
             raise InvalidInput(f"only the plan takes options, and only {', '.join(PLAN_OPTIONS)}")

@@ -31,15 +31,17 @@ KIND_LABELS = {
 def build(conn: Connection, scope: Scope, period: Period) -> Report:
     """Every decision taken under delegation in the period, oldest first, with a count per kind."""
     decisions = decisions_under_delegation(conn, scope.organisation_id, period.start, period.end)
-    hidden = 0
+    hidden = masked = 0
+    individual: set[int] = set()
     if not scope.individual_level and decisions:
-        # Decisions on individual-level cases (a placement's plan or report) stay inside the ordering board.
         ids = {d.case_id for d in decisions}
         individual = {
             r[0] for r in conn.execute(select(CASE.c.id).where(CASE.c.id.in_(ids), CASE.c.placement_id.is_not(None)))
         }
-        hidden = sum(d.case_id in individual for d in decisions)
-        decisions = [d for d in decisions if d.case_id not in individual]
+        if not scope.own:
+            # Seen from another board, decisions on individual-level cases stay inside the ordering board.
+            hidden = sum(d.case_id in individual for d in decisions)
+            decisions = [d for d in decisions if d.case_id not in individual]
     cols = [
         Column("date", "Date", "date"),
         Column("decision", "Decision"),
@@ -54,11 +56,13 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         cols.append(Column("reason", "Grounds"))
     rows = []
     for d in decisions:
+        mask = d.case_id in individual
+        masked += mask
         row = {
             "date": d.decided_at.date(),
             "decision": KIND_LABELS.get(d.decision_kind, d.decision_kind),
-            "case_id": d.case_id,
-            "case_type": d.case_type,
+            "case_id": None if mask else d.case_id,
+            "case_type": "individual case" if mask else d.case_type,
             "delegate": d.delegate,
             "role": ("substitute for " if d.substitute else "") + d.role,
             "mandate": f"{d.order_version or '?'} item {d.rule_ref or '?'}",
@@ -81,6 +85,8 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         report.notes.append(
             f"{hidden} decision(s) on individual-level cases are reported only inside the ordering board."
         )
+    if masked:
+        report.notes.append(f"{masked} decision(s) on individual cases are listed without the case and its grounds.")
     report.tables.append(Table("decisions", "Decisions", cols, rows, note=f"n = {len(rows)} decisions."))
     report.tables.append(
         Table(

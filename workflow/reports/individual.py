@@ -39,7 +39,7 @@ SUPPRESSED = f"suppressed (n < {SMALL_N})"
 
 def build(conn: Connection, scope: Scope, period: Period) -> Report:
     """Aggregated individual follow-up results for the board, or compiled over the districts centrally."""
-    compiled = scope.kind == "central_board" and scope.individual_level
+    compiled = scope.kind == "central_board" and scope.own
     if compiled:
         orgs = [
             r[0]
@@ -163,7 +163,7 @@ def _response_rates(registered: dict[int, Any], answers: dict[int, dict[str, str
     for q in QUESTIONS:
         answered = sum(q in answers.get(fid, {}) for fid in registered)
         row = {"question": QUESTION_LABELS[q], "n": n, "answered": answered, "answered_pct": pct(answered, n)}
-        rows.append(_hide(row, n, ["answered", "answered_pct"], suppress))
+        rows.append(_hide(row, n, ["n", "answered", "answered_pct"], suppress))
     return Table(
         "response_rates",
         "Response rate per question",
@@ -201,7 +201,7 @@ def _ratings(answers: dict[int, dict[str, str]], suppress: bool) -> Table:
     for q in QUESTIONS:
         row: dict[str, Any] = {"question": QUESTION_LABELS[q]}
         n = _distribution(row, [a[q] for a in answers.values() if q in a])
-        rows.append(_hide(row, n, [k for r in RATINGS for k in (r, f"{r}_pct")], suppress))
+        rows.append(_hide(row, n, ["n", *(k for r in RATINGS for k in (r, f"{r}_pct"))], suppress))
     return Table(
         "ratings",
         "Rating distribution per question",
@@ -237,7 +237,7 @@ def _by_group(
             continue
         row: dict[str, Any] = {"group": labels.get(g, g)}
         n = _distribution(row, groups.get(g, []))
-        rows.append(_hide(row, n, [k for r in RATINGS for k in (r, f"{r}_pct")], suppress))
+        rows.append(_hide(row, n, ["n", *(k for r in RATINGS for k in (r, f"{r}_pct"))], suppress))
     return Table(
         key,
         title,

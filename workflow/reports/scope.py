@@ -1,6 +1,7 @@
 """Who may see which report (behörighet): organisation scoping and secrecy for reports.
 
-A board sees its own reports in full. A central board (kind ``central_board``) may also
+A board sees its own reports in full, individual-level detail only for roles that work
+with individual cases (not the board members or its secretary). A central board (kind ``central_board``) may also
 ask for the reports of the district boards (and of boards registered under it), but then sees contract-level data
 and aggregates only: sections built from individual-level rows are left out or
 aggregated with small numbers suppressed. Anything else is "not found".
@@ -30,11 +31,17 @@ class Scope:
     name: str
     kind: str
     viewer_organisation_id: int
+    viewer_sees_individuals: bool = True
+
+    @property
+    def own(self) -> bool:
+        """Whether the viewer asks about its own organisation."""
+        return self.viewer_organisation_id == self.organisation_id
 
     @property
     def individual_level(self) -> bool:
-        """Only the ordering board itself sees individual-level detail."""
-        return self.viewer_organisation_id == self.organisation_id
+        """Only the ordering board itself, and there only roles that work with individual cases, see detail."""
+        return self.own and self.viewer_sees_individuals
 
     def as_dict(self) -> dict[str, object]:
         return {"id": self.organisation_id, "code": self.code, "name": self.name, "kind": self.kind}
@@ -62,19 +69,24 @@ class Period:
         return cls(date(year, 1, 1), date(year, 12, 31))
 
 
-def resolve(conn: Connection, viewer_organisation_id: int, target: int | str | None = None) -> Scope:
-    """The scope for ``viewer`` asking about ``target`` (id or code; default: the viewer's own)."""
+def resolve(
+    conn: Connection, viewer_organisation_id: int, target: int | str | None = None, sees_individuals: bool = True
+) -> Scope:
+    """The scope for ``viewer`` asking about ``target`` (id or code; default: the viewer's own).
+
+    ``sees_individuals`` is False for viewers whose roles see aggregates only (the board, its secretary).
+    """
     viewer = conn.execute(select(ORG).where(ORG.c.id == viewer_organisation_id)).mappings().first()
     if viewer is None:
         raise NotFound(f"organisation {viewer_organisation_id} not found")
     if target is None or target == viewer["id"] or target == viewer["code"]:
-        return Scope(viewer["id"], viewer["code"], viewer["name"], viewer["kind"], viewer["id"])
+        return Scope(viewer["id"], viewer["code"], viewer["name"], viewer["kind"], viewer["id"], sees_individuals)
     col = ORG.c.id if isinstance(target, int) else ORG.c.code
     row = conn.execute(select(ORG).where(col == target)).mappings().first()
     under = row is not None and (row["parent_id"] == viewer["id"] or row["kind"] == "district_board")
     if row is None or viewer["kind"] != "central_board" or not under:
         raise NotFound(f"organisation {target} not found")
-    return Scope(row["id"], row["code"], row["name"], row["kind"], viewer["id"])
+    return Scope(row["id"], row["code"], row["name"], row["kind"], viewer["id"], sees_individuals)
 
 
 def children(conn: Connection, organisation_id: int) -> list[int]:

@@ -36,13 +36,17 @@ _FIELDS = (
 )
 
 
-def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
-    """The hash of one event given the previous hash in its organisation's chain."""
+def payload(event: dict[str, Any]) -> str:
+    """The text of an event that its hash covers (after the previous hash)."""
     body = {k: event.get(k) for k in _FIELDS}
     occurred: datetime = event["occurred_at"]
     body["occurred_at"] = occurred.isoformat(timespec="microseconds")
-    payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
+    """The hash of one event given the previous hash in its organisation's chain: sha256(prev_hash + payload)."""
+    return hashlib.sha256((prev_hash + payload(event)).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

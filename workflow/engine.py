@@ -55,7 +55,6 @@ AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
 
 REGISTRY_NUMBER = re.compile(r"^[0-9A-Za-zÅÄÖåäö][0-9A-Za-zÅÄÖåäö.\-/ ]{2,39}$")
 SYSTEM_ROLE = "system"
-_OPTIMISTIC_TRIES = 5  # then the chain head is locked first (PostgreSQL, many writers in one organisation)
 
 _SELECT_CASE = select(
     CASE.c.id,
@@ -154,27 +153,20 @@ class Workflow:
             return self._fire(c, *args, commit=True)
 
     def _fire_autocommit(self, args: _Args) -> FireResult:
-        """PostgreSQL: read without a transaction, write in one statement that locks and re-checks what it read.
+        """PostgreSQL, owning the connection: the read and the write are each one autocommitted statement.
 
-        Two round trips instead of four. If another transition chained onto the organisation's audit head in
-        between, nothing was written and the command runs again; after a few such misses it takes the head's
-        lock first, as a transaction inside a caller's connection does.
+        The write re-checks the case (compare-and-set) and chains the event onto the audit head it locks, all in
+        one statement, so nothing needs the transaction the two would otherwise share: two round trips, not four.
         """
         with self.engine.connect() as c:
             driver = c.connection.driver_connection
             driver.autocommit = True  # type: ignore[union-attr]
             try:
-                for _ in range(_OPTIMISTIC_TRIES):
-                    try:
-                        return self._fire(c, *args, optimistic=True)
-                    except hotpath.HeadMoved:
-                        continue
+                return self._fire(c, *args)
             finally:
                 c.rollback()  # SQLAlchemy's bookkeeping only: nothing is open on the server in autocommit mode
                 if not driver.closed:  # type: ignore[union-attr]
                     driver.autocommit = False  # type: ignore[union-attr]
-        with self.engine.begin() as c:
-            return self._fire(c, *args, commit=True)
 
     def _fire(
         self,
@@ -187,11 +179,10 @@ class Workflow:
         raw_params: dict[str, Any] | None,
         expected_version: int | None,
         commit: bool = False,
-        optimistic: bool = False,
     ) -> FireResult:
         reason = _reason(reason)
         store = hotpath.store_for(conn)
-        row, head = store.load(conn, case_id, actor.organisation_id, lock=not optimistic)
+        row = store.load(conn, case_id)
         if row is None or row.organisation_id != actor.organisation_id:
             raise NotFound(f"case {case_id} not found")
         spec = CASE_TYPES[row.case_type]
@@ -206,13 +197,8 @@ class Workflow:
             case_set["attributes"] = {**row.attributes, **cleaned}
         case_set["closed_at"] = now if dest in spec.finals else None
         org = row.organisation_id
-        if head is None:
-            if optimistic:
-                raise hotpath.HeadMoved(f"organisation {org} has no audit chain head yet")
-            head = store.ensure_head(conn, org)
         event = {
             "organisation_id": org,
-            "seq": head.seq + 1,
             "case_id": row.id,
             "trigger": trigger,
             "from_status": row.status,
@@ -225,9 +211,7 @@ class Workflow:
             "registry_number": registry_number if decision_kind else None,
             "params": cleaned,
             "occurred_at": now,
-            "prev_hash": head.hash,
         }
-        event["hash"] = event_hash(head.hash, event)
         decision = None
         if decision_kind and mandate and registry_number:
             decision = {
@@ -273,7 +257,6 @@ class Workflow:
                 decision=decision,
                 outbox=outbox,
                 agreement_id=row.agreement_id if spec.name == "agreement" and row.agreement_id else None,
-                expect_head_seq=head.seq if optimistic else None,
             ),
             commit,
         )

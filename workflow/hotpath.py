@@ -7,14 +7,17 @@ SQLAlchemy connection, inside its transaction. Values still pass through the col
 own SQLAlchemy bind processors, so rows are stored exactly as the ORM would store them,
 and driver errors are re-raised as SQLAlchemy's exception classes.
 
-On PostgreSQL, inside a caller's transaction, a transition takes one statement that reads
-the case and locks the audit-chain head and one that writes everything behind the
-compare-and-set (data-modifying CTEs, each gated on the case UPDATE having matched). When
-the engine owns the connection it runs both in autocommit mode: the read takes no lock,
-and the write locks and re-checks the case (id, version, status) and the chain head
-(sequence number) before writing; one statement is one transaction, so it is all or
-nothing. Two round trips against BEGIN, UPDATE, INSERT, COMMIT for the bare transaction.
-(psycopg's pipeline mode was slower here than these round trips.)
+SQLite holds its write lock from ``BEGIN IMMEDIATE`` on, so statements simply run one by
+one and the audit event is chained in Python. On PostgreSQL a transition is two
+statements: one reads the case, one writes everything behind the compare-and-set on
+(id, version, status), as data-modifying CTEs each gated on the case UPDATE having
+matched, and chains the event onto the organisation's audit head inside that statement
+(the head row is locked there, and the event's hash, sha256(previous hash + payload), is
+computed by the database from the payload the engine serialised). The head is thus locked
+only for one statement and the commit, whoever else writes in the organisation. When the
+engine owns the connection both statements run in autocommit mode: one statement is one
+transaction, all or nothing, and two round trips are half those of BEGIN, UPDATE, INSERT,
+COMMIT. (psycopg's pipeline mode was slower here than these round trips.)
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.exc import DBAPIError, StatementError
 
+from workflow.audit import event_hash, payload
 from workflow.tables import AuditHead, Case, CaseEvent, Deadline, Decision, Outbox
 from workflow.types import UTCDateTime
 
@@ -57,13 +61,6 @@ class CaseRow(NamedTuple):
     provider_id: int | None
 
 
-class Head(NamedTuple):
-    """An organisation's audit-chain head: last sequence number and hash."""
-
-    seq: int
-    hash: str
-
-
 @dataclass(slots=True)
 class Writes:
     """Everything one transition writes, decided before any of it is written."""
@@ -77,34 +74,31 @@ class Writes:
     now: datetime
     trigger: str
     deadline: dict[str, Any] | None
-    event: dict[str, Any]
+    event: dict[str, Any]  # without seq, prev_hash and hash: the store chains it
     decision: dict[str, Any] | None  # event_id is added by the store
     outbox: dict[str, Any] | None  # dedupe_key "event:<id>" is added by the store
     agreement_id: int | None  # the agreement whose status follows the case's
-    expect_head_seq: int | None = None  # PostgreSQL outside a transaction: the chain head the event was hashed on
-
-
-class HeadMoved(Exception):
-    """Another transition chained onto the organisation's audit head between the read and the write; nothing written."""
 
 
 class Written(NamedTuple):
-    """Primary keys of the rows a transition added."""
+    """Primary keys of the rows a transition added, and the event's place in its chain."""
 
     event_id: int
     deadline_id: int | None
     decision_id: int | None
+    seq: int
 
 
 _SELECT_CASE = f'SELECT {", ".join(CaseRow._fields)} FROM "case" WHERE id = '
-# One row: the case's columns (NULLs if there is no such case) and the locked chain head (NULLs if none yet).
+# The case's columns, and whether its organisation's audit chain has a head row yet.
 _PG_LOAD = (
-    "WITH h AS (SELECT seq, hash FROM audit_head WHERE organisation_id = %s FOR UPDATE) "
-    f"SELECT {', '.join('c.' + f for f in CaseRow._fields)}, h.seq, h.hash "
-    'FROM (SELECT 1) AS one LEFT JOIN "case" AS c ON c.id = %s LEFT JOIN h ON true'
+    f"SELECT {', '.join('c.' + f for f in CaseRow._fields)}, "
+    "EXISTS (SELECT 1 FROM audit_head AS h WHERE h.organisation_id = c.organisation_id) "
+    'FROM "case" AS c WHERE c.id = %s'
 )
-_PG_LOAD_UNLOCKED = _PG_LOAD.replace(" FOR UPDATE", "")
 _CLOSED = "status = 'closed', closed_at = {now}, closed_by = {by}, next_action_at = NULL"
+# The event's payload with seq = -1 splits at this mark: an unescaped quote before "seq" occurs only in a key.
+_SEQ_MARK = '"seq":-1'
 
 
 class _Store:
@@ -168,24 +162,15 @@ def _row(raw: Any) -> CaseRow:
 class SqliteStore(_Store):
     """Statements run one by one; ``BEGIN IMMEDIATE`` already holds the write lock, so nothing is locked here."""
 
-    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> tuple[CaseRow | None, Head | None]:
+    def load(self, conn: Connection, case_id: int) -> CaseRow | None:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sql = _SELECT_CASE + "?"
         try:
             cur.execute(sql, (case_id,))
             raw = cur.fetchone()
-            sql = "SELECT seq, hash FROM audit_head WHERE organisation_id = ?"
-            cur.execute(sql, (org,))
-            head = cur.fetchone()
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, case_id) from exc
-        return (_row(raw) if raw else None), (Head(*head) if head else None)
-
-    def ensure_head(self, conn: Connection, org: int) -> Head:
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cur.execute("INSERT OR IGNORE INTO audit_head (organisation_id, seq, hash) VALUES (?, 0, ?)", (org, GENESIS))
-        cur.execute("SELECT seq, hash FROM audit_head WHERE organisation_id = ?", (org,))
-        return Head(*cur.fetchone())
+        return _row(raw) if raw else None
 
     def _insert(self, cur: Any, table: str, row: dict[str, Any]) -> int:
         key = (table, *row)
@@ -213,7 +198,15 @@ class SqliteStore(_Store):
                 sql += " WHERE case_id = ? AND status IN ('pending', 'suspended')"
                 cur.execute(sql, (self.instant(w.now), w.trigger, w.case_id))
             deadline_id = self._insert(cur, "deadline", w.deadline) if w.deadline else None
-            ev = w.event
+            sql = "SELECT seq, hash FROM audit_head WHERE organisation_id = ?"
+            cur.execute(sql, (w.organisation_id,))
+            head = cur.fetchone()
+            if head is None:
+                sql = "INSERT INTO audit_head (organisation_id, seq, hash) VALUES (?, 0, ?)"
+                cur.execute(sql, (w.organisation_id, GENESIS))
+                head = (0, GENESIS)
+            ev = {**w.event, "seq": head[0] + 1, "prev_hash": head[1]}
+            ev["hash"] = event_hash(head[1], ev)
             sql = "UPDATE audit_head SET seq = ?, hash = ? WHERE organisation_id = ?"
             cur.execute(sql, (ev["seq"], ev["hash"], w.organisation_id))
             event_id = self._insert(cur, "case_event", ev)
@@ -230,7 +223,7 @@ class SqliteStore(_Store):
                 cur.execute(sql)
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, None) from exc
-        return Written(event_id, deadline_id, decision_id)
+        return Written(event_id, deadline_id, decision_id, ev["seq"])
 
 
 class PostgresStore(_Store):
@@ -242,26 +235,21 @@ class PostgresStore(_Store):
             name: {c.name: c.type.compile(dialect=dialect) for c in table.columns} for name, table in _T.items()
         }
 
-    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> tuple[CaseRow | None, Head | None]:
-        """The case and the organisation's chain head, locked (``lock``) so no other transition chains onto it."""
-        sql = _PG_LOAD if lock else _PG_LOAD_UNLOCKED
+    def load(self, conn: Connection, case_id: int) -> CaseRow | None:
+        """The case (no lock: the write re-checks it), creating its organisation's chain head if there is none."""
         try:
             with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
-                cur.execute(sql, (org, case_id))
+                cur.execute(_PG_LOAD, (case_id,))
                 raw = cur.fetchone()
+                if raw is not None and not raw[11]:
+                    cur.execute(
+                        "INSERT INTO audit_head (organisation_id, seq, hash) VALUES (%s, 0, %s) "
+                        "ON CONFLICT (organisation_id) DO NOTHING",
+                        (raw[5], GENESIS),
+                    )
         except self.dialect.loaded_dbapi.Error as exc:
-            raise self.error(exc, sql, case_id) from exc
-        return (_row(raw) if raw[0] is not None else None), (Head(raw[11], raw[12]) if raw[11] is not None else None)
-
-    def ensure_head(self, conn: Connection, org: int) -> Head:
-        with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
-            cur.execute(
-                "INSERT INTO audit_head (organisation_id, seq, hash) VALUES (%s, 0, %s) "
-                "ON CONFLICT (organisation_id) DO NOTHING",
-                (org, GENESIS),
-            )
-            cur.execute("SELECT seq, hash FROM audit_head WHERE organisation_id = %s FOR UPDATE", (org,))
-            return Head(*cur.fetchone())
+            raise self.error(exc, _PG_LOAD, case_id) from exc
+        return _row(raw) if raw is not None else None
 
     def _select_list(self, table: str, prefix: str, row: dict[str, Any]) -> str:
         casts = self._casts[table]
@@ -276,28 +264,15 @@ class PostgresStore(_Store):
             tuple(w.decision or ()) if w.decision is not None else None,
             tuple(w.outbox or ()) if w.outbox is not None else None,
             w.agreement_id is not None,
-            w.expect_head_seq is not None,
         )
         sql = self._sql.get(key)
         if sql is not None:
             return sql
         sets = ", ".join(f"{k} = %(c_{k})s" for k in w.case_set)
-        if w.expect_head_seq is None:  # inside the caller's transaction, the chain head is locked already
-            ctes = [
-                f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s AND version = %(from_version)s '
-                "AND status = %(from_status)s RETURNING id)"
-            ]
-            flags = "true, true"
-        else:  # one autocommitted statement: lock and re-check the case and the chain head, then write
-            ctes = [
-                'okc AS (SELECT id FROM "case" WHERE id = %(case_id)s AND version = %(from_version)s '
-                "AND status = %(from_status)s FOR UPDATE)",
-                "okh AS (SELECT organisation_id FROM audit_head WHERE organisation_id = %(org)s "
-                "AND seq = %(head_seq)s FOR UPDATE)",
-                f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s '
-                "AND EXISTS (SELECT 1 FROM okc) AND EXISTS (SELECT 1 FROM okh) RETURNING id)",
-            ]
-            flags = "EXISTS (SELECT 1 FROM okc), EXISTS (SELECT 1 FROM okh)"
+        ctes = [
+            f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s AND version = %(from_version)s '
+            "AND status = %(from_status)s RETURNING id)"
+        ]
         if w.close_deadlines:
             closed = _CLOSED.format(now="%(now)s", by="%(trigger)s")
             ctes.append(
@@ -310,13 +285,21 @@ class PostgresStore(_Store):
                 f"dl AS (INSERT INTO deadline ({cols}) SELECT {self._select_list('deadline', 'd_', w.deadline)} "
                 "FROM c RETURNING id)"
             )
+        # The chain head, locked only once the case has matched; in READ COMMITTED a head that another
+        # transaction moved meanwhile is read in its committed state, so the event chains onto the latest one.
         ctes.append(
-            "h AS (UPDATE audit_head SET seq = %(e_seq)s, hash = %(e_hash)s "
-            "WHERE organisation_id = %(org)s AND EXISTS (SELECT 1 FROM c))"
+            "h0 AS (SELECT organisation_id, seq, hash FROM audit_head "
+            "WHERE organisation_id = %(org)s AND EXISTS (SELECT 1 FROM c) FOR UPDATE)"
         )
         ctes.append(
-            f"ev AS (INSERT INTO case_event ({', '.join(w.event)}) "
-            f"SELECT {self._select_list('case_event', 'e_', w.event)} FROM c RETURNING id)"
+            "h AS (UPDATE audit_head AS a SET seq = h0.seq + 1, hash = encode(sha256(convert_to("
+            "h0.hash || %(e_before_seq)s || (h0.seq + 1)::text || %(e_after_seq)s, 'UTF8')), 'hex') "
+            "FROM h0 WHERE a.organisation_id = h0.organisation_id RETURNING a.seq, a.hash, h0.hash AS prev_hash)"
+        )
+        ctes.append(
+            f"ev AS (INSERT INTO case_event ({', '.join(w.event)}, seq, prev_hash, hash) "
+            f"SELECT {self._select_list('case_event', 'e_', w.event)}, h.seq, h.prev_hash, h.hash FROM h "
+            "RETURNING id, seq)"
         )
         if w.decision is not None:
             ctes.append(
@@ -335,7 +318,12 @@ class PostgresStore(_Store):
             )
         dl = "(SELECT id FROM dl)" if w.deadline else "NULL"
         dec = "(SELECT id FROM dec)" if w.decision is not None else "NULL"
-        tail = f"SELECT (SELECT id FROM ev), {dl}, {dec}, {flags}"
+        # A case that matched with no chain head to append to must not be written: 1/0 aborts the statement.
+        tail = (
+            f"SELECT (SELECT id FROM ev), {dl}, {dec}, (SELECT seq FROM ev), "
+            "CASE WHEN EXISTS (SELECT 1 FROM c) AND NOT EXISTS (SELECT 1 FROM ev) "
+            "THEN 1 / (SELECT count(*) FROM ev)::int END"
+        )
         sql = self._sql[key] = "WITH " + ",\n".join(ctes) + "\n" + tail
         return sql
 
@@ -345,6 +333,10 @@ class PostgresStore(_Store):
         None, with nothing written, when the compare-and-set misses.
         """
         sql = self._statement(w)
+        text = payload({**w.event, "seq": -1})
+        if text.count(_SEQ_MARK) != 1:
+            raise RuntimeError("the event's payload does not split at its sequence number")
+        before, after = text.split(_SEQ_MARK)
         params: dict[str, Any] = {
             "case_id": w.case_id,
             "from_version": w.from_version,
@@ -353,7 +345,8 @@ class PostgresStore(_Store):
             "trigger": w.trigger,
             "org": w.organisation_id,
             "agreement_id": w.agreement_id,
-            "head_seq": w.expect_head_seq,
+            "e_before_seq": before + '"seq":',
+            "e_after_seq": after,
         }
         for prefix, table, row in (
             ("c_", "case", w.case_set),
@@ -368,17 +361,15 @@ class PostgresStore(_Store):
         try:
             with dbapi_conn.cursor() as cur:  # type: ignore[union-attr]
                 cur.execute(sql, params)
-                event_id, deadline_id, decision_id, case_ok, head_ok = cur.fetchone()
+                event_id, deadline_id, decision_id, seq, _ = cur.fetchone()
             if commit:
                 sql = "COMMIT"
                 dbapi_conn.commit()  # type: ignore[union-attr]
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, params) from exc
         if event_id is None:
-            if case_ok and not head_ok:
-                raise HeadMoved(f"audit chain of organisation {w.organisation_id} moved past {w.expect_head_seq}")
             return None
-        return Written(event_id, deadline_id, decision_id)
+        return Written(event_id, deadline_id, decision_id, seq)
 
 
 _STORES: dict[type, SqliteStore | PostgresStore] = {}

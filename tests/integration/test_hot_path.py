@@ -91,8 +91,8 @@ class _StaleAfterLoad:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> Any:
-        loaded = self.inner.load(conn, case_id, org, lock)
+    def load(self, conn: Connection, case_id: int) -> Any:
+        loaded = self.inner.load(conn, case_id)
         conn.execute(text('UPDATE "case" SET version = version + 1 WHERE id = :id'), {"id": case_id})
         return loaded
 
@@ -129,8 +129,8 @@ class _MeanwhileAfterLoad:
     def __init__(self, inner: Any, meanwhile: Any) -> None:
         self.inner, self.meanwhile, self.loads = inner, meanwhile, 0
 
-    def load(self, conn: Connection, case_id: int, org: int, lock: bool = True) -> Any:
-        loaded = self.inner.load(conn, case_id, org, lock)
+    def load(self, conn: Connection, case_id: int) -> Any:
+        loaded = self.inner.load(conn, case_id)
         self.loads += 1
         if self.loads == 1:
             self.meanwhile()
@@ -150,7 +150,7 @@ def _install(monkeypatch: pytest.MonkeyPatch, store: _MeanwhileAfterLoad) -> Non
     monkeypatch.setattr(hotpath, "store_for", store_for)
 
 
-def test_a_transition_whose_chain_head_moved_meanwhile_runs_again_and_keeps_the_chain_whole(
+def test_a_transition_whose_chain_head_moved_meanwhile_chains_onto_the_latest_head(
     world: World, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if backend != "postgresql":
@@ -160,7 +160,7 @@ def test_a_transition_whose_chain_head_moved_meanwhile_runs_again_and_keeps_the_
     store = _MeanwhileAfterLoad(None, lambda: _request(world))  # another event in NORTH's chain
     _install(monkeypatch, store)
     res = world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-11", params={"response_due": "2026-03-27"})
-    assert store.loads == 2 and res.to_status == "sent"
+    assert store.loads == 1 and res.to_status == "sent"
     with world.engine.connect() as conn:
         assert verify(conn) == []
         seqs = conn.execute(
@@ -260,3 +260,42 @@ def test_the_deadline_of_an_answer_is_due_ten_working_days_later(world: World) -
     # 2 March 2026 + 10 working days = 16 March; due at the end of that day in Stockholm (23:00 UTC).
     assert d["due_at"] == datetime(2026, 3, 16, 23, 0, tzinfo=UTC)
     assert d["state"] == "answered" and d["next_action_at"].date() == date(2026, 3, 16)
+
+
+def test_concurrent_transitions_in_one_organisation_keep_its_chain_whole_and_gapless(world: World) -> None:
+    a = world.actor("NORTH", "contract_strategist")
+    cases = [[_request(world) for _ in range(3)] for _ in range(4)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(cases))
+
+    def drive(mine: list[int]) -> None:
+        try:
+            barrier.wait()
+            for n, cid in enumerate(mine):
+                world.wf.fire(
+                    cid, "send", a, "sent", registry_number=f"NOR-2026-{cid}", params={"response_due": "2026-03-27"}
+                )
+                world.wf.fire(cid, "answer", a, "answer received")
+                world.wf.fire(cid, "approve" if n % 2 else "require_revision", a, "reviewed", params=None)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drive, args=(mine,)) for mine in cases]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    ev = T["case_event"]
+    with world.engine.connect() as conn:
+        assert verify(conn) == []
+        seqs = list(
+            conn.execute(
+                select(ev.c.seq).where(ev.c.organisation_id == world.orgs["NORTH"]).order_by(ev.c.seq)
+            ).scalars()
+        )
+        head = conn.execute(
+            select(T["audit_head"].c.seq).where(T["audit_head"].c.organisation_id == world.orgs["NORTH"])
+        )
+        # 12 openings and 36 transitions, each exactly one event, numbered without gaps.
+        assert seqs == list(range(1, 49)) and head.scalar_one() == 48

@@ -21,8 +21,8 @@ from workflow.reports.model import Report
 FORMATS = ("json", "csv", "html", "xlsx")
 MEDIA_TYPES = {
     "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "html": "text/html; charset=utf-8",
+    "csv": "text/csv",  # the web server adds charset=utf-8 to text types
+    "html": "text/html",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _ENV = Environment(

@@ -203,6 +203,10 @@ class Scenario:
                 self.fire(cid, trig, org=org, topic=self.rng.choice(FINDING_TOPICS))
             elif trig == "await_provider":
                 self.fire(cid, trig, org=org, decision=True)
+                if count:  # a supplementation asked for inside the follow-up, still awaited
+                    c = self.exp.requests[(self._area_label(area, in_house), "supplementation (in a follow-up)")]
+                    c["sent"] += 1
+                    c["open"] += 1
             elif trig == "assess":
                 outcome = self.rng.choice(MANDATE_OUTCOMES if in_house else CONTRACT_OUTCOMES)
                 self.fire(cid, trig, org=org, outcome=outcome)
@@ -272,6 +276,10 @@ class Scenario:
                 self.fire(cid, trig)
         if count:
             self.exp.deviations[(label(kind), label(topic) if topic else "(not yet classified)")] += 1
+            if target == "accepted":  # a remedy asked for inside the deviation, accepted
+                c = self.exp.requests[(area, "remedy (in a deviation)")]
+                c["sent"] += 1
+                c["approved"] += 1
 
     def complaint(self, area: str, target: str, count: bool = True) -> None:
         kind = self.rng.choice(CASE_TYPES["complaint"].kinds)

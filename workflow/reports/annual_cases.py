@@ -47,6 +47,11 @@ def remedy_requests(conn: Connection, org: int, period: Period, names: dict[int 
         c = acc[(area_label(names, r.contract_area_id, bool(r.in_house)), r.kind or "")]
         c["sent"] += r.n
         c[r.status if r.status in REQUEST_ENDINGS else "open"] += r.n
+    for r in _remedies_inside_cases(conn, org, period):
+        kind, ending = INSIDE[(r.case_type, r.status)] if (r.case_type, r.status) in INSIDE else INSIDE[r.case_type]
+        c = acc[(area_label(names, r.contract_area_id, bool(r.in_house)), kind)]
+        c["sent"] += r.n
+        c[ending] += r.n
     out = []
     for (area, kind), c in sorted(acc.items()):
         out.append({"area": area, "kind": kind, **{k: c[k] for k in ("sent", *REQUEST_ENDINGS, "open")}})
@@ -64,7 +69,38 @@ def remedy_requests(conn: Connection, org: int, period: Period, names: dict[int 
             Column("open", "Still open", "int"),
         ],
         out,
+        note="Besides request cases, remedies asked for inside a follow-up (await_provider) or a deviation "
+        "(require_rectification) count as requests: decided in the period, ended by the case's state.",
     )
+
+
+#: (case type, state) → (kind shown, how it ended) for remedies asked for inside another case.
+INSIDE: dict[Any, tuple[str, str]] = {
+    ("follow_up", "awaiting_provider"): ("supplementation (in a follow-up)", "open"),
+    "follow_up": ("supplementation (in a follow-up)", "approved"),
+    ("deviation", "rectification"): ("remedy (in a deviation)", "open"),
+    ("deviation", "escalated"): ("remedy (in a deviation)", "escalated"),
+    ("deviation", "terminated"): ("remedy (in a deviation)", "provider_terminated"),
+    "deviation": ("remedy (in a deviation)", "approved"),
+}
+
+
+def _remedies_inside_cases(conn: Connection, org: int, period: Period) -> list[Any]:
+    begin, stop = bounds(period)
+    q = (
+        select(CASE.c.contract_area_id, CASE.c.in_house, CASE.c.case_type, CASE.c.status, func.count().label("n"))
+        .select_from(DECISION)
+        .join(CASE, CASE.c.id == DECISION.c.case_id)
+        .where(
+            DECISION.c.organisation_id == org,
+            DECISION.c.decision_kind.in_(("request_supplementation", "request_rectification")),
+            DECISION.c.decided_at >= begin,
+            DECISION.c.decided_at < stop,
+            CASE.c.case_type.in_(("follow_up", "deviation")),
+        )
+        .group_by(CASE.c.contract_area_id, CASE.c.in_house, CASE.c.case_type, CASE.c.status)
+    )
+    return list(conn.execute(q))
 
 
 def by_kind_and_topic(conn: Connection, org: int, period: Period, case_type: str, title: str) -> Table:

@@ -59,6 +59,11 @@ def upgrade() -> None:
     with op.batch_alter_table('scheduled_opening', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scheduled_opening_organisation_id'), ['organisation_id'], unique=False)
 
+    if op.get_bind().dialect.name == 'postgresql':
+        # Every sweep and delivery rewrites due rows: vacuum them long before the default 20 % of the table
+        # is dead, or the claim's index scan wades through dead entries (5 ms instead of 1 ms at 1M rows).
+        op.execute("ALTER TABLE deadline SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)")
+        op.execute("ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)")
     op.create_table('scheduler_lease',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),

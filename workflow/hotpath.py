@@ -251,11 +251,31 @@ class PostgresStore(_Store):
             raise self.error(exc, _PG_LOAD, case_id) from exc
         return _row(raw) if raw is not None else None
 
-    def _select_list(self, table: str, prefix: str, row: dict[str, Any]) -> str:
-        casts = self._casts[table]
-        return ", ".join(f"%({prefix}{k})s::{casts[k]}" for k in row)
+    @staticmethod
+    def _names(prefix: str, row: dict[str, Any] | None, w: Writes) -> tuple[str, ...]:
+        """Each column's parameter: the shared now, case id or organisation where it is one, else its own.
 
-    def _statement(self, w: Writes) -> str:
+        psycopg caches the parsing of a statement only up to 50 parameters; the widest transition has 56 values.
+        """
+        if not row:
+            return ()
+        names = []
+        for k, v in row.items():
+            if v is w.now:
+                names.append("now")
+            elif k == "case_id" and v == w.case_id:
+                names.append("case_id")
+            elif k == "organisation_id" and v == w.organisation_id:
+                names.append("org")
+            else:
+                names.append(prefix + k)
+        return tuple(names)
+
+    def _select_list(self, table: str, row: dict[str, Any], names: tuple[str, ...]) -> str:
+        casts = self._casts[table]
+        return ", ".join(f"%({n})s::{casts[k]}" for k, n in zip(row, names, strict=True))
+
+    def _statement(self, w: Writes, names: dict[str, tuple[str, ...]]) -> str:
         key = (
             tuple(w.case_set),
             w.close_deadlines,
@@ -264,11 +284,12 @@ class PostgresStore(_Store):
             tuple(w.decision or ()) if w.decision is not None else None,
             tuple(w.outbox or ()) if w.outbox is not None else None,
             w.agreement_id is not None,
+            *names.values(),
         )
         sql = self._sql.get(key)
         if sql is not None:
             return sql
-        sets = ", ".join(f"{k} = %(c_{k})s" for k in w.case_set)
+        sets = ", ".join(f"{k} = %({n})s" for k, n in zip(w.case_set, names["case"], strict=True))
         ctes = [
             f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s AND version = %(from_version)s '
             "AND status = %(from_status)s RETURNING id)"
@@ -280,11 +301,8 @@ class PostgresStore(_Store):
                 "WHERE case_id IN (SELECT id FROM c) AND status IN ('pending', 'suspended'))"
             )
         if w.deadline:
-            cols = ", ".join(w.deadline)
-            ctes.append(
-                f"dl AS (INSERT INTO deadline ({cols}) SELECT {self._select_list('deadline', 'd_', w.deadline)} "
-                "FROM c RETURNING id)"
-            )
+            values = self._select_list("deadline", w.deadline, names["deadline"])
+            ctes.append(f"dl AS (INSERT INTO deadline ({', '.join(w.deadline)}) SELECT {values} FROM c RETURNING id)")
         # The chain head, locked only once the case has matched; in READ COMMITTED a head that another
         # transaction moved meanwhile is read in its committed state, so the event chains onto the latest one.
         ctes.append(
@@ -296,20 +314,20 @@ class PostgresStore(_Store):
             "h0.hash || %(e_before_seq)s || (h0.seq + 1)::text || %(e_after_seq)s, 'UTF8')), 'hex') "
             "FROM h0 WHERE a.organisation_id = h0.organisation_id RETURNING a.seq, a.hash, h0.hash AS prev_hash)"
         )
+        values = self._select_list("case_event", w.event, names["case_event"])
         ctes.append(
             f"ev AS (INSERT INTO case_event ({', '.join(w.event)}, seq, prev_hash, hash) "
-            f"SELECT {self._select_list('case_event', 'e_', w.event)}, h.seq, h.prev_hash, h.hash FROM h "
-            "RETURNING id, seq)"
+            f"SELECT {values}, h.seq, h.prev_hash, h.hash FROM h RETURNING id, seq)"
         )
         if w.decision is not None:
             ctes.append(
                 f"dec AS (INSERT INTO decision ({', '.join(w.decision)}, event_id) "
-                f"SELECT {self._select_list('decision', 'x_', w.decision)}, ev.id FROM ev RETURNING id)"
+                f"SELECT {self._select_list('decision', w.decision, names['decision'])}, ev.id FROM ev RETURNING id)"
             )
         if w.outbox is not None:
             ctes.append(
                 f"ob AS (INSERT INTO outbox ({', '.join(w.outbox)}, dedupe_key) "
-                f"SELECT {self._select_list('outbox', 'o_', w.outbox)}, 'event:' || ev.id FROM ev)"
+                f"SELECT {self._select_list('outbox', w.outbox, names['outbox'])}, 'event:' || ev.id FROM ev)"
             )
         if w.agreement_id is not None:
             ctes.append(
@@ -332,7 +350,15 @@ class PostgresStore(_Store):
 
         None, with nothing written, when the compare-and-set misses.
         """
-        sql = self._statement(w)
+        rows = {
+            "case": ("c_", w.case_set),
+            "deadline": ("d_", w.deadline),
+            "case_event": ("e_", w.event),
+            "decision": ("x_", w.decision),
+            "outbox": ("o_", w.outbox),
+        }
+        names = {table: self._names(prefix, row, w) for table, (prefix, row) in rows.items()}
+        sql = self._statement(w, names)
         text = payload({**w.event, "seq": -1})
         if text.count(_SEQ_MARK) != 1:
             raise RuntimeError("the event's payload does not split at its sequence number")
@@ -348,15 +374,11 @@ class PostgresStore(_Store):
             "e_before_seq": before + '"seq":',
             "e_after_seq": after,
         }
-        for prefix, table, row in (
-            ("c_", "case", w.case_set),
-            ("d_", "deadline", w.deadline),
-            ("e_", "case_event", w.event),
-            ("x_", "decision", w.decision),
-            ("o_", "outbox", w.outbox),
-        ):
+        for table, (prefix, row) in rows.items():
             if row:
-                params.update(zip((prefix + k for k in row), self.values(table, row), strict=True))
+                params.update(
+                    (n, v) for n, v in zip(names[table], self.values(table, row), strict=True) if n.startswith(prefix)
+                )
         dbapi_conn = conn.connection.driver_connection
         try:
             with dbapi_conn.cursor() as cur:  # type: ignore[union-attr]

@@ -233,8 +233,8 @@ def make_step(db: Database, variant: str, spiff: v.Spiff | None) -> Callable[[],
 
 def run_once(
     db: Database, variant: str, seconds: float, steps: list[tuple[str, str]], per_client: int, spiff: v.Spiff | None
-) -> tuple[float, bool]:
-    """Transitions per second of ``variant`` over ``seconds``; also whether any client ran out of cases."""
+) -> tuple[float, bool, float]:
+    """Transitions per second of ``variant`` over ``seconds``, whether a client ran out of cases, CPU µs each."""
     cases = [open_cases(db, variant, db.orgs[i % len(db.orgs)], per_client, spiff) for i in range(db.clients)]
     factory = make_step(db, variant, spiff)
     counts = [0] * db.clients
@@ -269,39 +269,49 @@ def run_once(
         th.start()
     start = time.perf_counter()
     stop_at[0] = start + seconds
+    cpu_start = time.process_time()
     barrier.wait()
     for th in threads:
         th.join()
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     if errors:
         raise RuntimeError(f"{variant} on {db.name} failed") from errors[0]
-    return sum(counts) / elapsed, any(ran_out)
+    n = max(sum(counts), 1)
+    return n / elapsed, any(ran_out), cpu / n * 1e6
 
 
-def bench_database(db: Database, args: argparse.Namespace) -> dict[str, list[float]]:
-    """Every variant ``args.repeats`` times, in turns; transitions per second per run."""
+def bench_database(db: Database, args: argparse.Namespace) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Every variant ``args.repeats`` times, in turns: transitions per second, and this process's CPU µs each."""
     build_world(db, args.orgs)
     steps = v.lifecycle(args.revisions)
     spiff = v.Spiff()
     # A short warm-up tells how many cases each client needs for a full run.
     estimate: dict[str, float] = {}
     for variant in args.variants:
-        rate, _ = run_once(db, variant, 0.5, steps, max(4, 40 // db.clients), spiff)
+        rate, _, _ = run_once(db, variant, 0.5, steps, max(4, 40 // db.clients), spiff)
         estimate[variant] = rate
     rates: dict[str, list[float]] = {name: [] for name in args.variants}
+    cpus: dict[str, list[float]] = {name: [] for name in args.variants}
     for r in range(args.repeats):
         for variant in args.variants:
             per_client = int(estimate[variant] * args.seconds * 1.5 / len(steps) / db.clients) + 8
-            rate, ran_out = run_once(db, variant, args.seconds, steps, per_client, spiff)
+            rate, ran_out, cpu = run_once(db, variant, args.seconds, steps, per_client, spiff)
             rates[variant].append(rate)
+            cpus[variant].append(cpu)
             estimate[variant] = max(estimate[variant], rate)
             note = "  (ran out of cases: shorter than asked)" if ran_out else ""
-            print(f"  {db.name:<10} run {r + 1}  {variant:<7} {rate:9.0f} transitions/s{note}", flush=True)
-    return rates
+            print(
+                f"  {db.name:<10} run {r + 1}  {variant:<8} {rate:7.0f} transitions/s {cpu:6.0f} µs CPU each{note}",
+                flush=True,
+            )
+    return rates, cpus
 
 
-def report(results: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> None:
-    """The table of medians and ratios to raw."""
+def report(
+    results: dict[str, dict[str, list[float]]], cpus: dict[str, dict[str, list[float]]], args: argparse.Namespace
+) -> None:
+    """The table of medians and ratios to raw, then the client's CPU time per transition."""
     print()
     print(
         f"Median transitions/s over {args.repeats} runs of {args.seconds:g} s "
@@ -317,6 +327,12 @@ def report(results: dict[str, dict[str, list[float]]], args: argparse.Namespace)
             raw = statistics.median(rates["raw"]) if "raw" in rates else float("nan")
             row += f"{med:14,.0f}{med / raw:8.2f}"
         print(row)
+    print()
+    print("This process's CPU time per transition (all client threads; median µs), less sensitive to other load")
+    for variant in args.variants:
+        print(
+            f"{LABELS[variant]:<36}" + "".join(f"{statistics.median(c[variant]):14,.0f}{'':8}" for c in cpus.values())
+        )
     print()
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -345,14 +361,15 @@ def main(argv: list[str] | None = None) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(open(os.devnull, "w")))  # noqa: SIM115
     logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change at INFO
     results: dict[str, dict[str, list[float]]] = {}
+    cpus: dict[str, dict[str, list[float]]] = {}
     args.load_start = os.getloadavg()[0]
     if args.db in ("sqlite", "all"):
         with sqlite_database(args.sqlite_clients) as db:
-            results["sqlite"] = bench_database(db, args)
+            results["sqlite"], cpus["sqlite"] = bench_database(db, args)
     if args.db in ("postgresql", "all"):
         with pg_database(args.pg_clients) as db:
-            results["postgresql"] = bench_database(db, args)
-    report(results, args)
+            results["postgresql"], cpus["postgresql"] = bench_database(db, args)
+    report(results, cpus, args)
 
 
 if __name__ == "__main__":

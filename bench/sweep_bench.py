@@ -181,6 +181,11 @@ def rearm(engine: Engine, due: int) -> None:
         conn.execute(
             update(DEADLINE).where(DEADLINE.c.id <= due).values(next_rung=0, next_action_at=NOW - timedelta(minutes=1))
         )
+    vacuum(engine)
+
+
+def vacuum(engine: Engine) -> None:
+    """What autovacuum does between ticks on PostgreSQL (nothing to do on SQLite)."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("deadline", "outbox", "deadline_effect"):
@@ -196,6 +201,10 @@ def measure(engine: Engine, due: int, pending: int) -> dict[str, Any]:
         r = sweep(engine, clock)
         runs.append(time.perf_counter() - t)
         assert r.reminders == due, r
+    t = time.perf_counter()
+    sweep(engine, clock)  # right after a sweep, before (auto)vacuum has cleared the rows it rewrote
+    first_empty = time.perf_counter() - t
+    vacuum(engine)
     empty = []
     for _ in range(50):
         t = time.perf_counter()
@@ -222,6 +231,7 @@ def measure(engine: Engine, due: int, pending: int) -> dict[str, Any]:
         "sweep_s": statistics.median(runs),
         "sweep_min_s": min(runs),
         "empty_tick_ms": statistics.median(empty) * 1000,
+        "first_empty_ms": first_empty * 1000,
         "empty_outbox_ms": statistics.median(empty_outbox) * 1000,
         "heap_peak_mb": peak / 2**20,
         "rss_mb": rss_before,
@@ -296,9 +306,10 @@ def main() -> None:
     dbs = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
     print(
         "| database | pending | due | load | sweep (median) | per due row | goal < 2 s | empty tick | goal < 5 ms "
-        "| empty outbox pass | heap peak | RSS | APScheduler jobs/s | APScheduler for all |"
+        "| first empty tick after a sweep | empty outbox pass | heap peak | RSS | APScheduler jobs/s "
+        "| APScheduler for all |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for db in dbs:
         for r in run(db, args.pending, args.due):
             print(
@@ -306,7 +317,8 @@ def main() -> None:
                 f"| {r['sweep_s'] / r['due'] * 1e6:.0f} µs | {'met' if r['sweep_s'] < 2 else 'MISSED'} "
                 f"({r['sweep_s'] / 2:.2f}×) | {r['empty_tick_ms']:.2f} ms "
                 f"| {'met' if r['empty_tick_ms'] < 5 else 'MISSED'} ({r['empty_tick_ms'] / 5:.2f}×) "
-                f"| {r['empty_outbox_ms']:.2f} ms | {r['heap_peak_mb']:.1f} MB | {r['rss_mb']:.0f} MB "
+                f"| {r['first_empty_ms']:.2f} ms | {r['empty_outbox_ms']:.2f} ms "
+                f"| {r['heap_peak_mb']:.1f} MB | {r['rss_mb']:.0f} MB "
                 f"| {r['aps_jobs_per_s']:.0f} | {r['aps_minutes_for_all']:.0f} min |",
                 flush=True,
             )

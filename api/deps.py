@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,8 +23,8 @@ JSON = "application/json"
 
 IdempotencyKeyHeader = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=1,
         max_length=200,
         pattern=r"^[\x21-\x7e]+$",

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy import Connection, select
 
 from api import scoping
@@ -32,11 +32,11 @@ def list_agreements(
     organisation_id: Filter = None,
     provider_id: Filter = None,
     contract_area_id: Filter = None,
-    agreement_type: AgreementType | None = None,
+    agreement_type: FromQuery[AgreementType | None] = None,
     status: Annotated[str | None, Parameter(max_length=32)] = None,
     active_on: Annotated[date | None, Parameter(description="in force on this date")] = None,
-    ends_before: date | None = None,
-    sort: Literal["id", "-id", "starts_on", "-starts_on", "ends_on", "-ends_on"] = "id",
+    ends_before: FromQuery[date | None] = None,
+    sort: FromQuery[Literal["id", "-id", "starts_on", "-starts_on", "ends_on", "-ends_on"]] = "id",
 ) -> AgreementPage:
     """The caller's agreements and every board's framework and LOV agreements."""
     q = select(AGREEMENT).where(scoping.agreements(user))
@@ -85,7 +85,7 @@ def get_agreement(request: Request[Any, Any, Any], user: AuthUser, agreement_id:
 def register_agreement(
     request: Request[Any, Any, Any],
     user: AuthUser,
-    data: AgreementIn,
+    data: JSONBody[AgreementIn],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[AgreementOut]:
     """Register an agreement of the caller's organisation (status ``active``)."""
@@ -115,7 +115,7 @@ def register_agreement(
     responses=WRITE,
 )
 def update_agreement(
-    request: Request[Any, Any, Any], user: AuthUser, agreement_id: PathId, data: AgreementPatch
+    request: Request[Any, Any, Any], user: AuthUser, agreement_id: PathId, data: JSONBody[AgreementPatch]
 ) -> AgreementOut:
     """Change an open agreement's end date, purchase value or contract area. Its status follows its case."""
     changes = {

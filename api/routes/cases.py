@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from sqlalchemy import Connection, case, select
 
 from api import scoping
@@ -34,18 +34,22 @@ def list_cases(
     user: AuthUser,
     paging: Page,
     mine: Annotated[bool, Parameter(description="only cases the caller owns")] = False,
-    case_type: CaseTypeName | None = None,  # type: ignore[valid-type]
+    case_type: FromQuery[CaseTypeName | None] = None,  # type: ignore[valid-type]
     status: Annotated[str | None, Parameter(max_length=40)] = None,
     kind: Annotated[str | None, Parameter(max_length=32)] = None,
     provider_id: Filter = None,
     agreement_id: Filter = None,
     placement_id: Filter = None,
     contract_area_id: Filter = None,
-    is_open: Annotated[bool | None, Parameter(query="open", description="open (true) or closed (false) cases")] = None,
-    is_overdue: Annotated[bool | None, Parameter(query="overdue", description="a pending deadline has passed")] = None,
-    opened_from: date | None = None,
-    opened_to: date | None = None,
-    sort: CaseSort = "-opened_at",
+    is_open: Annotated[
+        bool | None, QueryParameter(name="open", description="open (true) or closed (false) cases")
+    ] = None,
+    is_overdue: Annotated[
+        bool | None, QueryParameter(name="overdue", description="a pending deadline has passed")
+    ] = None,
+    opened_from: FromQuery[date | None] = None,
+    opened_to: FromQuery[date | None] = None,
+    sort: FromQuery[CaseSort] = "-opened_at",
 ) -> CasePage:
     """Cases of the caller's organisation; ``sort=overdue_first`` puts overdue cases first, earliest due first."""
     wf = workflow_of(request)
@@ -114,7 +118,7 @@ def get_case(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -
 def create_case(
     request: Request[Any, Any, Any],
     user: AuthUser,
-    data: OpenCaseIn,
+    data: JSONBody[OpenCaseIn],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[CaseOut]:
     """Open a case of any type in the caller's organisation (its first deadline opens with it)."""

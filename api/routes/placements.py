@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy import Connection, select
 
 from api import scoping
@@ -37,7 +37,7 @@ def list_placements(
     social_worker_id: Filter = None,
     mine: Annotated[bool, Parameter(description="only placements where the caller is the social worker")] = False,
     ongoing_on: Annotated[date | None, Parameter(description="ongoing on this date")] = None,
-    sort: Literal["id", "-id", "starts_on", "-starts_on"] = "-starts_on",
+    sort: FromQuery[Literal["id", "-id", "starts_on", "-starts_on"]] = "-starts_on",
 ) -> PlacementPage:
     """The caller's organisation's placements (403 for roles that see aggregates only)."""
     scoping.require_individual_access(user)
@@ -90,7 +90,7 @@ def get_placement(request: Request[Any, Any, Any], user: AuthUser, placement_id:
 def register_placement(
     request: Request[Any, Any, Any],
     user: AuthUser,
-    data: PlacementIn,
+    data: JSONBody[PlacementIn],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[PlacementOut]:
     """Register a placement under an agreement the caller's board may call off from."""
@@ -115,7 +115,7 @@ def register_placement(
     responses=WRITE,
 )
 def update_placement(
-    request: Request[Any, Any, Any], user: AuthUser, placement_id: PathId, data: PlacementPatch
+    request: Request[Any, Any, Any], user: AuthUser, placement_id: PathId, data: JSONBody[PlacementPatch]
 ) -> PlacementOut:
     """End a placement or hand it to another social worker of the same board."""
     scoping.require_individual_access(user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy import Connection, select
 
 from api import scoping
@@ -42,8 +42,8 @@ def list_providers(
     user: AuthUser,
     paging: Page,
     name: Search = None,
-    in_house: bool | None = None,
-    sort: Literal["name", "-name", "id", "-id"] = "name",
+    in_house: FromQuery[bool | None] = None,
+    sort: FromQuery[Literal["name", "-name", "id", "-id"]] = "name",
 ) -> ProviderPage:
     """Providers and in-house units, filtered by name and kind."""
     q = select(PROVIDER).where(scoping.shared_register())
@@ -74,7 +74,7 @@ def get_provider(request: Request[Any, Any, Any], user: AuthUser, provider_id: P
 def register_provider(
     request: Request[Any, Any, Any],
     user: AuthUser,
-    data: ProviderIn,
+    data: JSONBody[ProviderIn],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[ProviderOut]:
     """Register a provider; an in-house unit belongs to the caller's organisation."""
@@ -96,7 +96,7 @@ def register_provider(
     responses=WRITE,
 )
 def update_provider(
-    request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId, data: ProviderPatch
+    request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId, data: JSONBody[ProviderPatch]
 ) -> ProviderOut:
     """Change a provider's name or contact address."""
     changes = {k: v for k, v in (("name", data.name), ("contact_email", data.contact_email)) if v is not None}
@@ -112,8 +112,8 @@ def list_areas(
     user: AuthUser,
     paging: Page,
     organisation_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
-    regime: Regime | None = None,
-    sort: Literal["code", "-code", "id", "-id"] = "code",
+    regime: FromQuery[Regime | None] = None,
+    sort: FromQuery[Literal["code", "-code", "id", "-id"]] = "code",
 ) -> ContractAreaPage:
     """Contract areas of every board, filtered by owner and regime."""
     q = select(AREA).where(scoping.shared_register())
@@ -148,7 +148,7 @@ def get_area(request: Request[Any, Any, Any], user: AuthUser, area_id: PathId) -
 def add_area(
     request: Request[Any, Any, Any],
     user: AuthUser,
-    data: ContractAreaIn,
+    data: JSONBody[ContractAreaIn],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[ContractAreaOut]:
     """Add a contract area owned by the caller's organisation."""
@@ -168,7 +168,7 @@ def add_area(
     responses=WRITE,
 )
 def rename_area(
-    request: Request[Any, Any, Any], user: AuthUser, area_id: PathId, data: ContractAreaPatch
+    request: Request[Any, Any, Any], user: AuthUser, area_id: PathId, data: JSONBody[ContractAreaPatch]
 ) -> ContractAreaOut:
     """Rename a contract area of the caller's organisation."""
     with writing(request) as conn:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from api.auth import AuthUser
 from api.deps import to, workflow_of
@@ -98,8 +98,8 @@ def delegation_order(
 def decisions(
     request: Request[Any, Any, Any],
     user: AuthUser,
-    start: Annotated[date, Parameter(query="from", description="first day (Stockholm)")],
-    end: Annotated[date, Parameter(query="to", description="last day (Stockholm)")],
+    start: Annotated[date, QueryParameter(name="from", description="first day (Stockholm)")],
+    end: Annotated[date, QueryParameter(name="to", description="last day (Stockholm)")],
     include_board: Annotated[bool, Parameter(description="also the board's own decisions")] = False,
 ) -> list[DecisionOut]:
     """Decisions taken under delegation in the caller's board in a period, oldest first."""

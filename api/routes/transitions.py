@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import structlog
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from api import scoping
 from api.auth import AuthUser
@@ -43,7 +43,9 @@ def _check_scope(request: Request[Any, Any, Any], user: AuthUser, case_id: int) 
     responses=WRITE,
     status_code=200,
 )
-def fire(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId, data: TransitionIn) -> TransitionOut:
+def fire(
+    request: Request[Any, Any, Any], user: AuthUser, case_id: PathId, data: JSONBody[TransitionIn]
+) -> TransitionOut:
     """Fire a trigger: answered with the new state, or a problem naming the rule that refused it."""
     structlog.contextvars.bind_contextvars(case_id=case_id)
     _check_scope(request, user, case_id)

@@ -40,7 +40,11 @@ def test_a_request_without_a_token_is_401_with_a_bearer_challenge(api: Api) -> N
     "make",
     [
         lambda api: "not-a-jwt",
-        lambda api: jwt.encode({"sub": "north.board", "org": "NORTH", "exp": 9999999999}, "wrong-key", "HS256"),
+        lambda api: jwt.encode(
+            {"sub": "north.board", "org": "NORTH", "exp": 9999999999},
+            "a-wrong-key-of-sufficient-length-0123456789",
+            "HS256",
+        ),
         lambda api: mint(TEST_SETTINGS, "north.board", "NORTH", ["board"], now=api.world.clock() - timedelta(days=2)),
         lambda api: mint(TEST_SETTINGS, "north.board", "SOUTH", ["board"], now=api.world.clock()),
         lambda api: mint(TEST_SETTINGS, "nobody", "NORTH", ["board"], now=api.world.clock()),

@@ -295,7 +295,7 @@ def bench_database(db: Database, args: argparse.Namespace) -> tuple[dict[str, li
     cpus: dict[str, list[float]] = {name: [] for name in args.variants}
     for r in range(args.repeats):
         for variant in args.variants:
-            per_client = int(estimate[variant] * args.seconds * 1.5 / len(steps) / db.clients) + 8
+            per_client = int(estimate[variant] * args.seconds * 2.5 / len(steps) / db.clients) + 8
             rate, ran_out, cpu = run_once(db, variant, args.seconds, steps, per_client, spiff)
             rates[variant].append(rate)
             cpus[variant].append(cpu)

@@ -157,3 +157,20 @@ def test_a_district_cannot_ask_for_another_boards_report(engine: Engine) -> None
     s = build_year(engine, 5)
     with pytest.raises(NotFound), engine.connect() as conn:
         build_report(conn, "annual", s.w.orgs["SOUTH"], date(2026, 1, 1), date(2026, 12, 31), s.w.orgs["NORTH"])
+
+
+def test_a_control_opened_just_after_midnight_in_stockholm_counts_in_the_new_month(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from tests.world import build_world
+    from workflow.opening import open_case
+
+    if "control_check" not in CASE_TYPES:
+        pytest.skip("no control_check case type")
+    w = build_world(engine)
+    actor = w.actor("NORTH", "contract_strategist")
+    for at in (datetime(2026, 1, 31, 22, 30, tzinfo=UTC), datetime(2026, 1, 31, 23, 30, tzinfo=UTC)):
+        w.clock.now = at  # 23:30 and 00:30 in Stockholm
+        open_case(w.wf, "control_check", actor, "round", kind="ivo_check", provider_id=w.providers["Acme Care AB"])
+    rows = _annual(engine, w.orgs["NORTH"]).table("control_checks").rows
+    assert [(r["round"], r["checks"], r["not_done"]) for r in rows] == [("2026-01", 1, 1), ("2026-02", 1, 1)]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from states.registry import CASE_TYPES
 from workflow.clock import STOCKHOLM
@@ -39,22 +40,27 @@ def control_checks(conn: Connection, org: int, period: Period) -> Table:
     if "control_check" not in CASE_TYPES:
         return Table("control_checks", title, cols, note="Control checks are not recorded in this installation.")
     begin, stop = bounds(period)
-    q = select(CASE.c.kind, CASE.c.opened_at, CASE.c.status, CASE.c.outcome).where(
-        CASE.c.organisation_id == org,
-        CASE.c.case_type == "control_check",
-        CASE.c.opened_at >= begin,
-        CASE.c.opened_at < stop,
+    month = _month_bucket(period)
+    q = (
+        select(CASE.c.kind, month.label("round"), CASE.c.status, CASE.c.outcome, func.count().label("n"))
+        .where(
+            CASE.c.organisation_id == org,
+            CASE.c.case_type == "control_check",
+            CASE.c.opened_at >= begin,
+            CASE.c.opened_at < stop,
+        )
+        .group_by(CASE.c.kind, month, CASE.c.status, CASE.c.outcome)
     )
     acc: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for r in conn.execute(q):
-        c = acc[(r.kind or "", r.opened_at.astimezone(STOCKHOLM).strftime("%Y-%m"))]
-        c["checks"] += 1
+        c = acc[(r.kind or "", r.round)]
+        c["checks"] += r.n
         if r.status == "cancelled":
-            c["cancelled"] += 1
+            c["cancelled"] += r.n
         elif r.outcome in ("no_remarks", "remarks"):
-            c[r.outcome] += 1
+            c[r.outcome] += r.n
         else:
-            c["not_done"] += 1
+            c["not_done"] += r.n
     rows = []
     for (kind, rnd), c in sorted(acc.items()):
         checked = c["no_remarks"] + c["remarks"]
@@ -120,3 +126,19 @@ def invoice_sampling(conn: Connection, org: int, period: Period) -> Table:
         ],
         rows,
     )
+
+
+def _month_bucket(period: Period) -> Any:
+    """The Stockholm month (YYYY-MM) a case was opened in, as SQL: one comparison per month boundary.
+
+    Portable across SQLite and PostgreSQL and exact around midnight and daylight saving,
+    because the boundaries are computed here as UTC instants.
+    """
+    whens = []
+    y, m = period.start.year, period.start.month
+    while (y, m) <= (period.end.year, period.end.month):
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        boundary = datetime(ny, nm, 1, tzinfo=STOCKHOLM).astimezone(UTC)
+        whens.append((CASE.c.opened_at < boundary, f"{y:04d}-{m:02d}"))
+        y, m = ny, nm
+    return case(*whens, else_=f"{period.end.year:04d}-{period.end.month:02d}")

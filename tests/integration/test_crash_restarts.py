@@ -118,21 +118,28 @@ def test_killing_the_scheduler_20_times_never_sends_a_reminder_twice_and_settles
     log = tmp_path / "scheduler.log"
     progress: list[int] = []
     url = _url(engine, backend)
+    procs: list[subprocess.Popen[bytes]] = []
     with SmtpServer() as smtp:
-        smtp.sink.rcpt_delay = 0.01  # spreads the 500 deliveries over many runs, so kills land mid-delivery
-        for run in range(1, KILLS + 1):
-            proc = _scheduler(url, smtp.port, log)
-            _wait_until_started(log, run)
-            time.sleep(rng.uniform(0.0, 1.2))  # a random moment of its first second and a bit
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            progress.append(_sent(engine))
-        proc = _scheduler(url, smtp.port, log)
-        deadline = time.monotonic() + 90
-        while _unsettled(engine) and time.monotonic() < deadline:
-            time.sleep(0.3)
-        proc.terminate()
-        assert proc.wait(timeout=30) == 0, log.read_text()[-3000:]
+        try:
+            smtp.sink.rcpt_delay = 0.01  # spreads the 500 deliveries over many runs, so kills land mid-delivery
+            for run in range(1, KILLS + 1):
+                procs.append(proc := _scheduler(url, smtp.port, log))
+                _wait_until_started(log, run)
+                time.sleep(rng.uniform(0.0, 1.2))  # a random moment of its first second and a bit
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                progress.append(_sent(engine))
+            procs.append(proc := _scheduler(url, smtp.port, log))
+            deadline = time.monotonic() + 90
+            while _unsettled(engine) and time.monotonic() < deadline:
+                time.sleep(0.3)
+            proc.terminate()
+            assert proc.wait(timeout=30) == 0, log.read_text()[-3000:]
+        finally:  # never leave a scheduler behind, whatever failed
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
         received = Counter(m.message_id for m in smtp.sink.messages)
 
     with engine.connect() as conn:

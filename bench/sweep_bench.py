@@ -214,6 +214,7 @@ def measure(engine: Engine, due: int, pending: int) -> dict[str, Any]:
     settings = Settings(outbox_claim_timeout_seconds=300)
     with engine.begin() as conn:
         conn.execute(update(OUTBOX).values(status="sent"))
+    vacuum(engine)
     empty_outbox = []
     for _ in range(50):
         t = time.perf_counter()

@@ -12,14 +12,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get
-from litestar.params import QueryParameter
+from litestar import Request, get, post
+from litestar.params import PathParameter, QueryParameter
 
 from api.auth import AuthUser
-from api.deps import workflow_of
-from api.problems import LIST
+from api.deps import workflow_of, writing
+from api.problems import LIST, WRITE
+from states.roles import STAFF_ROLES
 from workflow import outbox
 from workflow.db import read
+from workflow.errors import NotPermitted
 
 
 class OutboxSummaryOut(msgspec.Struct):
@@ -66,4 +68,51 @@ def outbox_incidents(
     return [IncidentOut(**r) for r in rows]
 
 
-HANDLERS = [outbox_summary, outbox_incidents]
+class IncidentActionOut(msgspec.Struct):
+    """The message's delivery state after the action."""
+
+    id: int
+    status: str
+
+
+IncidentId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+
+
+def _staff(user: Any) -> None:
+    if not set(user.roles) & set(STAFF_ROLES):
+        raise NotPermitted("only staff of the organisation may act on outbox incidents")
+
+
+@post(
+    "/outbox/incidents/{outbox_id:int}/retry",
+    operation_id="retryOutboxIncident",
+    tags=["outbox"],
+    sync_to_thread=True,
+    responses=WRITE,
+    status_code=200,
+)
+def retry_incident(request: Request[Any, Any, Any], user: AuthUser, outbox_id: IncidentId) -> IncidentActionOut:
+    """Queue a failed message again, its attempts starting over (check first if it was ``uncertain``)."""
+    _staff(user)
+    with writing(request) as conn:
+        outbox.retry_incident(conn, user.organisation_id, outbox_id, workflow_of(request).clock())
+    return IncidentActionOut(outbox_id, "pending")
+
+
+@post(
+    "/outbox/incidents/{outbox_id:int}/confirm-delivered",
+    operation_id="confirmOutboxIncidentDelivered",
+    tags=["outbox"],
+    sync_to_thread=True,
+    responses=WRITE,
+    status_code=200,
+)
+def confirm_delivered(request: Request[Any, Any, Any], user: AuthUser, outbox_id: IncidentId) -> IncidentActionOut:
+    """Close an ``uncertain`` incident: the recipient is known to have the message."""
+    _staff(user)
+    with writing(request) as conn:
+        outbox.confirm_delivered(conn, user.organisation_id, outbox_id, workflow_of(request).clock())
+    return IncidentActionOut(outbox_id, "sent")
+
+
+HANDLERS = [outbox_summary, outbox_incidents, retry_incident, confirm_delivered]

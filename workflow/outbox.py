@@ -31,6 +31,7 @@ from workflow import recipients as recipients_mod
 from workflow.clock import utcnow
 from workflow.db import write
 from workflow.engine import OUTBOX
+from workflow.errors import NotFound
 from workflow.mail import DeliveryError, DeliveryUncertain, Mail, SmtpSession, message_id
 from workflow.settings import Settings, get_settings
 
@@ -320,3 +321,39 @@ def incidents(conn: Connection, organisation_id: int, limit: int = 100, offset: 
         .offset(offset)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def retry_incident(conn: Connection, organisation_id: int, outbox_id: int, now: datetime) -> None:
+    """Send a failed message again (after someone fixed the address or the server); attempts start over.
+
+    For an ``uncertain`` incident, do this only after checking that the recipient did not get it.
+    """
+    done = conn.execute(
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id == outbox_id,
+            OUTBOX.c.organisation_id == organisation_id,
+            OUTBOX.c.status == "failed",
+        )
+        .values(status="pending", attempts=0, next_attempt_at=now, claim_token=None, incident=None)
+    ).rowcount
+    if done != 1:
+        raise NotFound(f"no failed message {outbox_id}")
+    log.info("outbox.incident_retried", outbox_id=outbox_id)
+
+
+def confirm_delivered(conn: Connection, organisation_id: int, outbox_id: int, now: datetime) -> None:
+    """Close an ``uncertain`` incident whose message the recipient is known to have received."""
+    done = conn.execute(
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id == outbox_id,
+            OUTBOX.c.organisation_id == organisation_id,
+            OUTBOX.c.status == "failed",
+            OUTBOX.c.incident == "uncertain",
+        )
+        .values(status="sent", sent_at=now, incident=None, last_error="confirmed delivered after an uncertain send")
+    ).rowcount
+    if done != 1:
+        raise NotFound(f"no uncertain message {outbox_id}")
+    log.info("outbox.incident_confirmed", outbox_id=outbox_id)

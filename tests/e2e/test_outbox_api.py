@@ -55,3 +55,32 @@ def test_the_outbox_needs_a_token_and_sane_paging(api: Api) -> None:
     r = api.client.get("/outbox/incidents?limit=0", headers=api.auth("NORTH", "unit_manager"))
     assert r.status_code in (400, 422)
     problem_of(r)
+
+
+def test_staff_retry_a_failed_message_and_confirm_an_uncertain_one_of_their_own_board_only(api: Api) -> None:
+    w = api.world
+    now = w.clock()
+    north, south = w.orgs["NORTH"], w.orgs["SOUTH"]
+    rows = [
+        _message(north, "n1", "failed", "retries_exhausted"),
+        _message(north, "n2", "failed", "uncertain"),
+        _message(south, "s1", "failed", "uncertain"),
+    ]
+    with w.engine.begin() as conn:
+        conn.execute(insert(OUTBOX), [{**r, "next_attempt_at": now, "created_at": now} for r in rows])
+    ids = {
+        r["subject"]: r["id"]
+        for r in api.client.get("/outbox/incidents", headers=api.auth("NORTH", "unit_manager")).json()
+    }
+    staff = api.auth("NORTH", "contract_strategist")
+    r = api.client.post(f"/outbox/incidents/{ids['subject n1']}/confirm-delivered", headers=staff)
+    assert r.status_code == 404, "only an uncertain message can be confirmed delivered"
+    r = api.client.post(f"/outbox/incidents/{ids['subject n1']}/retry", headers=staff)
+    assert r.status_code == 200 and r.json() == {"id": ids["subject n1"], "status": "pending"}
+    r = api.client.post(f"/outbox/incidents/{ids['subject n2']}/confirm-delivered", headers=staff)
+    assert r.status_code == 200 and r.json()["status"] == "sent"
+    south_id = api.client.get("/outbox/incidents", headers=api.auth("SOUTH", "unit_manager")).json()[0]["id"]
+    assert api.client.post(f"/outbox/incidents/{south_id}/retry", headers=staff).status_code == 404
+    assert api.client.post(f"/outbox/incidents/{south_id}/retry", headers=api.auth("SOUTH", "board")).status_code == 403
+    summary = api.client.get("/outbox/summary", headers=staff).json()
+    assert summary == {"pending": 1, "sent": 1, "failed": 0}

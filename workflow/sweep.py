@@ -34,7 +34,7 @@ from workflow.db import write
 from workflow.deadline_changes import resume_due
 from workflow.deliveries import after_expiry
 from workflow.engine import CASE, DEADLINE, Actor, Workflow
-from workflow.errors import Conflict, Refused
+from workflow.errors import Conflict, Refused, WorkflowError
 from workflow.tables import DeadlineEffect
 
 log = structlog.get_logger("workflow.sweep")
@@ -352,7 +352,7 @@ def _expire(
             )
             conn.execute(insert(EFFECT).values(deadline_id=d.id, rung=act.rung, kind="transition", done_at=now))
             _plan_from(conn, case, fired.to_status, fired.deadline_ids, act.at)
-            after_expiry(conn, wf, case, fired.trigger, fired.event_id, now)
+            _after_expiry(conn, wf, case, fired.trigger, fired.event_id, now)
         res.transitions += 1
         return
     except Conflict:
@@ -370,6 +370,15 @@ def _expire(
     conn.execute(insert(EFFECT).values(deadline_id=d.id, rung=act.rung, kind="refused", done_at=now))
     conn.execute(_SET_NEXT, {"d_id": d.id, "d_rung": -1, "d_at": None})
     res.refused += 1
+
+
+def _after_expiry(conn: Connection, wf: Workflow, case: Any, trigger: str, event_id: int, now: datetime) -> None:
+    """Follow-ups of an expiry (a late-delivery deviation); a refusal there must not undo the expiry."""
+    try:
+        with conn.begin_nested():
+            after_expiry(conn, wf, case, trigger, event_id, now)
+    except WorkflowError as exc:
+        log.warning("sweep.after_expiry_refused", case_id=case.id, code=exc.code, reason=exc.message)
 
 
 def _plan_from(conn: Connection, case: Any, state: str, deadline_ids: tuple[int, ...], moment: datetime) -> None:

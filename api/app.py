@@ -22,6 +22,7 @@ from api.auth import Authenticator, current_user
 from api.context import request_context
 from api.deps import paging, write_gate
 from api.problems import EXCEPTION_HANDLERS
+from api.writer import Writer
 from workflow.clock import utcnow
 from workflow.engine import Workflow
 from workflow.settings import Settings, get_settings
@@ -60,10 +61,12 @@ def create_app(
     from scheduler.lifecycle import litestar_hooks  # the scheduler runs beside the API when settings say so
 
     on_startup, on_shutdown = litestar_hooks(engine, settings, clock)
+    gate = write_gate(engine)
+    writer = Writer(engine, gate)
     return Litestar(
         route_handlers=route_handlers(),
         on_startup=on_startup,
-        on_shutdown=on_shutdown,
+        on_shutdown=[*on_shutdown, writer.close],
         dependencies={
             "user": Provide(current_user),
             "paging": Provide(paging, sync_to_thread=False),
@@ -75,7 +78,8 @@ def create_app(
                 "workflow": workflow,
                 "authenticator": Authenticator(settings, engine, clock),
                 "settings": settings,
-                "write_gate": write_gate(engine),
+                "write_gate": gate,
+                "writer": writer,
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from api.auth import CurrentUser
+from api.writer import Writer
 from workflow import idempotency
 from workflow.engine import Workflow
 
@@ -47,6 +48,12 @@ def write_gate(engine: Engine) -> AbstractContextManager[Any]:
     while threads that queue inside SQLite poll in its busy handler with sleeps of up to 100 ms.
     """
     return threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+
+
+def writer_of(request: Request[Any, Any, Any]) -> Writer:
+    """The application's writer (where transitions run)."""
+    writer: Writer = request.app.state.writer
+    return writer
 
 
 def gate_of(request: Request[Any, Any, Any]) -> AbstractContextManager[Any]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 import structlog
 from litestar import Request, get, post
 from litestar.params import JSONBody, Parameter
 
 from api import scoping
 from api.auth import AuthUser
-from api.deps import gate_of, workflow_of
+from api.deps import workflow_of, writer_of
 from api.problems import READ, WRITE
 from api.schemas.cases import TransitionIn, TransitionOut, TriggerOptionOut
 from workflow.db import read
@@ -39,26 +40,26 @@ def _check_scope(request: Request[Any, Any, Any], user: AuthUser, case_id: int) 
     "/cases/{case_id:int}/transitions",
     operation_id="fireTrigger",
     tags=["cases"],
-    sync_to_thread=True,
     responses=WRITE,
     status_code=200,
 )
-def fire(
+async def fire(
     request: Request[Any, Any, Any], user: AuthUser, case_id: PathId, data: JSONBody[TransitionIn]
 ) -> TransitionOut:
     """Fire a trigger: answered with the new state, or a problem naming the rule that refused it."""
     structlog.contextvars.bind_contextvars(case_id=case_id)
-    _check_scope(request, user, case_id)
-    with gate_of(request):
-        res = workflow_of(request).fire(
-            case_id,
-            data.trigger,
-            user.actor,
-            data.reason,
-            registry_number=data.registry_number,
-            params=dict(data.params) if data.params else None,
-            expected_version=data.expected_version,
-        )
+    if not scoping.sees_individuals(user):
+        await anyio.to_thread.run_sync(_check_scope, request, user, case_id)
+    res = await writer_of(request).run(
+        workflow_of(request).fire,
+        case_id,
+        data.trigger,
+        user.actor,
+        data.reason,
+        registry_number=data.registry_number,
+        params=dict(data.params) if data.params else None,
+        expected_version=data.expected_version,
+    )
     return TransitionOut(
         res.case_id,
         res.trigger,

@@ -182,7 +182,7 @@ class Workflow:
     ) -> FireResult:
         reason = _reason(reason)
         store = hotpath.store_for(conn)
-        row = store.load(conn, case_id)
+        row, has_head = store.load(conn, case_id)
         if row is None or row.organisation_id != actor.organisation_id:
             raise NotFound(f"case {case_id} not found")
         spec = CASE_TYPES[row.case_type]
@@ -191,6 +191,8 @@ class Workflow:
             conn, spec, row, trigger, actor, registry_number, raw_params, expected_version, now
         )
         dest = MACHINES[spec.name].fire(row.status, trigger)
+        if not has_head:  # only now: a refusal writes nothing
+            store.ensure_head(conn, row.organisation_id)
         case_set: dict[str, Any] = {"status": dest, "version": row.version + 1, "updated_at": now}
         case_set.update(params_mod.columns(cleaned))
         if cleaned:

@@ -162,7 +162,8 @@ def _row(raw: Any) -> CaseRow:
 class SqliteStore(_Store):
     """Statements run one by one; ``BEGIN IMMEDIATE`` already holds the write lock, so nothing is locked here."""
 
-    def load(self, conn: Connection, case_id: int) -> CaseRow | None:
+    def load(self, conn: Connection, case_id: int) -> tuple[CaseRow | None, bool]:
+        """The case, and True: a missing chain head is created by :meth:`apply` under the write lock."""
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sql = _SELECT_CASE + "?"
         try:
@@ -170,7 +171,10 @@ class SqliteStore(_Store):
             raw = cur.fetchone()
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, case_id) from exc
-        return _row(raw) if raw else None
+        return (_row(raw) if raw else None), True
+
+    def ensure_head(self, conn: Connection, org: int) -> None:
+        """Nothing to do: :meth:`apply` creates a missing head."""
 
     def _insert(self, cur: Any, table: str, row: dict[str, Any]) -> int:
         key = (table, *row)
@@ -235,21 +239,24 @@ class PostgresStore(_Store):
             name: {c.name: c.type.compile(dialect=dialect) for c in table.columns} for name, table in _T.items()
         }
 
-    def load(self, conn: Connection, case_id: int) -> CaseRow | None:
-        """The case (no lock: the write re-checks it), creating its organisation's chain head if there is none."""
+    def load(self, conn: Connection, case_id: int) -> tuple[CaseRow | None, bool]:
+        """The case (no lock: the write re-checks it) and whether its organisation's chain has a head yet."""
         try:
             with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
                 cur.execute(_PG_LOAD, (case_id,))
                 raw = cur.fetchone()
-                if raw is not None and not raw[11]:
-                    cur.execute(
-                        "INSERT INTO audit_head (organisation_id, seq, hash) VALUES (%s, 0, %s) "
-                        "ON CONFLICT (organisation_id) DO NOTHING",
-                        (raw[5], GENESIS),
-                    )
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, _PG_LOAD, case_id) from exc
-        return _row(raw) if raw is not None else None
+        return (_row(raw), bool(raw[11])) if raw is not None else (None, True)
+
+    def ensure_head(self, conn: Connection, org: int) -> None:
+        """Create the organisation's chain head (the write statement appends to an existing head only)."""
+        sql = "INSERT INTO audit_head (organisation_id, seq, hash) VALUES (%s, 0, %s) ON CONFLICT DO NOTHING"
+        try:
+            with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+                cur.execute(sql, (org, GENESIS))
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise self.error(exc, sql, org) from exc
 
     @staticmethod
     def _names(prefix: str, row: dict[str, Any] | None, w: Writes) -> tuple[str, ...]:

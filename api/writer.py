@@ -1,51 +1,103 @@
-"""Where the API runs its transitions: one writer thread on SQLite, the thread pool elsewhere.
+"""Where the API runs its transitions: grouped commits on SQLite, the thread pool elsewhere.
 
-SQLite takes one writer at a time, so on SQLite every transition runs on one dedicated
-thread, back to back while requests queue, under the process's write gate; the event
-loop keeps reading and authenticating the next requests meanwhile. On PostgreSQL,
-which writes concurrently, transitions run on the shared worker threads.
+SQLite takes one writer at a time and most of a transition's time went into its durable
+COMMIT (83 % of the writing thread's samples under load). So on SQLite one writer thread
+takes the transitions queued meanwhile (up to ``max_batch``), runs each in its own
+SAVEPOINT inside one transaction, and commits them together: a refused or failed
+transition rolls back to its savepoint and touches no other; if the COMMIT fails, none of
+the batch happened and every request of it gets the error. No response leaves before its
+commit is durable. On PostgreSQL, which writes concurrently, each transition commits on
+its own on the shared worker threads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 T = TypeVar("T")
+_Item = tuple[Callable[[Connection], Any], contextvars.Context, asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
 
 
 class Writer:
-    """Runs blocking write commands off the event loop."""
+    """Runs write commands off the event loop, grouping their commits on SQLite."""
 
-    def __init__(self, engine: Engine, gate: AbstractContextManager[Any]) -> None:
+    def __init__(self, engine: Engine, gate: AbstractContextManager[Any], max_batch: int = 64) -> None:
+        self.engine = engine
         self.gate = gate
-        self._executor = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-            if engine.dialect.name == "sqlite"
-            else None
-        )
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Item | None] | None = None
+        self._thread: threading.Thread | None = None
+        if engine.dialect.name == "sqlite":
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._loop, name="sqlite-writer", daemon=True)
+            self._thread.start()
 
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``fn(*args, **kwargs)`` under the write gate, with the caller's log context."""
-        call = functools.partial(self._gated, fn, *args, **kwargs)
-        if self._executor is None:
-            return await anyio.to_thread.run_sync(call)
-        ctx = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(self._executor, ctx.run, call)
+    async def transact(self, fn: Callable[[Connection], T]) -> T:
+        """``fn(conn)`` inside a write transaction, with the caller's log context; its result once committed."""
+        if self._queue is None:
+            return await anyio.to_thread.run_sync(self._alone, fn)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put((fn, contextvars.copy_context(), loop, future))
+        return await future
 
-    def _gated(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with self.gate:
-            return fn(*args, **kwargs)
+    def _alone(self, fn: Callable[[Connection], T]) -> T:
+        with self.gate, self.engine.begin() as conn:
+            return fn(conn)
+
+    def _loop(self) -> None:
+        assert self._queue is not None
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                batch.append(nxt)
+            self._run(batch)
+
+    def _run(self, batch: list[_Item]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with self.gate, self.engine.begin() as conn:
+                for fn, ctx, _loop, _future in batch:
+                    try:
+                        with conn.begin_nested():
+                            outcomes.append((True, ctx.run(fn, conn)))
+                    except Exception as exc:  # this request's refusal or failure; the others go on
+                        outcomes.append((False, exc))
+        except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch was written
+            outcomes = [(False, exc)] * len(batch)
+        for (_fn, _ctx, loop, future), (ok, value) in zip(batch, outcomes, strict=True):
+            loop.call_soon_threadsafe(_settle, future, ok, value)
 
     def close(self) -> None:
-        """Let the writer thread finish its queue and stop."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        """Finish the queued work and stop the writer thread."""
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.cancelled():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)

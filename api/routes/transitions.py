@@ -50,15 +50,18 @@ async def fire(
     structlog.contextvars.bind_contextvars(case_id=case_id)
     if not scoping.sees_individuals(user):
         await anyio.to_thread.run_sync(_check_scope, request, user, case_id)
-    res = await writer_of(request).run(
-        workflow_of(request).fire,
-        case_id,
-        data.trigger,
-        user.actor,
-        data.reason,
-        registry_number=data.registry_number,
-        params=dict(data.params) if data.params else None,
-        expected_version=data.expected_version,
+    wf = workflow_of(request)
+    res = await writer_of(request).transact(
+        lambda conn: wf.fire(
+            case_id,
+            data.trigger,
+            user.actor,
+            data.reason,
+            registry_number=data.registry_number,
+            params=dict(data.params) if data.params else None,
+            expected_version=data.expected_version,
+            conn=conn,
+        )
     )
     return TransitionOut(
         res.case_id,

@@ -207,9 +207,8 @@ def test_only_one_instance_holds_the_leader_lock_until_it_lets_go(engine: Engine
     b.release()
 
 
+@pytest.mark.only_on("sqlite")  # PostgreSQL's advisory lock ends with the holder's session instead
 def test_a_crashed_leaders_sqlite_lease_runs_out(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's advisory lock ends with the holder's session instead")
     clock = Clock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
     a = LeaderLock(engine, lease_seconds=60, clock=clock)
     b = LeaderLock(engine, lease_seconds=60, clock=clock)

@@ -37,6 +37,7 @@ ROUTE_MODULES: list[str] = [
     "api.routes.reference",
     "api.reports",
     "api.outbox",
+    "api.deadlines",
 ]
 
 

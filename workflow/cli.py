@@ -50,8 +50,9 @@ def demo(ctx: click.Context) -> None:
 def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
     """Check every organisation's audit chain; name the first broken event of each."""
     from workflow.audit import verify
+    from workflow.db import read
 
-    with _engine(ctx).connect() as conn:
+    with read(_engine(ctx)) as conn:  # one snapshot, and no write lock held on SQLite meanwhile
         breaks = verify(conn, organisation_id)
     if not breaks:
         click.echo("audit chain intact")

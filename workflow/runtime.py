@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, select
 
-from workflow.db import make_engine
+from workflow.db import make_engine, read
 from workflow.migrate import upgrade
 from workflow.settings import get_settings
 from workflow.tables import Organisation
@@ -23,5 +23,5 @@ def engine_for(url: str | None = None) -> Engine:
 
 def is_empty(engine: Engine) -> bool:
     """Whether the database holds no organisations yet."""
-    with engine.connect() as conn:
+    with read(engine) as conn:
         return conn.execute(select(Organisation.id).limit(1)).first() is None  # type: ignore[call-overload]

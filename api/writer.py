@@ -76,12 +76,19 @@ class Writer:
         outcomes: list[tuple[bool, Any]] = []
         try:
             with self.gate, self.engine.begin() as conn:
+                # Savepoints on the driver's cursor: SQLAlchemy's begin_nested() cost a quarter of this thread.
+                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 for fn, ctx, _loop, _future in batch:
+                    cur.execute("SAVEPOINT api_write")
                     try:
-                        with conn.begin_nested():
-                            outcomes.append((True, ctx.run(fn, conn)))
+                        result = ctx.run(fn, conn)
                     except Exception as exc:  # this request's refusal or failure; the others go on
+                        cur.execute("ROLLBACK TO api_write")
+                        cur.execute("RELEASE api_write")
                         outcomes.append((False, exc))
+                    else:
+                        cur.execute("RELEASE api_write")
+                        outcomes.append((True, result))
         except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch was written
             outcomes = [(False, exc)] * len(batch)
         for (_fn, _ctx, loop, future), (ok, value) in zip(batch, outcomes, strict=True):

@@ -38,6 +38,7 @@ ROUTE_MODULES: list[str] = [
     "api.reports",
     "api.outbox",
     "api.deadlines",
+    "api.recordings",
 ]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from api.auth import Authenticator, current_user
 from api.context import request_context
 from api.deps import paging, write_gate
+from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS
 from api.writer import Writer
 from workflow.clock import utcnow
@@ -99,3 +100,13 @@ def create_app(
         ),
         debug=False,
     )
+
+
+def create_server_app() -> Litestar:
+    """The application as ``uppfoljning serve`` runs it: :func:`create_app` with the collector tuned at startup.
+
+    Tests build many apps in one process and keep :func:`create_app`: freezing there would keep their garbage.
+    """
+    app = create_app()
+    app.on_startup.append(tune_gc)
+    return app

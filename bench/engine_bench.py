@@ -373,7 +373,7 @@ def report(
             row += f"{med:14,.0f}{med / raw:8.2f}"
         print(row)
     print()
-    who = "the client processes'" if args.processes else "this process's (all client threads)"
+    who = "the client processes" if args.processes else "this process (all client threads)"
     print(f"CPU time per transition of {who}, median µs; less sensitive to other load")
     for variant in args.variants:
         print(

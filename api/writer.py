@@ -24,7 +24,7 @@ import anyio.to_thread
 from sqlalchemy import Connection, Engine
 
 T = TypeVar("T")
-_Item = tuple[Callable[[Connection], Any], contextvars.Context, asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+_Item = tuple[Callable[[Connection | None], Any], contextvars.Context, asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
 
 
 class Writer:
@@ -41,18 +41,17 @@ class Writer:
             self._thread = threading.Thread(target=self._loop, name="sqlite-writer", daemon=True)
             self._thread.start()
 
-    async def transact(self, fn: Callable[[Connection], T]) -> T:
-        """``fn(conn)`` inside a write transaction, with the caller's log context; its result once committed."""
+    async def transact(self, fn: Callable[[Connection | None], T]) -> T:
+        """``fn(conn)`` inside a write transaction, with the caller's log context; its result once committed.
+
+        On PostgreSQL ``fn`` gets ``None`` and owns its transaction (the engine then commits in its own, fastest way).
+        """
         if self._queue is None:
-            return await anyio.to_thread.run_sync(self._alone, fn)
+            return await anyio.to_thread.run_sync(fn, None)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put((fn, contextvars.copy_context(), loop, future))
         return await future
-
-    def _alone(self, fn: Callable[[Connection], T]) -> T:
-        with self.gate, self.engine.begin() as conn:
-            return fn(conn)
 
     def _loop(self) -> None:
         assert self._queue is not None

@@ -30,7 +30,10 @@ def test_a_failing_write_in_a_batch_leaves_nothing_and_spares_the_others(engine:
     release = threading.Event()
 
     def write(entity_id: int, fail: bool = False, wait: bool = False) -> int:
-        def fn(conn: Connection) -> int:
+        def fn(conn: Connection | None) -> int:
+            if conn is None:  # PostgreSQL: the command owns its transaction
+                with engine.begin() as own:
+                    return fn(own)
             if wait:
                 release.wait(5)  # holds the writer so the next ones queue up into one batch
             row = {"organisation_id": org, "entity": "case", "entity_id": entity_id, "action": "read"}

@@ -20,6 +20,8 @@ from sqlalchemy import Engine, text
 from workflow.db import make_engine
 from workflow.migrate import upgrade
 
+os.environ["UPPF_LOG_CACHE"] = "0"  # see workflow.logging: capture_logs needs uncached loggers
+
 PG_URL = os.environ.get("UPPF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = bool(os.environ.get("CI")) or os.environ.get("UPPF_REQUIRE_PG") == "1"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import structlog
@@ -22,5 +23,6 @@ def configure(level: str = "INFO", json: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        cache_logger_on_first_use=True,
+        # Tests set UPPF_LOG_CACHE=0: a cached logger ignores structlog.testing.capture_logs.
+        cache_logger_on_first_use=os.environ.get("UPPF_LOG_CACHE", "1") != "0",
     )

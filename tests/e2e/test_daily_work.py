@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -181,6 +182,10 @@ def test_request_logs_carry_ids_and_never_the_token_or_the_reason(api: Api) -> N
             headers=h,
             json={"trigger": "investigate", "reason": "Anna Andersson again"},
         )
+        # The access line is written after the response has left, on the app's thread: wait for it.
+        deadline = time.monotonic() + 5
+        while not any(e["event"] == "http.request" for e in logs) and time.monotonic() < deadline:
+            time.sleep(0.01)
     assert t.status_code == 200 and t.headers["x-request-id"] == "req-42"
     line = next(e for e in logs if e["event"] == "http.request")
     assert (line["request_id"], line["case_id"], line["status"]) == ("req-42", r.json()["id"], 200)

@@ -150,11 +150,10 @@ def _install(monkeypatch: pytest.MonkeyPatch, store: _MeanwhileAfterLoad) -> Non
     monkeypatch.setattr(hotpath, "store_for", store_for)
 
 
+@pytest.mark.only_on("postgresql")  # PostgreSQL's autocommit path; SQLite holds its write lock from the read on
 def test_a_transition_whose_chain_head_moved_meanwhile_chains_onto_the_latest_head(
     world: World, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL's autocommit path; SQLite holds its write lock from the read on")
     cid = _request(world)
     a = world.actor("NORTH", "contract_strategist")
     store = _MeanwhileAfterLoad(None, lambda: _request(world))  # another event in NORTH's chain
@@ -171,11 +170,10 @@ def test_a_transition_whose_chain_head_moved_meanwhile_chains_onto_the_latest_he
         assert list(seqs) == [1, 2, 3]
 
 
+@pytest.mark.only_on("postgresql")  # PostgreSQL's autocommit path; SQLite holds its write lock from the read on
 def test_a_case_changed_between_read_and_write_conflicts_and_writes_nothing_without_a_transaction(
     world: World, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL's autocommit path; SQLite holds its write lock from the read on")
     cid = _request(world)
     a = world.actor("NORTH", "contract_strategist")
 
@@ -228,9 +226,8 @@ def test_a_driver_error_surfaces_as_sqlalchemys_and_the_transition_is_rolled_bac
     assert _rows(world.engine) == before
 
 
+@pytest.mark.only_on("sqlite")  # SQLite's write lock
 def test_reading_the_options_does_not_wait_for_another_writer_on_sqlite(world: World, backend: str) -> None:
-    if backend != "sqlite":
-        pytest.skip("SQLite's write lock")
     cid = _request(world)
     writer = sqlite3.connect(world.engine.url.database or "", isolation_level=None, timeout=30)
     writer.execute("BEGIN IMMEDIATE")

@@ -15,13 +15,12 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import PathParameter, QueryParameter
 
+from api import scoping
 from api.auth import AuthUser
 from api.deps import workflow_of, writing
 from api.problems import LIST, WRITE
-from states.roles import STAFF_ROLES
 from workflow import outbox
 from workflow.db import read
-from workflow.errors import NotPermitted
 
 
 class OutboxSummaryOut(msgspec.Struct):
@@ -78,11 +77,6 @@ class IncidentActionOut(msgspec.Struct):
 IncidentId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
-def _staff(user: Any) -> None:
-    if not set(user.roles) & set(STAFF_ROLES):
-        raise NotPermitted("only staff of the organisation may act on outbox incidents")
-
-
 @post(
     "/outbox/incidents/{outbox_id:int}/retry",
     operation_id="retryOutboxIncident",
@@ -93,7 +87,7 @@ def _staff(user: Any) -> None:
 )
 def retry_incident(request: Request[Any, Any, Any], user: AuthUser, outbox_id: IncidentId) -> IncidentActionOut:
     """Queue a failed message again, its attempts starting over (check first if it was ``uncertain``)."""
-    _staff(user)
+    scoping.require_staff(user, "act on outbox incidents")
     with writing(request) as conn:
         outbox.retry_incident(conn, user.organisation_id, outbox_id, workflow_of(request).clock())
     return IncidentActionOut(outbox_id, "pending")
@@ -109,7 +103,7 @@ def retry_incident(request: Request[Any, Any, Any], user: AuthUser, outbox_id: I
 )
 def confirm_delivered(request: Request[Any, Any, Any], user: AuthUser, outbox_id: IncidentId) -> IncidentActionOut:
     """Close an ``uncertain`` incident: the recipient is known to have the message."""
-    _staff(user)
+    scoping.require_staff(user, "act on outbox incidents")
     with writing(request) as conn:
         outbox.confirm_delivered(conn, user.organisation_id, outbox_id, workflow_of(request).clock())
     return IncidentActionOut(outbox_id, "sent")

@@ -20,8 +20,7 @@ from api import scoping
 from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, create_once, writing
 from api.problems import WRITE
-from states.roles import STAFF_ROLES
-from workflow.errors import NotFound, NotPermitted
+from workflow.errors import NotFound
 from workflow.reports import recording
 from workflow.reports.queries import AGREEMENT, PLACEMENT
 
@@ -94,11 +93,6 @@ class FollowUpOwnerOut(msgspec.Struct):
     since: date
 
 
-def _staff(user: Any) -> None:
-    if not set(user.roles) & set(STAFF_ROLES):
-        raise NotPermitted("only staff of the organisation may record follow-up data")
-
-
 @post(
     "/invoice-samples",
     operation_id="recordInvoiceSamples",
@@ -113,7 +107,7 @@ def record_invoice_samples(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[InvoiceRoundOut]:
     """Record one invoice sampling round of the caller's organisation."""
-    _staff(user)
+    scoping.require_staff(user, "record follow-up data")
 
     def create(conn: Connection) -> InvoiceRoundOut:
         for agreement_id in {i.agreement_id for i in data.invoices if i.agreement_id is not None}:
@@ -151,7 +145,7 @@ def record_individual_follow_up(
 ) -> Response[IndividualFollowUpOut]:
     """Record an individual follow-up of a placement of the caller's board (individual-level data)."""
     scoping.require_individual_access(user)
-    _staff(user)
+    scoping.require_staff(user, "record follow-up data")
 
     def create(conn: Connection) -> IndividualFollowUpOut:
         visible = conn.execute(
@@ -179,7 +173,7 @@ def set_follow_up_owner(
     request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId, data: JSONBody[FollowUpOwnerIn]
 ) -> FollowUpOwnerOut:
     """Make a user of the caller's organisation responsible for following up the unit."""
-    _staff(user)
+    scoping.require_staff(user, "record follow-up data")
     with writing(request) as conn:
         recording.set_follow_up_owner(conn, user.organisation_id, provider_id, data.owner_id, data.since)
     return FollowUpOwnerOut(provider_id, data.owner_id, data.since)

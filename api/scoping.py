@@ -22,8 +22,9 @@ from sqlalchemy import ColumnElement, and_, or_, true
 
 from api.auth import CurrentUser
 from api.problems import AccessDenied
-from states.roles import Role
+from states.roles import STAFF_ROLES, Role
 from workflow.engine import CASE
+from workflow.errors import NotPermitted
 from workflow.opening import SHARED_AGREEMENT_TYPES
 from workflow.tables import Agreement, Placement
 
@@ -86,3 +87,9 @@ def own(column: Any, user: CurrentUser) -> ColumnElement[bool]:
 def shared_register() -> ColumnElement[bool]:
     """Providers and contract areas: registers every board reads."""
     return true()
+
+
+def require_staff(user: CurrentUser, what: str) -> None:
+    """403 unless the caller holds a staff role of its organisation (the board itself does not act)."""
+    if not set(user.roles) & set(STAFF_ROLES):
+        raise NotPermitted(f"only staff of the organisation may {what}")

@@ -17,7 +17,7 @@ import contextvars
 import queue
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -91,7 +91,9 @@ class Writer:
         except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch was written
             outcomes = [(False, exc)] * len(batch)
         for (_fn, _ctx, loop, future), (ok, value) in zip(batch, outcomes, strict=True):
-            loop.call_soon_threadsafe(_settle, future, ok, value)
+            # A closed event loop (shutdown) has nobody waiting for the answer.
+            with suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, ok, value)
 
     def close(self) -> None:
         """Finish the queued work and stop the writer thread."""

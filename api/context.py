@@ -6,9 +6,10 @@ and case bound by the handlers; never query strings, bodies or tokens.
 
 from __future__ import annotations
 
+import itertools
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -16,6 +17,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("api.request")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Request ids: a random prefix per process and a counter (unique across workers, cheaper than uuid4).
+_PREFIX = secrets.token_hex(8)
+_COUNTER = itertools.count(1)
 
 
 def request_context(app: ASGIApp) -> ASGIApp:
@@ -26,7 +30,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        request_id = given if _CLIENT_ID.match(given) else uuid.uuid4().hex
+        request_id = given if _CLIENT_ID.match(given) else f"{_PREFIX}{next(_COUNTER):08x}"
         scope.setdefault("state", {})["request_id"] = request_id  # type: ignore[typeddict-unknown-key]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)

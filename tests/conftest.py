@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine, text
 
 from workflow.db import make_engine
@@ -41,6 +42,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         choice = metafunc.config.getoption("--db")
         backends = ["sqlite", "postgresql"] if choice == "all" else [choice]
         metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_log_configuration() -> Iterator[None]:
+    """Every test starts with structlog's defaults: a CLI test's ``--log-level WARNING`` must not
+    filter out the info lines a later test captures."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

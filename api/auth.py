@@ -3,7 +3,8 @@
 Production verifies tokens against the organisation's OpenID Connect provider (issuer
 and JWKS URL in settings); development and tests use an HS256 key from settings.
 Claims: ``sub`` (username), ``org`` (organisation code), ``roles``. The user must
-exist, be active and belong to the organisation the token names.
+exist, be active and belong to the organisation the token names; the token's roles count
+only where the user holds them.
 """
 
 from __future__ import annotations
@@ -150,7 +151,9 @@ class Authenticator:
         if raw is None:
             roles = account.roles
         elif isinstance(raw, list):
-            roles = tuple(r for r in raw if isinstance(r, str) and r in _ROLES)
+            # A token may narrow the user's recorded roles, never widen them: the role register
+            # is the municipality's, and the delegation order is checked against it.
+            roles = tuple(r for r in raw if isinstance(r, str) and r in _ROLES and r in account.roles)
         else:
             raise NotAuthorizedException("the token's roles claim must be a list")
         return CurrentUser(

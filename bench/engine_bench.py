@@ -48,11 +48,12 @@ from workflow.opening import open_case
 from workflow.tables import Agreement, AppUser, Organisation, Provider
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-VARIANTS = ("raw", "raw_rows", "engine", "orm", "spiff")
+VARIANTS = ("raw", "raw_rows", "engine", "engine_grouped", "orm", "spiff")
 LABELS = {
     "raw": "(a) raw UPDATE + INSERT",
     "raw_rows": "(a') raw, the engine's rows",
     "engine": "engine (Workflow.fire)",
+    "engine_grouped": "engine, grouped commits",
     "orm": "(b) SQLModel + python-statemachine",
     "spiff": "(c) SpiffWorkflow in the row",
 }
@@ -226,6 +227,10 @@ def make_step(db: Database, variant: str, spiff: v.Spiff | None) -> Callable[[],
     if variant == "engine":
         wf = Workflow(db.engine)
         return lambda: v.engine_step(wf, db.actors)
+    if variant == "engine_grouped":
+        wf = Workflow(db.engine)
+        committer = v.GroupCommitter(db.engine)
+        return lambda: v.engine_grouped_step(wf, db.actors, committer)
     if variant == "orm":
         return lambda: v.orm_step(db.engine, db.users)
     assert spiff is not None

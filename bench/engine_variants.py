@@ -16,6 +16,8 @@ transition durably on its own:
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -188,6 +190,80 @@ def engine_step(wf: Workflow, actors: dict[int, Actor]) -> Step:
             "Benchmark: provider's answer handled",
             registry_number=REGISTRY_NUMBER if trigger == "send" else None,
             params=_params(trigger),
+        )
+
+    return step
+
+
+class GroupCommitter:
+    """Grouped durable commits for the engine, as the API's SQLite writer does (``api.writer``).
+
+    Client threads hand their ``fire`` to one writer thread, which runs the transitions queued
+    meanwhile, each in its own SAVEPOINT, and commits them together; a client returns only after
+    the COMMIT that holds its transition. A refused transition rolls back to its savepoint only.
+    """
+
+    def __init__(self, engine: Engine, max_batch: int = 64) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self.batches = 0
+        self.items = 0
+        self._queue: queue.SimpleQueue[tuple[Callable[[Any], None], list[BaseException | None], threading.Event]] = (
+            queue.SimpleQueue()
+        )
+        threading.Thread(target=self._loop, name="bench-group-commit", daemon=True).start()
+
+    def submit(self, fn: Callable[[Any], None]) -> None:
+        """Run ``fn(conn)`` in the next group; return once its COMMIT is durable, or raise its error."""
+        outcome: list[BaseException | None] = [None]
+        done = threading.Event()
+        self._queue.put((fn, outcome, done))
+        done.wait()
+        if outcome[0] is not None:
+            raise outcome[0]
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.engine.begin() as conn:
+                    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                    for fn, outcome, _done in batch:
+                        cur.execute("SAVEPOINT bench_write")
+                        try:
+                            fn(conn)
+                        except Exception as exc:  # this transition's refusal; the others go on
+                            cur.execute("ROLLBACK TO bench_write")
+                            outcome[0] = exc
+                        cur.execute("RELEASE bench_write")
+            except Exception as exc:  # BEGIN or COMMIT failed: none of the batch happened
+                for _fn, outcome, _done in batch:
+                    outcome[0] = exc
+            self.batches += 1
+            self.items += len(batch)
+            for _fn, _outcome, done in batch:
+                done.set()
+
+
+def engine_grouped_step(wf: Workflow, actors: dict[int, Actor], committer: GroupCommitter) -> Step:
+    """``Workflow.fire`` through grouped commits (several clients share one durable COMMIT)."""
+
+    def step(case_id: int, org: int, _src: str, trigger: str, _dest: str) -> None:
+        committer.submit(
+            lambda conn: wf.fire(
+                case_id,
+                trigger,
+                actors[org],
+                "Benchmark: provider's answer handled",
+                registry_number=REGISTRY_NUMBER if trigger == "send" else None,
+                params=_params(trigger),
+                conn=conn,
+            )
         )
 
     return step

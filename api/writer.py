@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from sqlalchemy import Connection, Engine
 
+from workflow.group_commit import run_group
+
 T = TypeVar("T")
 _Item = tuple[Callable[[Connection | None], Any], contextvars.Context, asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
 
@@ -72,24 +74,7 @@ class Writer:
             self._run(batch)
 
     def _run(self, batch: list[_Item]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
-        try:
-            with self.gate, self.engine.begin() as conn:
-                # Savepoints on the driver's cursor: SQLAlchemy's begin_nested() cost a quarter of this thread.
-                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                for fn, ctx, _loop, _future in batch:
-                    cur.execute("SAVEPOINT api_write")
-                    try:
-                        result = ctx.run(fn, conn)
-                    except Exception as exc:  # this request's refusal or failure; the others go on
-                        cur.execute("ROLLBACK TO api_write")
-                        cur.execute("RELEASE api_write")
-                        outcomes.append((False, exc))
-                    else:
-                        cur.execute("RELEASE api_write")
-                        outcomes.append((True, result))
-        except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch was written
-            outcomes = [(False, exc)] * len(batch)
+        outcomes = run_group(self.engine, [_in_context(ctx, fn) for fn, ctx, _loop, _future in batch], self.gate)
         for (_fn, _ctx, loop, future), (ok, value) in zip(batch, outcomes, strict=True):
             # A closed event loop (shutdown) has nobody waiting for the answer.
             with suppress(RuntimeError):
@@ -100,6 +85,11 @@ class Writer:
         if self._queue is not None and self._thread is not None:
             self._queue.put(None)
             self._thread.join()
+
+
+def _in_context(ctx: contextvars.Context, fn: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
+    """``fn`` run with the request's log context."""
+    return lambda conn: ctx.run(fn, conn)
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:

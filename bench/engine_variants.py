@@ -32,6 +32,7 @@ from workflow import deadlines
 from workflow.audit import event_hash
 from workflow.clock import utcnow
 from workflow.engine import Actor, Workflow
+from workflow.group_commit import run_group
 from workflow.tables import AuditHead, Case, CaseEvent, Deadline
 
 SPEC = CASE_TYPES["rectification_request"]
@@ -199,15 +200,13 @@ class GroupCommitter:
     """Grouped durable commits for the engine, as the API's SQLite writer does (``api.writer``).
 
     Client threads hand their ``fire`` to one writer thread, which runs the transitions queued
-    meanwhile, each in its own SAVEPOINT, and commits them together; a client returns only after
-    the COMMIT that holds its transition. A refused transition rolls back to its savepoint only.
+    meanwhile as one group (``workflow.group_commit.run_group``); a client returns only after
+    the COMMIT that holds its transition.
     """
 
     def __init__(self, engine: Engine, max_batch: int = 64) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        self.batches = 0
-        self.items = 0
         self._queue: queue.SimpleQueue[tuple[Callable[[Any], None], list[BaseException | None], threading.Event]] = (
             queue.SimpleQueue()
         )
@@ -230,22 +229,9 @@ class GroupCommitter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            try:
-                with self.engine.begin() as conn:
-                    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                    for fn, outcome, _done in batch:
-                        cur.execute("SAVEPOINT bench_write")
-                        try:
-                            fn(conn)
-                        except Exception as exc:  # this transition's refusal; the others go on
-                            cur.execute("ROLLBACK TO bench_write")
-                            outcome[0] = exc
-                        cur.execute("RELEASE bench_write")
-            except Exception as exc:  # BEGIN or COMMIT failed: none of the batch happened
-                for _fn, outcome, _done in batch:
-                    outcome[0] = exc
-            self.batches += 1
-            self.items += len(batch)
+            outcomes = run_group(self.engine, [fn for fn, _outcome, _done in batch])
+            for (_fn, outcome, _done), (ok, value) in zip(batch, outcomes, strict=True):
+                outcome[0] = None if ok else value
             for _fn, _outcome, done in batch:
                 done.set()
 

@@ -28,6 +28,7 @@ from workflow.calendar import end_of_day, local_date
 from workflow.clock import utcnow
 from workflow.db import new_id, read
 from workflow.delegation import Mandate, find_mandate
+from workflow.group_commit import commit_group
 from workflow.errors import (
     Conflict,
     GuardFailed,
@@ -105,6 +106,7 @@ class FireResult:
     decision_id: int | None = None
     mandate: str | None = None
     deadline_ids: tuple[int, ...] = field(default=())
+    case_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +147,22 @@ class Workflow:
         """Fire ``trigger`` on a case for ``actor``; raise a :class:`Refused` subclass if any rule says no."""
         args: _Args = (case_id, trigger, actor, reason, registry_number, params, expected_version)
         if conn is not None:
-            return self._fire(conn, *args)
-        if self.engine.dialect.name == "postgresql":
-            return self._fire_autocommit(args)
-        with self.engine.begin() as c:
-            # Owning the transaction, the hot path commits it itself.
-            return self._fire(c, *args, commit=True)
+            result = self._fire(conn, *args)
+        elif self.engine.dialect.name == "postgresql":
+            result = self._fire_autocommit(args)
+        else:
+            # SQLite: concurrent callers share durable COMMITs; each returns once its own is durable.
+            result = commit_group(self.engine).run(lambda c: self._fire(c, *args))
+        log.info(
+            "case.transition",
+            case_id=result.case_id,
+            case_type=result.case_type,
+            trigger=trigger,
+            from_status=result.from_status,
+            to_status=result.to_status,
+            organisation_id=actor.organisation_id,
+        )
+        return result
 
     def _fire_autocommit(self, args: _Args) -> FireResult:
         """PostgreSQL, owning the connection: the read and the write are each one autocommitted statement.
@@ -178,7 +190,6 @@ class Workflow:
         registry_number: str | None,
         raw_params: dict[str, Any] | None,
         expected_version: int | None,
-        commit: bool = False,
     ) -> FireResult:
         reason = _reason(reason)
         store = hotpath.store_for(conn)
@@ -260,7 +271,6 @@ class Workflow:
                 outbox=outbox,
                 agreement_id=row.agreement_id if spec.name == "agreement" and row.agreement_id else None,
             ),
-            commit,
         )
         if written is None:
             raise Conflict(
@@ -268,15 +278,6 @@ class Workflow:
                 case_id=case_id,
                 expected_version=row.version,
             )
-        log.info(
-            "case.transition",
-            case_id=row.id,
-            case_type=spec.name,
-            trigger=trigger,
-            from_status=row.status,
-            to_status=dest,
-            organisation_id=org,
-        )
         return FireResult(
             row.id,
             trigger,
@@ -287,6 +288,7 @@ class Workflow:
             written.decision_id,
             mandate.describe() if mandate else None,
             (written.deadline_id,) if written.deadline_id is not None else (),
+            spec.name,
         )
 
     def _check(

@@ -28,7 +28,6 @@ from workflow.calendar import end_of_day, local_date
 from workflow.clock import utcnow
 from workflow.db import new_id, read
 from workflow.delegation import Mandate, find_mandate
-from workflow.group_commit import commit_group
 from workflow.errors import (
     Conflict,
     GuardFailed,
@@ -40,6 +39,7 @@ from workflow.errors import (
     UnknownTrigger,
     WrongState,
 )
+from workflow.group_commit import commit_group
 from workflow.guards import GUARD_IMPLS, GuardContext
 from workflow.machines import MACHINES
 from workflow.tables import Agreement, AuditHead, Case, CaseEvent, Deadline, Decision, Outbox

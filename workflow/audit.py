@@ -36,12 +36,16 @@ _FIELDS = (
 )
 
 
+# One encoder for every event: json.dumps builds a new one per call when given options.
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+
+
 def payload(event: dict[str, Any]) -> str:
     """The text of an event that its hash covers (after the previous hash)."""
     body = {k: event.get(k) for k in _FIELDS}
     occurred: datetime = event["occurred_at"]
     body["occurred_at"] = occurred.isoformat(timespec="microseconds")
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _ENCODE(body)
 
 
 def event_hash(prev_hash: str, event: dict[str, Any]) -> str:

@@ -53,7 +53,7 @@ LABELS = {
     "raw": "(a) raw UPDATE + INSERT",
     "raw_rows": "(a') raw, the engine's rows",
     "engine": "engine (Workflow.fire)",
-    "engine_grouped": "engine, grouped commits",
+    "engine_grouped": "engine, one writer thread (API)",
     "orm": "(b) SQLModel + python-statemachine",
     "spiff": "(c) SpiffWorkflow in the row",
 }

@@ -24,6 +24,7 @@ from states.spec import CaseTypeSpec, DeadlinePolicy, Transition
 from workflow import deadlines, hotpath
 from workflow import params as params_mod
 from workflow.audit import event_hash
+from workflow.autocommit import autocommit_connections
 from workflow.calendar import end_of_day, local_date
 from workflow.clock import utcnow
 from workflow.db import new_id, read
@@ -170,15 +171,8 @@ class Workflow:
         The write re-checks the case (compare-and-set) and chains the event onto the audit head it locks, all in
         one statement, so nothing needs the transaction the two would otherwise share: two round trips, not four.
         """
-        with self.engine.connect() as c:
-            driver = c.connection.driver_connection
-            driver.autocommit = True  # type: ignore[union-attr]
-            try:
-                return self._fire(c, *args)
-            finally:
-                c.rollback()  # SQLAlchemy's bookkeeping only: nothing is open on the server in autocommit mode
-                if not driver.closed:  # type: ignore[union-attr]
-                    driver.autocommit = False  # type: ignore[union-attr]
+        with autocommit_connections(self.engine).connection() as c:
+            return self._fire(c, *args)
 
     def _fire(
         self,

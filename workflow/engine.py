@@ -26,6 +26,7 @@ from workflow import params as params_mod
 from workflow.audit import event_hash
 from workflow.autocommit import autocommit_connections
 from workflow.calendar import end_of_day, local_date
+from workflow.case_cache import case_cache as case_cache_of
 from workflow.clock import utcnow
 from workflow.db import new_id, read
 from workflow.delegation import Mandate, find_mandate
@@ -38,6 +39,7 @@ from workflow.errors import (
     NotFound,
     NotPermitted,
     UnknownTrigger,
+    WorkflowError,
     WrongState,
 )
 from workflow.group_commit import commit_group
@@ -127,9 +129,11 @@ class TriggerOption:
 class Workflow:
     """The engine's command handlers, bound to one database engine and clock."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, *, case_cache: bool = True) -> None:
         self.engine = engine
         self.clock = clock
+        # Rows this process committed last; off, every transition reads its case first (see workflow.case_cache).
+        self._cache = case_cache_of(engine) if case_cache else None
 
     # --- commands ---------------------------------------------------------------------------------------------
 
@@ -148,12 +152,18 @@ class Workflow:
         """Fire ``trigger`` on a case for ``actor``; raise a :class:`Refused` subclass if any rule says no."""
         args: _Args = (case_id, trigger, actor, reason, registry_number, params, expected_version)
         if conn is not None:
-            result = self._fire(conn, *args)
-        elif self.engine.dialect.name == "postgresql":
-            result = self._fire_autocommit(args)
+            # The caller's transaction may still roll back: its row is never kept.
+            if self._cache is not None:
+                self._cache.forget(case_id)
+            result, _row = self._fire(conn, *args)
         else:
-            # SQLite: concurrent callers share durable COMMITs; each returns once its own is durable.
-            result = commit_group(self.engine).run(lambda c: self._fire(c, *args))
+            if self.engine.dialect.name == "postgresql":
+                result, row = self._fire_autocommit(args)
+            else:
+                # SQLite: concurrent callers share durable COMMITs; each returns once its own is durable.
+                result, row = commit_group(self.engine).run(lambda c: self._fire_with_cache(c, args))
+            if self._cache is not None:
+                self._cache.keep(row)
         log.info(
             "case.transition",
             case_id=result.case_id,
@@ -165,14 +175,26 @@ class Workflow:
         )
         return result
 
-    def _fire_autocommit(self, args: _Args) -> FireResult:
+    def _fire_autocommit(self, args: _Args) -> tuple[FireResult, hotpath.CaseRow]:
         """PostgreSQL, owning the connection: the read and the write are each one autocommitted statement.
 
         The write re-checks the case (compare-and-set) and chains the event onto the audit head it locks, all in
-        one statement, so nothing needs the transaction the two would otherwise share: two round trips, not four.
+        one statement, so nothing needs the transaction the two would otherwise share: two round trips, not four
+        (one when the case's row is kept from this process's last transition on it).
         """
         with autocommit_connections(self.engine).connection() as c:
-            return self._fire(c, *args)
+            return self._fire_with_cache(c, args)
+
+    def _fire_with_cache(self, conn: Connection, args: _Args) -> tuple[FireResult, hotpath.CaseRow]:
+        """Fire on the kept row if there is one; on any refusal or miss, forget it and decide again on a fresh read."""
+        kept = self._cache.get(args[0]) if self._cache is not None else None
+        if kept is not None:
+            try:
+                return self._fire(conn, *args, kept=kept)
+            except WorkflowError:  # perhaps decided on a row someone else has changed since
+                assert self._cache is not None
+                self._cache.forget(args[0])
+        return self._fire(conn, *args)
 
     def _fire(
         self,
@@ -184,10 +206,13 @@ class Workflow:
         registry_number: str | None,
         raw_params: dict[str, Any] | None,
         expected_version: int | None,
-    ) -> FireResult:
+        kept: hotpath.CaseRow | None = None,
+    ) -> tuple[FireResult, hotpath.CaseRow]:
+        """One transition; its result and the case's row as it now is."""
         reason = _reason(reason)
         store = hotpath.store_for(conn)
-        row, has_head = store.load(conn, case_id)
+        # A kept row was committed by a transition, so its organisation's chain head exists.
+        row, has_head = (kept, True) if kept is not None else store.load(conn, case_id)
         if row is None or row.organisation_id != actor.organisation_id:
             raise NotFound(f"case {case_id} not found")
         spec = CASE_TYPES[row.case_type]
@@ -272,6 +297,7 @@ class Workflow:
                 case_id=case_id,
                 expected_version=row.version,
             )
+        new_attributes = case_set.get("attributes", row.attributes)
         return FireResult(
             row.id,
             trigger,
@@ -283,7 +309,7 @@ class Workflow:
             mandate.describe() if mandate else None,
             (written.deadline_id,) if written.deadline_id is not None else (),
             spec.name,
-        )
+        ), row._replace(status=dest, version=row.version + 1, attributes=new_attributes)
 
     def _check(
         self,

@@ -62,3 +62,14 @@ def test_never_more_than_half_the_pool_is_kept_and_disposing_gives_them_back(eng
     assert len(kept._idle) == kept.keep
     engine.dispose()
     assert kept._idle == []
+
+
+def test_a_transition_still_lands_after_the_server_forgot_its_prepared_statements(engine: Engine) -> None:
+    world = build_world(engine)
+    actor = world.actor("NORTH", "contract_strategist")
+    kept = autocommit_connections(engine)
+    world.wf.fire(_complaint(world), "investigate", actor, "first")
+    with kept.connection() as conn:
+        conn.execute(text("DEALLOCATE ALL"))
+    result = world.wf.fire(_complaint(world), "investigate", actor, "second")
+    assert result.to_status == "investigating"

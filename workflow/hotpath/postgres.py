@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+import weakref
+from datetime import date, datetime
 from typing import Any
 
+from psycopg import pq
+from psycopg.errors import error_from_result
+from psycopg.types.json import Json
 from sqlalchemy import Connection, Dialect
 
 from workflow.audit import payload
@@ -19,6 +26,33 @@ _PG_LOAD = (
 _SEQ_MARK = '"seq":-1'
 
 
+_SHARED = frozenset({"now", "case_id", "org"})  # values bound as parameters of their own; the rest go in the document
+
+
+def _ref(name: str, cast: str) -> str:
+    """A row value in the statement: a shared parameter, or its key in the one JSON document of the transition.
+
+    One document instead of some fifty parameters: psycopg's per-parameter adaptation cost more than the server's
+    reading of the document.
+    """
+    if name in _SHARED:
+        return f"%({name})s::{cast}"
+    if cast in ("JSON", "JSONB"):  # nested as JSON in the document; a JSON null there is SQL NULL
+        return f"NULLIF(j.d->'{name}', 'null'::jsonb)::{cast}"
+    return f"(j.d->>'{name}')::{cast}"
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Json):  # a JSON column's value as the column's bind processor wraps it
+        return value.obj
+    raise TypeError(f"can't put {type(value).__name__} in a transition's document")
+
+
+_DOC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_iso).encode
+
+
 class PostgresStore(Store):
     """Round trips matter here: one statement reads, one writes."""
 
@@ -27,6 +61,8 @@ class PostgresStore(Store):
         self._casts = {
             name: {c.name: c.type.compile(dialect=dialect) for c in table.columns} for name, table in TABLES.items()
         }
+        self._prepared: dict[str, tuple[bytes, bytes, tuple[str, ...]]] = {}
+        self._prepared_on: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
 
     def load(self, conn: Connection, case_id: int) -> tuple[CaseRow | None, bool]:
         """The case (no lock: the write re-checks it) and whether its organisation's chain has a head yet."""
@@ -49,10 +85,7 @@ class PostgresStore(Store):
 
     @staticmethod
     def _names(prefix: str, row: dict[str, Any] | None, w: Writes) -> tuple[str, ...]:
-        """Each column's parameter: the shared now, case id or organisation where it is one, else its own.
-
-        psycopg caches the parsing of a statement only up to 50 parameters; the widest transition has 56 values.
-        """
+        """Each column's name: the shared now, case id or organisation where it is one, else its own document key."""
         if not row:
             return ()
         names = []
@@ -69,7 +102,7 @@ class PostgresStore(Store):
 
     def _select_list(self, table: str, row: dict[str, Any], names: tuple[str, ...]) -> str:
         casts = self._casts[table]
-        return ", ".join(f"%({n})s::{casts[k]}" for k, n in zip(row, names, strict=True))
+        return ", ".join(_ref(n, casts[k]) for k, n in zip(row, names, strict=True))
 
     def _statement(self, w: Writes, names: dict[str, tuple[str, ...]]) -> str:
         key = (
@@ -85,10 +118,12 @@ class PostgresStore(Store):
         sql = self._sql.get(key)
         if sql is not None:
             return sql
-        sets = ", ".join(f"{k} = %({n})s" for k, n in zip(w.case_set, names["case"], strict=True))
+        casts = self._casts["case"]
+        sets = ", ".join(f"{k} = {_ref(n, casts[k])}" for k, n in zip(w.case_set, names["case"], strict=True))
         ctes = [
-            f'c AS (UPDATE "case" SET {sets} WHERE id = %(case_id)s AND version = %(from_version)s '
-            "AND status = %(from_status)s RETURNING id)"
+            "j AS (SELECT %(doc)s::jsonb AS d)",
+            f'c AS (UPDATE "case" SET {sets} FROM j WHERE "case".id = %(case_id)s '
+            'AND "case".version = %(from_version)s AND "case".status = %(from_status)s RETURNING "case".id)',
         ]
         if w.close_deadlines:
             closed = CLOSED.format(now="%(now)s", by="%(trigger)s")
@@ -98,7 +133,9 @@ class PostgresStore(Store):
             )
         if w.deadline:
             values = self._select_list("deadline", w.deadline, names["deadline"])
-            ctes.append(f"dl AS (INSERT INTO deadline ({', '.join(w.deadline)}) SELECT {values} FROM c RETURNING id)")
+            ctes.append(
+                f"dl AS (INSERT INTO deadline ({', '.join(w.deadline)}) SELECT {values} FROM c, j RETURNING id)"
+            )
         # The chain head, locked only once the case has matched; in READ COMMITTED a head that another
         # transaction moved meanwhile is read in its committed state, so the event chains onto the latest one.
         ctes.append(
@@ -113,22 +150,22 @@ class PostgresStore(Store):
         values = self._select_list("case_event", w.event, names["case_event"])
         ctes.append(
             f"ev AS (INSERT INTO case_event ({', '.join(w.event)}, seq, prev_hash, hash) "
-            f"SELECT {values}, h.seq, h.prev_hash, h.hash FROM h RETURNING id, seq)"
+            f"SELECT {values}, h.seq, h.prev_hash, h.hash FROM h, j RETURNING id, seq)"
         )
         if w.decision is not None:
             ctes.append(
                 f"dec AS (INSERT INTO decision ({', '.join(w.decision)}, event_id) "
-                f"SELECT {self._select_list('decision', w.decision, names['decision'])}, ev.id FROM ev RETURNING id)"
+                f"SELECT {self._select_list('decision', w.decision, names['decision'])}, ev.id FROM ev, j RETURNING id)"
             )
         if w.outbox is not None:
             ctes.append(
                 f"ob AS (INSERT INTO outbox ({', '.join(w.outbox)}, dedupe_key) "
-                f"SELECT {self._select_list('outbox', w.outbox, names['outbox'])}, 'event:' || ev.id FROM ev)"
+                f"SELECT {self._select_list('outbox', w.outbox, names['outbox'])}, 'event:' || ev.id FROM ev, j)"
             )
         if w.agreement_id is not None:
             ctes.append(
-                "ag AS (UPDATE agreement SET status = %(c_status)s "
-                "WHERE id = %(agreement_id)s AND EXISTS (SELECT 1 FROM c))"
+                "ag AS (UPDATE agreement SET status = j.d->>'c_status' FROM j "
+                "WHERE agreement.id = %(agreement_id)s AND EXISTS (SELECT 1 FROM c))"
             )
         dl = "(SELECT id FROM dl)" if w.deadline else "NULL"
         dec = "(SELECT id FROM dec)" if w.decision is not None else "NULL"
@@ -170,21 +207,87 @@ class PostgresStore(Store):
             "e_before_seq": before + '"seq":',
             "e_after_seq": after,
         }
+        doc: dict[str, Any] = {}
         for table, (prefix, row) in rows.items():
             if row:
-                params.update(
+                doc.update(
                     (n, v) for n, v in zip(names[table], self.values(table, row), strict=True) if n.startswith(prefix)
                 )
+        params["doc"] = _DOC(doc)
         dbapi_conn = conn.connection.driver_connection
         try:
-            with dbapi_conn.cursor() as cur:  # type: ignore[union-attr]
-                cur.execute(sql, params)
-                event_id, deadline_id, decision_id, seq, _ = cur.fetchone()
+            if dbapi_conn.autocommit:  # type: ignore[union-attr]
+                event_id, deadline_id, decision_id, seq = self._exec_prepared(dbapi_conn, sql, params)
+            else:
+                with dbapi_conn.cursor() as cur:  # type: ignore[union-attr]
+                    cur.execute(sql, params)
+                    event_id, deadline_id, decision_id, seq, _ = cur.fetchone()
             if commit:
                 sql = "COMMIT"
                 dbapi_conn.commit()  # type: ignore[union-attr]
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, params) from exc
-        if event_id is None:
+        if event_id is None or seq is None:
             return None
         return Written(event_id, deadline_id, decision_id, seq)
+
+    def _exec_prepared(self, driver: Any, sql: str, params: dict[str, Any]) -> tuple[int | None, ...]:
+        """Run the write as a prepared statement on libpq directly; its four result columns.
+
+        Only outside a transaction (autocommit), where psycopg keeps no state the call could bypass. psycopg's
+        cursor spent about 100 µs of Python on each write; libpq's own call releases the interpreter lock as
+        psycopg's does. A statement the server has forgotten is prepared again.
+        """
+        prepared = self._prepared.get(sql)
+        if prepared is None:
+            prepared = self._prepared[sql] = _numbered(sql, len(self._prepared))
+        name, text, order = prepared
+        values = [_text(params[n]) for n in order]
+        done = self._prepared_on.get(driver)
+        if done is None:
+            done = self._prepared_on[driver] = set()
+        pgconn = driver.pgconn
+        for attempt in (1, 2):
+            if name not in done:
+                _check(pgconn.prepare(name, text), pq.ExecStatus.COMMAND_OK, driver)
+                done.add(name)
+            res = pgconn.exec_prepared(name, values)
+            if res.status == pq.ExecStatus.TUPLES_OK:
+                return tuple(None if (v := res.get_value(0, i)) is None else int(v) for i in range(4))
+            if attempt == 1 and res.error_field(pq.DiagnosticField.SQLSTATE) == b"26000":
+                done.discard(name)  # prepared statement does not exist (DISCARD ALL, say): prepare it again
+                continue
+            _check(res, pq.ExecStatus.TUPLES_OK, driver)
+        raise AssertionError("unreachable")
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _numbered(sql: str, index: int) -> tuple[bytes, bytes, tuple[str, ...]]:
+    """A statement's name on the server, its text with $n placeholders, and the parameter names in order."""
+    order: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in order:
+            order.append(match.group(1))
+        return f"${order.index(match.group(1)) + 1}"
+
+    text = _PLACEHOLDER.sub(number, sql)
+    return f"uppf_transition_{index}".encode(), text.encode(), tuple(order)
+
+
+def _text(value: Any) -> bytes | None:
+    """A parameter in PostgreSQL's text format (its type is the one the statement gives it)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, datetime):
+        return value.isoformat().encode()
+    return str(value).encode()
+
+
+def _check(res: Any, expected: Any, driver: Any) -> None:
+    if res.status != expected:
+        raise error_from_result(res, encoding=driver.info.encoding)

@@ -48,11 +48,12 @@ from workflow.opening import open_case
 from workflow.tables import Agreement, AppUser, Organisation, Provider
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-VARIANTS = ("raw", "raw_rows", "engine", "engine_grouped", "orm", "spiff")
+VARIANTS = ("raw", "raw_rows", "engine", "engine_reads", "engine_grouped", "orm", "spiff")
 LABELS = {
     "raw": "(a) raw UPDATE + INSERT",
     "raw_rows": "(a') raw, the engine's rows",
     "engine": "engine (Workflow.fire)",
+    "engine_reads": "engine, no kept rows",
     "engine_grouped": "engine, one writer thread (API)",
     "orm": "(b) SQLModel + python-statemachine",
     "spiff": "(c) SpiffWorkflow in the row",
@@ -224,8 +225,8 @@ def make_step(db: Database, variant: str, spiff: v.Spiff | None) -> Callable[[],
         return lambda: maker(db.connect_raw())
     if variant == "raw_rows":
         return lambda: v.raw_rows_step(db.connect_raw(), db.name == "postgresql")
-    if variant == "engine":
-        wf = Workflow(db.engine)
+    if variant in ("engine", "engine_reads"):
+        wf = Workflow(db.engine, case_cache=variant == "engine")
         return lambda: v.engine_step(wf, db.actors)
     if variant == "engine_grouped":
         wf = Workflow(db.engine)
@@ -396,6 +397,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "all"), default="all")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured run")
     parser.add_argument("--repeats", type=int, default=3, help="runs per variant (the median is reported)")
+    parser.add_argument(
+        "--log-level", default="INFO", help="DEBUG also renders each transition's log line (as JSON, into /dev/null)"
+    )
     parser.add_argument("--pg-clients", type=int, default=4)
     parser.add_argument("--sqlite-clients", type=int, default=1)
     parser.add_argument(
@@ -410,8 +414,8 @@ def main(argv: list[str] | None = None) -> None:
     args.variants = [x for x in args.variants.split(",") if x]
     if set(args.variants) - set(VARIANTS):
         parser.error(f"unknown variants {sorted(set(args.variants) - set(VARIANTS))}")
-    # Production logs every transition at INFO as JSON; render it, but into /dev/null.
-    configure_logging("INFO")
+    # Production logs at INFO as JSON (transitions at DEBUG); render it, but into /dev/null.
+    configure_logging(args.log_level)
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(open(os.devnull, "w")))  # noqa: SIM115
     logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change at INFO
     results: dict[str, dict[str, list[float]]] = {}

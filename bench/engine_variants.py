@@ -207,12 +207,12 @@ class GroupCommitter:
     def __init__(self, engine: Engine, max_batch: int = 64) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Callable[[Any], None], list[BaseException | None], threading.Event]] = (
+        self._queue: queue.SimpleQueue[tuple[Callable[[Any], object], list[BaseException | None], threading.Event]] = (
             queue.SimpleQueue()
         )
         threading.Thread(target=self._loop, name="bench-group-commit", daemon=True).start()
 
-    def submit(self, fn: Callable[[Any], None]) -> None:
+    def submit(self, fn: Callable[[Any], object]) -> None:
         """Run ``fn(conn)`` in the next group; return once its COMMIT is durable, or raise its error."""
         outcome: list[BaseException | None] = [None]
         done = threading.Event()

@@ -14,8 +14,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine
 
+from workflow.db import per_engine
 from workflow.errors import WorkflowError
 
 
@@ -64,17 +65,6 @@ class AutocommitConnections:
                 conn.close()
 
 
-_LOCK = threading.Lock()
-
-
 def autocommit_connections(engine: Engine) -> AutocommitConnections:
     """The engine's kept autocommit connections (one set per engine)."""
-    kept: AutocommitConnections | None = getattr(engine, "_uppf_autocommit", None)
-    if kept is None:
-        with _LOCK:
-            kept = getattr(engine, "_uppf_autocommit", None)
-            if kept is None:
-                kept = AutocommitConnections(engine)
-                event.listen(engine, "engine_disposed", lambda _e: kept.release())  # type: ignore[union-attr]
-                engine._uppf_autocommit = kept  # type: ignore[attr-defined]
-    return kept
+    return per_engine(engine, "autocommit", AutocommitConnections, AutocommitConnections.release)

@@ -11,10 +11,9 @@ cheaper, never different. One cache per database engine, bounded in size.
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import Engine
 
+from workflow.db import per_engine
 from workflow.hotpath import CaseRow
 
 
@@ -38,16 +37,6 @@ class CaseCache:
         self._rows.pop(case_id, None)
 
 
-_LOCK = threading.Lock()
-
-
 def case_cache(engine: Engine) -> CaseCache:
     """The engine's case cache (one per engine: rows of another database must never be mistaken for these)."""
-    cache: CaseCache | None = getattr(engine, "_uppf_case_cache", None)
-    if cache is None:
-        with _LOCK:
-            cache = getattr(engine, "_uppf_case_cache", None)
-            if cache is None:
-                cache = CaseCache()
-                engine._uppf_case_cache = cache  # type: ignore[attr-defined]
-    return cache
+    return per_engine(engine, "case_cache", lambda _engine: CaseCache())

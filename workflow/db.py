@@ -8,9 +8,10 @@ a lock upgrade; read-only connections may ask for a deferred begin instead.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -63,6 +64,30 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
             driver.execute(_BEGIN[mode])  # type: ignore[union-attr]
         except sqlite3.Error as exc:
             raise DBAPIError.instance(_BEGIN[mode], None, exc, sqlite3.Error, dialect=conn.dialect) from exc
+
+
+T = TypeVar("T")
+_PER_ENGINE_LOCK = threading.Lock()
+
+
+def per_engine(
+    engine: Engine, name: str, make: Callable[[Engine], T], on_dispose: Callable[[T], None] | None = None
+) -> T:
+    """One ``make(engine)`` per database engine, kept on the engine (so it goes when the engine goes).
+
+    ``on_dispose`` runs when the engine is disposed (to give back connections the object holds).
+    """
+    attr = f"_uppf_{name}"
+    found: T | None = getattr(engine, attr, None)
+    if found is None:
+        with _PER_ENGINE_LOCK:
+            found = getattr(engine, attr, None)
+            if found is None:
+                made = found = make(engine)
+                if on_dispose is not None:
+                    event.listen(engine, "engine_disposed", lambda _e: on_dispose(made))
+                setattr(engine, attr, made)
+    return found
 
 
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED", "EXCLUSIVE": "BEGIN EXCLUSIVE"}

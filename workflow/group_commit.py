@@ -15,8 +15,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+
+from workflow.db import per_engine
 
 T = TypeVar("T")
 
@@ -191,15 +193,4 @@ class CommitGroup:
 
 def commit_group(engine: Engine) -> CommitGroup:
     """The engine's commit group (one per engine, so every caller in the process shares it)."""
-    group: CommitGroup | None = getattr(engine, "_uppf_commit_group", None)
-    if group is None:
-        with _GROUPS_LOCK:
-            group = getattr(engine, "_uppf_commit_group", None)
-            if group is None:
-                group = CommitGroup(engine)
-                event.listen(engine, "engine_disposed", lambda _e: group.release())  # type: ignore[union-attr]
-                engine._uppf_commit_group = group  # type: ignore[attr-defined]
-    return group
-
-
-_GROUPS_LOCK = threading.Lock()
+    return per_engine(engine, "commit_group", CommitGroup, CommitGroup.release)

@@ -178,8 +178,8 @@ class PostgresStore(Store):
         sql = self._sql[key] = "WITH " + ",\n".join(ctes) + "\n" + tail
         return sql
 
-    def apply(self, conn: Connection, w: Writes, commit: bool = False) -> Written | None:
-        """Write a transition in one statement (and COMMIT if ``commit``).
+    def apply(self, conn: Connection, w: Writes) -> Written | None:
+        """Write a transition in one statement (in the connection's transaction, or as its own in autocommit mode).
 
         None, with nothing written, when the compare-and-set misses.
         """
@@ -222,9 +222,6 @@ class PostgresStore(Store):
                 with dbapi_conn.cursor() as cur:  # type: ignore[union-attr]
                     cur.execute(sql, params)
                     event_id, deadline_id, decision_id, seq, _ = cur.fetchone()
-            if commit:
-                sql = "COMMIT"
-                dbapi_conn.commit()  # type: ignore[union-attr]
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, params) from exc
         if event_id is None or seq is None:

@@ -35,8 +35,8 @@ class SqliteStore(Store):
         cur.execute(sql, self.values(table, row))
         return int(cur.lastrowid)
 
-    def apply(self, conn: Connection, w: Writes, commit: bool = False) -> Written | None:
-        """Write a transition (and COMMIT if ``commit``); None, with nothing written, if the case changed meanwhile."""
+    def apply(self, conn: Connection, w: Writes) -> Written | None:
+        """Write a transition in the connection's transaction; None, with nothing written, if the case changed."""
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sql = ""
         try:
@@ -73,9 +73,6 @@ class SqliteStore(Store):
             if w.agreement_id is not None:
                 sql = "UPDATE agreement SET status = ? WHERE id = ?"
                 cur.execute(sql, (w.case_set["status"], w.agreement_id))
-            if commit:
-                sql = "COMMIT"
-                cur.execute(sql)
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, None) from exc
         return Written(event_id, deadline_id, decision_id, ev["seq"])

@@ -180,18 +180,24 @@ def raw_rows_step(dbapi: Any, postgres: bool) -> Step:
 # --- the engine -----------------------------------------------------------------------------------------------
 
 
+def _fire(wf: Workflow, actor: Actor, case_id: int, trigger: str, conn: Any = None) -> object:
+    """``Workflow.fire`` as every engine variant calls it (in ``conn``'s transaction if given)."""
+    return wf.fire(
+        case_id,
+        trigger,
+        actor,
+        "Benchmark: provider's answer handled",
+        registry_number=REGISTRY_NUMBER if trigger == "send" else None,
+        params=_params(trigger),
+        conn=conn,
+    )
+
+
 def engine_step(wf: Workflow, actors: dict[int, Actor]) -> Step:
     """``Workflow.fire`` for the contract strategist of the case's organisation."""
 
     def step(case_id: int, org: int, _src: str, trigger: str, _dest: str) -> None:
-        wf.fire(
-            case_id,
-            trigger,
-            actors[org],
-            "Benchmark: provider's answer handled",
-            registry_number=REGISTRY_NUMBER if trigger == "send" else None,
-            params=_params(trigger),
-        )
+        _fire(wf, actors[org], case_id, trigger)
 
     return step
 
@@ -240,17 +246,7 @@ def engine_grouped_step(wf: Workflow, actors: dict[int, Actor], committer: Group
     """``Workflow.fire`` through grouped commits (several clients share one durable COMMIT)."""
 
     def step(case_id: int, org: int, _src: str, trigger: str, _dest: str) -> None:
-        committer.submit(
-            lambda conn: wf.fire(
-                case_id,
-                trigger,
-                actors[org],
-                "Benchmark: provider's answer handled",
-                registry_number=REGISTRY_NUMBER if trigger == "send" else None,
-                params=_params(trigger),
-                conn=conn,
-            )
-        )
+        committer.submit(lambda conn: _fire(wf, actors[org], case_id, trigger, conn))
 
     return step
 

@@ -169,7 +169,7 @@ class Deadline(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")  # looked up through the case, never alone
     kind: str = Field(max_length=48)
     state: str = Field(max_length=40)
     due_at: datetime = _ts()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from workflow.tables import Case, Decision
@@ -19,6 +19,7 @@ _CASE = Case.__table__  # type: ignore[attr-defined]
 _DECISION = Decision.__table__  # type: ignore[attr-defined]
 
 #: Planned follow-ups of one organisation and plan year, covering the columns the annual report groups by.
+#: Partial: only follow-ups have a plan year, and a transition of any other case would move an entry in it.
 Index(
     "ix_case_org_type_plan_year",
     _CASE.c.organisation_id,
@@ -30,6 +31,8 @@ Index(
     _CASE.c.status,
     _CASE.c.outcome,
     _CASE.c.reason_code,
+    sqlite_where=text("plan_year IS NOT NULL"),
+    postgresql_where=text("plan_year IS NOT NULL"),
 )
 #: Decisions of one organisation by kind and date (terminations, rescissions, exclusions).
 Index("ix_decision_org_kind_time", _DECISION.c.organisation_id, _DECISION.c.decision_kind, _DECISION.c.decided_at)

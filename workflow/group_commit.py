@@ -51,14 +51,29 @@ def run_group(
 
 
 class _Group:
-    """One open transaction of a :class:`CommitGroup`: its size and outcome."""
+    """One open transaction of a :class:`CommitGroup`: its size and outcome.
+
+    ``done`` exists only once a member leaves the COMMIT to another (under the group's turn): a lone
+    caller commits its own transaction and needs no event (making one cost 4 % of a transition).
+    """
 
     __slots__ = ("done", "error", "size")
 
     def __init__(self) -> None:
         self.size = 0
-        self.done = threading.Event()
+        self.done: threading.Event | None = None
         self.error: BaseException | None = None
+
+    def awaited(self) -> threading.Event:
+        """The event a member waits on for the COMMIT it leaves to another (made under the turn)."""
+        if self.done is None:
+            self.done = threading.Event()
+        return self.done
+
+    def finish(self) -> None:
+        """Wake the members waiting for this group's outcome, if any."""
+        if self.done is not None:
+            self.done.set()
 
 
 class CommitGroup:
@@ -92,12 +107,16 @@ class CommitGroup:
             with self._count:
                 self._queued -= 1
             group, result, error = self._run_one(command)
+            waits = None
             if self._open is not None and (self._queued == 0 or self._open.size >= self.max_size):
                 self._commit(self._open)
+            elif group is not None and self._open is group:
+                waits = group.awaited()
         if error is not None:
             raise error
         assert group is not None
-        group.done.wait()
+        if waits is not None:
+            waits.wait()
         if group.error is not None:
             raise group.error
         return result  # type: ignore[return-value]
@@ -146,7 +165,7 @@ class CommitGroup:
                 self._open = None
                 self._rollback()
                 group.error = exc
-                group.done.set()
+                group.finish()
             return None, None, exc
         group.size += 1
         return group, result, None
@@ -162,7 +181,7 @@ class CommitGroup:
             self.commits += 1
             self._settle()
         finally:
-            group.done.set()
+            group.finish()
 
     def _driver(self, sql: str) -> None:
         """A transaction statement on the driver's connection, its errors raised as SQLAlchemy's."""

@@ -86,17 +86,23 @@ class Store:
                     procs[col.name] = proc
             self._procs[name] = procs
         self._sql: dict[Any, str] = {}
+        self._binders: dict[tuple[str, ...], tuple[Any, ...]] = {}
         self._instants: dict[datetime, Any] = {}
         self._ts_cols = {n: {c.name for c in t.columns if isinstance(c.type, UTCDateTime)} for n, t in TABLES.items()}
         self._instant_proc: Any = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
 
     def values(self, table: str, row: dict[str, Any]) -> list[Any]:
         """``row``'s values in key order, as the column types bind them."""
+        key = (table, *row)
+        binders = self._binders.get(key)
+        if binders is None:
+            binders = self._binders[key] = self._binders_for(table, row)
+        return [v if b is None or v is None else b(v) for b, v in zip(binders, row.values())]
+
+    def _binders_for(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        """Each column's bind processor for rows with ``row``'s keys (timestamps through :meth:`instant`)."""
         procs, ts_cols = self._procs[table], self._ts_cols[table]
-        return [
-            (self.instant(v) if k in ts_cols else procs[k](v)) if k in procs and v is not None else v
-            for k, v in row.items()
-        ]
+        return tuple(self.instant if k in ts_cols else procs.get(k) for k in row)
 
     def instant(self, value: datetime) -> Any:
         """A timestamp as ``UTCDateTime`` binds it; memoised, as a transition binds one instant five to eight times."""

@@ -97,7 +97,7 @@ class Store:
         binders = self._binders.get(key)
         if binders is None:
             binders = self._binders[key] = self._binders_for(table, row)
-        return [v if b is None or v is None else b(v) for b, v in zip(binders, row.values())]
+        return [v if b is None or v is None else b(v) for b, v in zip(binders, row.values(), strict=True)]
 
     def _binders_for(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
         """Each column's bind processor for rows with ``row``'s keys (timestamps through :meth:`instant`)."""

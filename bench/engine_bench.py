@@ -378,6 +378,16 @@ def report(
             raw = statistics.median(rates["raw"]) if "raw" in rates else float("nan")
             row += f"{med:14,.0f}{med / raw:8.2f}"
         print(row)
+    if "raw_rows" in args.variants:
+        # The engine's own rows written by the bare driver bound what any engine writing them could reach.
+        print()
+        print("× (a'): each engine variant against the same rows written by the bare driver with no rules")
+        for variant in (x for x in args.variants if x.startswith("engine")):
+            row = f"{LABELS[variant]:<36}"
+            for rates in results.values():
+                ratio = statistics.median(rates[variant]) / statistics.median(rates["raw_rows"])
+                row += f"{'':14}{ratio:8.2f}"
+            print(row)
     print()
     who = "the client processes" if args.processes else "this process (all client threads)"
     print(f"CPU time per transition of {who}, median µs; less sensitive to other load")

@@ -333,6 +333,11 @@ def run_once_in_processes(
 
 def bench_database(db: Database, args: argparse.Namespace) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Every variant ``args.repeats`` times, in turns: transitions per second, and this process's CPU µs each."""
+    if args.drop_index:
+        # What the indexes cost each transition: the same run on a schema without them.
+        with db.engine.begin() as conn:
+            for name in args.drop_index:
+                conn.exec_driver_sql(f'DROP INDEX "{name}"')
     build_world(db, args.orgs)
     steps = v.lifecycle(args.revisions)
     spiff = v.Spiff()
@@ -417,6 +422,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--orgs", type=int, default=4, help="organisations (each has its own audit chain)")
     parser.add_argument("--revisions", type=int, default=2, help="revision loops in each case's lifecycle")
+    parser.add_argument(
+        "--drop-index",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="drop this index after migrating, to see what it costs (repeatable)",
+    )
     parser.add_argument(
         "--variants", default=",".join(VARIANTS), help="comma-separated subset of " + ",".join(VARIANTS)
     )

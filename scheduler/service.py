@@ -2,15 +2,15 @@
 
 APScheduler only decides *when* to tick; every tick reads what is due from the database,
 so nothing lives in its memory and downtime is caught up on start (each job's first run is
-immediate). Three interval jobs: the deadline sweep and outbox delivery (safe on several
-instances at once) and the recurring-control job, run only by the instance holding the
-leader lock.
+immediate). Four interval jobs: the deadline sweep, outbox delivery and housekeeping (safe
+on several instances at once) and the recurring-control job, run only by the instance
+holding the leader lock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from workflow.clock import utcnow
 from workflow.controls import run_controls
 from workflow.deliveries import ensure_implementation_plans, open_monthly_reports
+from workflow.idempotency import purge_expired
 from workflow.leader import LeaderLock
 from workflow.outbox import DeliveryResult, Session, deliver
 from workflow.settings import Settings, get_settings
@@ -64,12 +65,23 @@ class SchedulerService:
         opened += open_monthly_reports(self.engine, self.clock)
         return opened
 
+    def housekeeping(self) -> int:
+        """Purge idempotency keys past their retention; how many went."""
+        retention = timedelta(hours=self.settings.idempotency_retention_hours)
+        return purge_expired(self.engine, self.clock(), retention)
+
     def run_once(self) -> dict[str, Any]:
         """Every job once, in order (``uppfoljning scheduler --once``)."""
         opened = self.controls()
         swept = self.sweep()
         delivered = self.deliver()
-        return {"controls_opened": opened, "sweep": swept.__dict__, "outbox": delivered.__dict__}
+        purged = self.housekeeping()
+        return {
+            "controls_opened": opened,
+            "sweep": swept.__dict__,
+            "outbox": delivered.__dict__,
+            "idempotency_keys_purged": purged,
+        }
 
     # --- the clock --------------------------------------------------------------------------------------------------
 
@@ -81,6 +93,7 @@ class SchedulerService:
             (self.sweep, self.settings.scheduler_sweep_seconds),
             (self.deliver, self.settings.scheduler_outbox_seconds),
             (self.controls, self.settings.scheduler_controls_seconds),
+            (self.housekeeping, self.settings.scheduler_housekeeping_seconds),
         ):
             aps.add_job(
                 func,

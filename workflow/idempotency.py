@@ -1,16 +1,19 @@
 """Idempotency keys (idempotensnycklar): a retried creating request never creates twice.
 
 The key row is written in the same transaction as what the request created, so a
-crash or a concurrent retry either sees the stored response or creates nothing.
+crash or a concurrent retry either sees the stored response or creates nothing. A key
+is kept for at least the retention period (``UPPF_IDEMPOTENCY_RETENTION_HOURS``, 24 h
+by default) and then purged by the scheduler, after which it may be used again.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Connection, LargeBinary, UniqueConstraint, insert, select
+import structlog
+from sqlalchemy import Column, Connection, Engine, Index, LargeBinary, UniqueConstraint, delete, insert, select
 from sqlmodel import Field, SQLModel
 
 from workflow.errors import InvalidInput
@@ -29,10 +32,14 @@ class IdempotencyKey(SQLModel, table=True):
     status_code: int
     response: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    __table_args__ = (UniqueConstraint("organisation_id", "user_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "user_id", "key"),
+        Index("ix_idempotency_key_created_at", "created_at"),
+    )
 
 
 KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
+log = structlog.get_logger("idempotency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +97,24 @@ def store(
             created_at=now,
         )
     )
+
+
+def purge_expired(engine: Engine, now: datetime, retention: timedelta, batch: int = 1000) -> int:
+    """Delete the keys older than ``retention``, ``batch`` rows per transaction; how many went.
+
+    Safe on several scheduler instances at once: a row two of them pick is deleted once.
+    """
+    if retention <= timedelta(0):
+        raise InvalidInput("the idempotency key retention must be positive")
+    cutoff = now - retention
+    purged = 0
+    while True:
+        with engine.begin() as conn:
+            ids = select(KEYS.c.id).where(KEYS.c.created_at < cutoff).order_by(KEYS.c.created_at).limit(batch)
+            n = conn.execute(delete(KEYS).where(KEYS.c.id.in_(ids.scalar_subquery()))).rowcount
+        purged += n
+        if n < batch:
+            break
+    if purged:
+        log.info("idempotency.purged", keys=purged)
+    return purged

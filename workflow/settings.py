@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     scheduler_sweep_seconds: float = 30.0
     scheduler_outbox_seconds: float = 10.0
     scheduler_controls_seconds: float = 3600.0
+    scheduler_housekeeping_seconds: float = 3600.0
+    idempotency_retention_hours: float = 24.0  # a key is kept at least this long, then purged
     smtp_timeout_seconds: float = 30.0
     outbox_max_attempts: int = 6
     outbox_backoff_seconds: float = 60.0
@@ -45,6 +47,13 @@ class Settings(BaseSettings):
     # Reports (issue 5): follow-up plan coverage rule and risk-based selection size.
     plan_max_years_without_follow_up: int = 3
     plan_top_providers: int = 5
+
+    @field_validator("idempotency_retention_hours")
+    @classmethod
+    def _retention(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("idempotency_retention_hours must be positive")
+        return v
 
     @field_validator("sqlite_synchronous")
     @classmethod

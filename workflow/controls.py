@@ -4,7 +4,11 @@
 and its source. For each control, subject and period the job opens one ``control_check``
 case; the ``scheduled_opening`` row with the unique key (control, subject, period) is
 inserted first, so a control is opened once per period whoever runs the job and however
-often. Only periods that have begun are opened; missed earlier periods are not backfilled.
+often. Only periods that have begun are opened; missed earlier periods of provider controls
+are not backfilled (the current period's control is the one to do). A placement's
+reconsideration is a duty per round (SoL 6:8): if the last round fell due while the placement
+was registered and no case was opened for it (the scheduler was down throughout its opening
+window), it is opened late, due today, saying when it fell due.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from workflow.db import write
 from workflow.engine import Actor, Workflow
 from workflow.errors import InvalidInput
 from workflow.opening import open_case
-from workflow.scheduled import claim_opening, first_user_with_role, set_opening_case
+from workflow.scheduled import OPENING, claim_opening, first_user_with_role, set_opening_case
 from workflow.tables import Agreement, ContractArea, Placement, Provider
 
 log = structlog.get_logger("workflow.controls")
@@ -130,13 +134,15 @@ def run_controls(engine: Engine, clock: Callable[[], datetime] = utcnow, path: P
                 if not claim_opening(conn, control.id, kind, subject_id, period, org, clock()):
                     continue
                 owner = extra.get("owner_id") or first_user_with_role(conn, org, control.owner_role)
+                missed: date | None = extra.get("missed_due")
+                late = f", missed: fell due {missed.isoformat()}" if missed else ""
                 case = open_case(
                     wf,
                     "control_check",
                     Actor.system(org),
-                    f"Recurring control {control.id} for {period} ({control.source})",
+                    f"Recurring control {control.id} for {period} ({control.source}){late}",
                     kind=control.id,
-                    title=f"{control.label} {period}"[:300],
+                    title=f"{control.label} {period}{late}"[:300],
                     provider_id=subject_id if kind == "provider" else None,
                     placement_id=subject_id if kind == "placement" else None,
                     owner_id=owner,
@@ -180,14 +186,34 @@ def _subjects(conn: Connection, c: Control, today: date) -> Iterator[tuple[str, 
 
 def _placements(conn: Connection, c: Control, today: date) -> Iterator[tuple[str, int, int, str, date, dict[str, Any]]]:
     rows = conn.execute(
-        select(PLACEMENT.c.id, PLACEMENT.c.organisation_id, PLACEMENT.c.starts_on, PLACEMENT.c.social_worker_id)
+        select(
+            PLACEMENT.c.id,
+            PLACEMENT.c.organisation_id,
+            PLACEMENT.c.starts_on,
+            PLACEMENT.c.social_worker_id,
+            PLACEMENT.c.registered_at,
+        )
         .where(PLACEMENT.c.starts_on <= today, or_(PLACEMENT.c.ends_on.is_(None), PLACEMENT.c.ends_on >= today))
         .order_by(PLACEMENT.c.id)
     )
-    for pid, org, starts_on, worker in rows:
+    opened = {
+        (subject, period)
+        for subject, period in conn.execute(
+            select(OPENING.c.subject_id, OPENING.c.period).where(
+                OPENING.c.control == c.id, OPENING.c.subject_kind == "placement"
+            )
+        )
+    }
+    for pid, org, starts_on, worker, registered_at in rows:
         n = 1
         while add_months(starts_on, c.every_months * n) < today:
             n += 1
         due = add_months(starts_on, c.every_months * n)
         if (due - today).days <= c.lead_days:
             yield "placement", pid, org, f"R{n}", due, {"owner_id": worker}
+        # The round before fell due while the placement was registered, and nobody opened it: open it now.
+        last = n - 1
+        if last >= 1 and registered_at is not None and (pid, f"R{last}") not in opened:
+            fell_due = add_months(starts_on, c.every_months * last)
+            if local_date(registered_at) <= fell_due:
+                yield "placement", pid, org, f"R{last}", today, {"owner_id": worker, "missed_due": fell_due}

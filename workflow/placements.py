@@ -92,6 +92,7 @@ def register_placement(wf: Workflow, conn: Connection, actor: Actor, terms: Plac
                 social_worker_id=worker,
                 starts_on=terms.starts_on,
                 ends_on=terms.ends_on,
+                registered_at=wf.clock(),
             )
         )
     )

@@ -97,6 +97,8 @@ class Placement(SQLModel, table=True):
     social_worker_id: int | None = Field(default=None, foreign_key="app_user.id")
     starts_on: date
     ends_on: date | None = None
+    # When it entered the register; None for placements loaded without it (nothing missed is opened for them).
+    registered_at: datetime | None = _ts(nullable=True)
 
 
 class Case(SQLModel, table=True):

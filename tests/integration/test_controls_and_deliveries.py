@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 
 from tests.world import Clock, build_world
 from workflow.clock import STOCKHOLM
@@ -16,6 +16,7 @@ from workflow.deliveries import ensure_implementation_plans, open_monthly_report
 from workflow.engine import CASE, DEADLINE, OUTBOX
 from workflow.errors import InvalidInput, NotFound
 from workflow.leader import LeaderLock
+from workflow.placements import PlacementTerms, register_placement
 from workflow.scheduled import OPENING
 from workflow.scheduler_tables import DeadlineChange
 from workflow.sweep import sweep
@@ -68,6 +69,78 @@ def test_controls_open_once_per_subject_and_period_with_their_deadline(engine: E
     assert owner == w.users[("NORTH", "social_worker")]
     assert due.astimezone(STOCKHOLM).date() == date(2026, 8, 2)  # six months after 2026-02-01, end of day
 
+
+
+def _reconsiderations(engine: Engine) -> list[tuple[str, date]]:
+    """Each reconsideration case's title and its deadline's due date (Stockholm)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(CASE.c.title, DEADLINE.c.due_at)
+            .join(DEADLINE, DEADLINE.c.case_id == CASE.c.id)
+            .where(CASE.c.kind == "care_reconsideration")
+            .order_by(CASE.c.id)
+        ).all()
+    # A deadline ends with its due date: the instant stored is that day's end (midnight after it).
+    return [(title, (due.astimezone(STOCKHOLM) - timedelta(seconds=1)).date()) for title, due in rows]
+
+
+def _registered(engine: Engine, placement_id: int, at: datetime | None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(PLACEMENT).where(PLACEMENT.c.id == placement_id).values(registered_at=at))
+
+
+AFTER_FIRST_ROUND = datetime(2026, 8, 11, 9, 0, tzinfo=STOCKHOLM)  # the first round fell due on 2026-08-01
+
+
+def test_a_reconsideration_missed_while_the_placement_was_registered_is_opened_late_and_due_today(
+    engine: Engine,
+) -> None:
+    clock = Clock(AFTER_FIRST_ROUND)
+    w = build_world(engine, clock)
+    _registered(engine, w.placements["north"], datetime(2026, 2, 1, 10, 0, tzinfo=STOCKHOLM))
+    run_controls(engine, clock)
+    [(title, due)] = _reconsiderations(engine)
+    assert "R1" in title and "missed: fell due 2026-08-01" in title
+    assert due == date(2026, 8, 11)
+    run_controls(engine, clock)
+    assert len(_reconsiderations(engine)) == 1
+
+
+def test_a_round_that_fell_due_before_the_placement_was_registered_is_not_opened(engine: Engine) -> None:
+    clock = Clock(AFTER_FIRST_ROUND)
+    w = build_world(engine, clock)
+    _registered(engine, w.placements["north"], datetime(2026, 8, 5, 10, 0, tzinfo=STOCKHOLM))
+    run_controls(engine, clock)
+    assert _reconsiderations(engine) == []
+
+
+def test_a_placement_loaded_without_a_registration_time_gets_no_missed_round(engine: Engine) -> None:
+    clock = Clock(AFTER_FIRST_ROUND)
+    build_world(engine, clock)
+    run_controls(engine, clock)
+    assert _reconsiderations(engine) == []
+
+
+def test_a_round_opened_in_time_is_not_opened_again_once_it_has_passed(engine: Engine) -> None:
+    clock = Clock(datetime(2026, 7, 5, 9, 0, tzinfo=STOCKHOLM))
+    w = build_world(engine, clock)
+    _registered(engine, w.placements["north"], datetime(2026, 2, 1, 10, 0, tzinfo=STOCKHOLM))
+    run_controls(engine, clock)
+    clock.now = AFTER_FIRST_ROUND
+    run_controls(engine, clock)
+    [(title, due)] = _reconsiderations(engine)
+    assert "missed" not in title and due == date(2026, 8, 1)
+
+
+def test_registering_a_placement_records_when_it_entered_the_register(engine: Engine) -> None:
+    clock = Clock(NOW)
+    w = build_world(engine, clock)
+    terms = PlacementTerms(agreement_id=w.agreements["north_calloff"], client_ref="KL-0042", starts_on=date(2026, 3, 1))
+    with engine.begin() as conn:
+        pid = register_placement(w.wf, conn, w.actor("NORTH", "social_worker"), terms)
+    with engine.connect() as conn:
+        at = conn.execute(select(PLACEMENT.c.registered_at).where(PLACEMENT.c.id == pid)).scalar_one()
+    assert at == NOW
 
 def test_the_control_configuration_names_a_source_for_every_rule() -> None:
     cfg = load()

@@ -1,0 +1,52 @@
+"""The composition root (sammansättning): settings, database, clock and unit of work wired once.
+
+Every entry point builds one :class:`Application` (tests build theirs with fakes) and goes
+through it: :meth:`Application.execute` for commands, ``app.uow`` for the query functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from workflow import handlers as _handlers  # noqa: F401 - registers the case commands' handlers
+from workflow.clock import utcnow
+from workflow.commands import handler_for
+from workflow.engine import Actor
+from workflow.settings import Settings, get_settings
+from workflow.uow import UnitOfWork
+
+
+@dataclass
+class Application:
+    """What every entry point holds: the settings, the database engine, the clock and the unit of work."""
+
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime] = utcnow
+    uow: UnitOfWork = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uow = UnitOfWork(self.engine, self.clock)
+
+    def execute(self, command: object, actor: Actor) -> Any:
+        """Run ``command`` for ``actor`` through its handler; a refusal raises and writes nothing."""
+        return handler_for(command)(command, actor, self.uow)
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Application:
+    """The application on ``engine`` (default: the configured database, migrated)."""
+    settings = settings or get_settings()
+    if engine is None:
+        from workflow.runtime import engine_for
+
+        engine = engine_for()
+    return Application(settings, engine, clock)

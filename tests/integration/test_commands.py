@@ -34,7 +34,8 @@ def test_opening_and_firing_through_the_application_write_one_event_each(world: 
     app = Application(get_settings(), world.engine, world.clock)
     strategist = world.actor("NORTH", "contract_strategist")
     opened = app.execute(
-        OpenCase("complaint", "a relative complains", kind="relative", provider_id=world.providers["Acme Care AB"]), strategist
+        OpenCase("complaint", "a relative complains", kind="relative", provider_id=world.providers["Acme Care AB"]),
+        strategist,
     )
     assert events(world.engine) == 1
     moved = app.execute(FireTrigger(opened.case_id, "investigate", "called the provider"), strategist)
@@ -46,7 +47,8 @@ def test_a_refused_command_writes_nothing(world: World) -> None:
     app = Application(get_settings(), world.engine, world.clock)
     strategist = world.actor("NORTH", "contract_strategist")
     opened = app.execute(
-        OpenCase("complaint", "a relative complains", kind="relative", provider_id=world.providers["Acme Care AB"]), strategist
+        OpenCase("complaint", "a relative complains", kind="relative", provider_id=world.providers["Acme Care AB"]),
+        strategist,
     )
     with pytest.raises(WrongState):
         app.execute(FireTrigger(opened.case_id, "resolve", "not investigated yet"), strategist)

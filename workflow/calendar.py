@@ -14,24 +14,20 @@ import holidays
 
 from workflow.clock import STOCKHOLM
 
+#: Public holidays (allmänna helgdagar) and the de facto non-working eves: Midsummer, Christmas and New Year's Eve.
+CATEGORIES = ("public", "de_facto")
+
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[date]:
-    # Sundays are listed as "Söndag" by the package; only true holidays are kept here.
-    se = holidays.country_holidays("SE", years=year, language="sv")
+    se = holidays.country_holidays("SE", years=year, categories=CATEGORIES, language="sv")
+    # Older releases list every Sunday as "Söndag"; weekends are handled by the weekday test.
     return frozenset(d for d, name in se.items() if name != "Söndag")
 
 
 def is_public_holiday(day: date) -> bool:
-    """Whether ``day`` is a Swedish public holiday (helgdag), Midsummer and Christmas eves included."""
-    return day in _holidays(day.year) or _is_eve(day)
-
-
-def _is_eve(day: date) -> bool:
-    # Midsummer Eve, Christmas Eve and New Year's Eve are de facto non-working days (allmän helgdagsafton).
-    if day.month == 12 and day.day in (24, 31):
-        return True
-    return day.month == 6 and day.weekday() == 4 and 19 <= day.day <= 25
+    """Whether ``day`` is a Swedish public holiday (helgdag), Midsummer, Christmas and New Year's eves included."""
+    return day in _holidays(day.year)
 
 
 def is_working_day(day: date) -> bool:

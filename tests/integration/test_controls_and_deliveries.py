@@ -70,7 +70,6 @@ def test_controls_open_once_per_subject_and_period_with_their_deadline(engine: E
     assert due.astimezone(STOCKHOLM).date() == date(2026, 8, 2)  # six months after 2026-02-01, end of day
 
 
-
 def _reconsiderations(engine: Engine) -> list[tuple[str, date]]:
     """Each reconsideration case's title and its deadline's due date (Stockholm)."""
     with engine.connect() as conn:
@@ -142,6 +141,7 @@ def test_registering_a_placement_records_when_it_entered_the_register(engine: En
         at = conn.execute(select(PLACEMENT.c.registered_at).where(PLACEMENT.c.id == pid)).scalar_one()
     assert at == NOW
 
+
 def test_the_control_configuration_names_a_source_for_every_rule() -> None:
     cfg = load()
     assert {c.id for c in cfg["controls"]} == {
@@ -211,11 +211,11 @@ def test_three_late_deliveries_open_one_deviation_against_the_provider(engine: E
     deviations = _cases(engine, "deviation")
     assert deviations == [("late_delivery", w.providers["Acme Care AB"], "Upprepade förseningar av leveranser")]
     with engine.connect() as conn:
-        statuses = [r[0] for r in conn.execute(select(CASE.c.status).where(CASE.c.placement_id.is_not(None)))]
+        late = {r.placement_id: r.status for r in conn.execute(select(CASE).where(CASE.c.placement_id.is_not(None)))}
         key = conn.execute(select(OPENING.c.period).where(OPENING.c.control == "late_delivery")).scalar_one()
-    assert len(statuses) == 3 and set(statuses) <= {"overdue", "sanction_flagged"}
+    assert len(late) == 3 and set(late.values()) <= {"overdue", "sanction_flagged"}
+    assert pid in late  # the world's own placement is one of the three late deliveries
     assert key.startswith("event-")
-    assert pid
 
 
 def test_a_suspended_deadline_sends_nothing_and_resumes_with_the_days_it_lost(engine: Engine) -> None:
@@ -239,7 +239,20 @@ def test_a_suspended_deadline_sends_nothing_and_resumes_with_the_days_it_lost(en
     assert new.rule_version == "implementation_plan.due/2026-1"
     assert (change.changed_by_id, change.reason) == (strategist.user_id, "provider's premises closed after fire")
     assert change.until == NOW + timedelta(days=10)
-    assert resume is not None
+    # Resumed by hand before its end, the due date moves on by the days the suspension actually lasted.
+    with engine.begin() as conn:
+        suspend(conn, new.id, strategist, "inspection postponed", clock.now + timedelta(days=30), clock.now)
+    clock.now += timedelta(days=4)
+    with pytest.raises(InvalidInput, match="is closed, not suspended"), engine.begin() as conn:
+        resume(conn, did, strategist, "the first row is closed", clock.now)
+    with engine.begin() as conn:
+        resumed_id = resume(conn, new.id, strategist, "inspection held", clock.now)
+    with engine.connect() as conn:
+        resumed = conn.execute(select(DEADLINE).where(DEADLINE.c.id == resumed_id)).one()
+        last = conn.execute(select(CHANGE).order_by(CHANGE.c.id.desc()).limit(1)).one()
+    assert resumed.status == "pending"
+    assert resumed.due_at.astimezone(STOCKHOLM).date() == date(2026, 4, 4)  # 31 March + 4 days
+    assert (last.action, last.reason, last.changed_by_id) == ("resume", "inspection held", strategist.user_id)
 
 
 def test_an_extension_moves_the_due_date_and_records_who_and_why(engine: Engine) -> None:

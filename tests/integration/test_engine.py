@@ -63,11 +63,7 @@ def test_opening_a_case_writes_one_event_and_its_first_deadline(world: World) ->
     ).case_id
     with world.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == cid)).scalar() == 1
-        d = (
-            conn.execute(select(Deadline).where(Deadline.case_id == cid)).one()[0]
-            if False
-            else conn.execute(select(Deadline.__table__).where(Deadline.__table__.c.case_id == cid)).mappings().one()
-        )
+        d = conn.execute(select(Deadline.__table__).where(Deadline.__table__.c.case_id == cid)).mappings().one()
     assert d["kind"] == "deviation_triage" and d["status"] == "pending" and d["rule_version"]
 
 

@@ -1,0 +1,109 @@
+"""Several processes, one PostgreSQL: 4 API workers and 2 schedulers under an open-loop load.
+
+    .venv/bin/python bench/cluster_bench.py [--orgs 290] [--seconds 60] [--transitions 100] [--reads 400]
+                                            [--workers 4] [--schedulers 2] [--saturation 1,2,4]
+
+Creates the database ``uppf_cluster_bench`` on the local PostgreSQL (dropped first), seeds
+``--orgs`` boards, starts the processes (``tests/cluster.py``) and sends transitions and reads
+at constant rates, latency counted from each request's intended send time, while the
+schedulers sweep a whole due day of deadlines (``--due`` per board). Prints server errors,
+p50/p99 per kind, the share of sampled active backends waiting on locks, and whether every
+due deadline was acted on exactly once. ``--saturation`` then measures the most transitions/s
+a closed loop of 64 connections gets from 1, 2 and 4 workers. Figures go in ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import cluster as c  # noqa: E402
+
+ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def open_loop(args: argparse.Namespace, logs: Path) -> None:
+    url = c.fresh_database(ADMIN, "uppf_cluster_bench")
+    per_org = math.ceil(args.seconds * args.transitions / args.orgs) + 1
+    t0 = time.perf_counter()
+    seed = c.seed(url, args.orgs, per_org, args.due, c.now_utc())
+    print(
+        f"seeded {args.orgs} boards, {len(seed.movable)} complaints, {seed.due_deadlines} due deadlines "
+        f"in {time.perf_counter() - t0:.0f} s"
+    )
+    requests = c.plan(seed, args.seconds, args.transitions, args.reads)
+    with c.cluster(url, args.workers, args.schedulers, logs) as running:
+        due_at = c.now_utc()
+        with c.LockSampler(url) as sampler:
+            outcomes = c.drive(running.port, requests, connections=args.connections)
+        swept = c.wait_swept(url, due_at, timeout=120)
+    s = c.summary(outcomes)
+    print(
+        f"\nopen loop: {args.workers} workers, {args.schedulers} schedulers, {args.orgs} boards, "
+        f"{args.transitions} transitions/s + {args.reads} reads/s for {args.seconds} s"
+    )
+    print(f"{'kind':<11}{'n':>7}{'2xx':>7}{'4xx':>6}{'5xx':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for kind, r in s.items():
+        print(
+            f"{kind:<11}{r['n']:>7}{r['ok']:>7}{r['4xx']:>6}{r['5xx']:>6}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['max']:>9.1f}"
+        )
+    top = sorted(sampler.by_event.items(), key=lambda kv: -kv[1])[:6]
+    print(
+        f"backend samples: {sampler.active} active, {sampler.lock_waits} waiting on locks "
+        f"({100 * sampler.lock_share:.1f} %); top: {', '.join(f'{k} {v}' for k, v in top)}"
+    )
+    print(
+        f"deadlines: {seed.due_deadlines} due, {swept['deadlines_acted_on']} acted on, {swept['due_left']} left, "
+        f"{swept['effects']} effects, {swept['effects_twice']} done twice, {swept['mails_twice']} messages twice"
+    )
+
+
+def saturation(args: argparse.Namespace, logs: Path) -> None:
+    print("\nsaturation (closed loop, 64 connections, transitions only):")
+    print(f"{'workers':>8}{'tr/s':>9}{'5xx':>6}{'lock waits':>12}")
+    for workers in [int(w) for w in args.saturation.split(",")]:
+        url = c.fresh_database(ADMIN, "uppf_cluster_bench")
+        n = args.saturation_requests
+        seed = c.seed(url, args.orgs, math.ceil(n / args.orgs) + 1, 0, c.now_utc())
+        requests = [replace(r, at=0.0) for r in c.plan(seed, n / 100, 100, 0)]
+        with c.cluster(url, workers, 0, logs) as running:
+            c.drive(running.port, requests[:200], connections=64)  # warm up every worker
+            rest = requests[200:]
+            with c.LockSampler(url) as sampler:
+                t0 = time.perf_counter()
+                outcomes = c.drive(running.port, rest, connections=64)
+                elapsed = time.perf_counter() - t0
+        errors = sum(1 for o in outcomes if o.status >= 500)
+        print(f"{workers:>8}{len(rest) / elapsed:>9.0f}{errors:>6}{100 * sampler.lock_share:>11.1f}%")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--orgs", type=int, default=290)
+    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--transitions", type=float, default=100)
+    p.add_argument("--reads", type=float, default=400)
+    p.add_argument("--due", type=int, default=10, help="due deadlines per board")
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--schedulers", type=int, default=2)
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--saturation", default="1,2,4", help="worker counts for the closed-loop run ('' to skip)")
+    p.add_argument("--saturation-requests", type=int, default=6000)
+    args = p.parse_args()
+    logs = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
+    print(f"process logs in {logs}")
+    open_loop(args, logs)
+    if args.saturation:
+        saturation(args, logs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,469 @@
+"""Several API workers and schedulers on one PostgreSQL, driven at a constant arrival rate.
+
+The harness behind ``bench/cluster_bench.py`` and the CI-sized cluster test: it creates a
+database of many organisations (each a board with a strategist, a provider, an agreement,
+complaints to move and deviations whose deadlines are all due), starts ``uvicorn`` with N
+workers and M ``uppfoljning scheduler`` processes against it, sends transitions and reads
+at fixed intended times from one asyncio loop (open loop: a request's latency counts from
+when it was due to be sent, so a slow server cannot hide its queue — no coordinated
+omission), samples ``pg_stat_activity`` for lock waits meanwhile, and checks afterwards
+that every due deadline was acted on exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from workflow import delegation
+from workflow.db import make_engine, new_id
+from workflow.engine import Actor, Workflow
+from workflow.migrate import upgrade
+from workflow.opening import open_case
+from workflow.settings import Settings
+from workflow.tables import Agreement, AppUser, ContractArea, Organisation, Provider
+from workflow.tokens import mint
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SECRET = "cluster-bench-signing-key-0123456789abcdef0123456789"
+T = lambda m: m.__table__  # noqa: E731
+
+
+@dataclass
+class Seed:
+    """What the load needs: a token per organisation, cases to move, cases to read, the due deadlines."""
+
+    tokens: list[str]
+    movable: list[tuple[int, int]]  # (organisation index, complaint case id), spread over organisations
+    readable: list[tuple[int, int]]
+    due_deadlines: int
+
+
+def fresh_database(admin_url: str, name: str) -> str:
+    """Drop and create database ``name`` on the server of ``admin_url``; its SQLAlchemy URL."""
+    url = make_url(admin_url)
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(False)
+
+
+def seed(url: str, orgs: int, cases_per_org: int, due_per_org: int, now: datetime) -> Seed:
+    """Create ``orgs`` boards, each with complaints to move and deviations whose deadlines are all due at ``now``."""
+    engine = make_engine(url)
+    upgrade(engine)
+    settings = Settings(jwt_secret=SECRET)
+    tokens: list[str] = []
+    org_ids: list[tuple[int, int, int, int]] = []  # (org, strategist, agreement, provider)
+    with engine.begin() as conn:
+        area_owner = new_id(
+            conn.execute(insert(T(Organisation)).values(code="C0", name="Central", kind="central_board"))
+        )
+        area = new_id(
+            conn.execute(
+                insert(T(ContractArea)).values(code="hvb", name="HVB", regime="LOU", organisation_id=area_owner)
+            )
+        )
+        for i in range(orgs):
+            code = f"O{i:03d}"
+            oid = new_id(
+                conn.execute(insert(T(Organisation)).values(code=code, name=f"Nämnd {i}", kind="district_board"))
+            )
+            uid = new_id(
+                conn.execute(
+                    insert(T(AppUser)).values(
+                        username=f"{code.lower()}.strateg",
+                        display_name=f"Strateg {i}",
+                        email=f"strateg@{code.lower()}.test.invalid",
+                        organisation_id=oid,
+                        roles=["contract_strategist"],
+                    )
+                )
+            )
+            pid = new_id(
+                conn.execute(
+                    insert(T(Provider)).values(
+                        org_number=f"55{i:04d}-0000",
+                        name=f"Omsorg {i} AB",
+                        in_house=False,
+                        contact_email=f"p{i}@provider.test.invalid",
+                    )
+                )
+            )
+            aid = new_id(
+                conn.execute(
+                    insert(T(Agreement)).values(
+                        registry_number=f"{code}-2026-00001",
+                        agreement_type="call_off",
+                        organisation_id=oid,
+                        provider_id=pid,
+                        contract_area_id=area,
+                        starts_on=date(2026, 1, 1),
+                        ends_on=date(2030, 12, 31),
+                        purchase_value_sek=1_000_000,
+                    )
+                )
+            )
+            org_ids.append((oid, uid, aid, pid))
+            tokens.append(
+                mint(settings, f"{code.lower()}.strateg", code, ["contract_strategist"], ttl=timedelta(hours=4))
+            )
+        delegation.load_file(conn)
+    past = now - timedelta(days=14)  # every rung of a deviation's triage deadline is due by now
+    by_org: list[list[tuple[int, int]]] = []
+    readable: list[tuple[int, int]] = []
+    for i, (oid, uid, aid, _pid) in enumerate(org_ids):
+        by_org.append([])
+        actor = Actor(uid, oid, ("contract_strategist",))
+        with engine.begin() as conn:
+            wf = Workflow(engine, lambda: now)
+            for _ in range(cases_per_org):
+                cid = open_case(wf, "complaint", actor, "bench", kind="client", agreement_id=aid, conn=conn).case_id
+                by_org[i].append((i, cid))
+            old = Workflow(engine, lambda: past)
+            for _ in range(due_per_org):
+                cid = open_case(
+                    old, "deviation", actor, "bench", kind="contract_or_quality", agreement_id=aid, conn=conn
+                ).case_id
+                readable.append((i, cid))
+    engine.dispose()
+    # Interleaved, so that consecutive transitions belong to different boards.
+    movable = [pair for round_ in zip(*by_org, strict=True) for pair in round_]
+    return Seed(tokens, movable, readable, orgs * due_per_org)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def environment(url: str, **extra: str) -> dict[str, str]:
+    """The processes' environment: the database, the signing key, quiet logs, no scheduler in the API."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPPF_")}
+    env.update(
+        UPPF_DATABASE_URL=url,
+        UPPF_JWT_SECRET=SECRET,
+        UPPF_ENVIRONMENT="test",
+        UPPF_LOG_LEVEL="WARNING",
+        UPPF_RUN_SCHEDULER="0",
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
+    return env
+
+
+@dataclass
+class Cluster:
+    """The running processes."""
+
+    port: int
+    api: subprocess.Popen[bytes]
+    schedulers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for p in [self.api, *self.schedulers]:
+            if p.poll() is None:
+                p.terminate()
+        for p in [self.api, *self.schedulers]:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@contextmanager
+def cluster(url: str, workers: int, schedulers: int, log_dir: Path, sweep_seconds: float = 1.0) -> Iterator[Cluster]:
+    """``workers`` API processes behind one port and ``schedulers`` scheduler processes, stopped on exit.
+
+    Their output goes to files in ``log_dir`` (``api.log``, ``scheduler-N.log``).
+    """
+    port = free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    api = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=environment(url),
+        cwd=ROOT,
+        stdout=(log_dir / "api.log").open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    c = Cluster(port, api)
+    try:
+        wait_healthy(port, api)
+        sched_env = environment(
+            url,
+            UPPF_SCHEDULER_SWEEP_SECONDS=str(sweep_seconds),
+            UPPF_SCHEDULER_OUTBOX_SECONDS="3600",
+            UPPF_SCHEDULER_CONTROLS_SECONDS="3600",
+            UPPF_SCHEDULER_HOUSEKEEPING_SECONDS="3600",
+        )
+        for n in range(schedulers):
+            out = (log_dir / f"scheduler-{n}.log").open("ab")
+            command = [str(BIN / "uppfoljning"), "scheduler"]
+            c.schedulers.append(
+                subprocess.Popen(command, env=sched_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            )
+        yield c
+    finally:
+        c.stop()
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the API exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the API did not become ready")
+
+
+# --- the load --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request of the plan: when it is due (seconds from start), what it is."""
+
+    at: float
+    kind: str  # "transition" | "read"
+    method: str
+    path: str
+    token: str
+    body: bytes = b""
+
+
+@dataclass(slots=True)
+class Outcome:
+    kind: str
+    status: int
+    latency_ms: float
+
+
+def plan(seed: Seed, seconds: float, transitions_per_s: float, reads_per_s: float) -> list[Request]:
+    """Requests at constant rates, transitions over distinct cases spread across organisations."""
+    out: list[Request] = []
+    n_tr = int(seconds * transitions_per_s)
+    if n_tr > len(seed.movable):
+        raise ValueError(f"{n_tr} transitions need as many cases; the seed has {len(seed.movable)}")
+    body = b'{"trigger":"investigate","reason":"bench"}'
+    for k in range(n_tr):
+        org, cid = seed.movable[k]
+        out.append(
+            Request(k / transitions_per_s, "transition", "POST", f"/cases/{cid}/transitions", seed.tokens[org], body)
+        )
+    for k in range(int(seconds * reads_per_s)):
+        org, cid = seed.readable[k % len(seed.readable)]
+        path = f"/cases/{cid}" if k % 2 == 0 else "/cases?page_size=25&sort=overdue_first"
+        out.append(Request(k / reads_per_s, "read", "GET", path, seed.tokens[org]))
+    out.sort(key=lambda r: r.at)
+    return out
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, req: Request) -> int:
+    head = (
+        f"{req.method} {req.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {req.token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(req.body)}\r\n\r\n"
+    )
+    writer.write(head.encode() + req.body)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed")
+    status = int(status_line.split()[1])
+    length, chunked = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    elif length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _drive(port: int, requests: list[Request], connections: int) -> list[Outcome]:
+    queue: asyncio.Queue[Request | None] = asyncio.Queue()
+    outcomes: list[Outcome] = []
+    start = time.perf_counter() + 0.2
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while (req := await queue.get()) is not None:
+            try:
+                status = await _exchange(reader, writer, req)
+            except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+                status = 599
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            outcomes.append(Outcome(req.kind, status, (time.perf_counter() - start - req.at) * 1000))
+        writer.close()
+
+    clients = [asyncio.create_task(client()) for _ in range(connections)]
+    for req in requests:
+        delay = start + req.at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait(req)
+    for _ in clients:
+        queue.put_nowait(None)
+    await asyncio.gather(*clients)
+    return outcomes
+
+
+def drive(port: int, requests: list[Request], connections: int = 64) -> list[Outcome]:
+    """Send ``requests`` at their intended times over ``connections`` keep-alive connections."""
+    return asyncio.run(_drive(port, requests, connections))
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+# --- what the database did -------------------------------------------------------------------------------------
+
+
+class LockSampler:
+    """Samples the database's client backends every ``interval`` s: how many were active, how many waited on locks."""
+
+    def __init__(self, url: str, interval: float = 0.01) -> None:
+        parsed = make_url(url)
+        self.conninfo = parsed.set(drivername="postgresql").render_as_string(False)
+        self.database = parsed.database
+        self.interval = interval
+        self.active = 0
+        self.lock_waits = 0
+        self.by_event: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LockSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        sql = (
+            "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        with psycopg.connect(self.conninfo, autocommit=True) as c:
+            while not self._stop.wait(self.interval):
+                for kind, event in c.execute(sql, (self.database,)).fetchall():
+                    self.active += 1
+                    key = f"{kind}:{event}" if kind else "CPU"
+                    self.by_event[key] = self.by_event.get(key, 0) + 1
+                    if kind == "Lock":
+                        self.lock_waits += 1
+
+    @property
+    def lock_share(self) -> float:
+        return self.lock_waits / self.active if self.active else 0.0
+
+
+def sweep_state(url: str, since: datetime) -> dict[str, int]:
+    """After the load: due deadlines left unacted, effects done twice, outbox messages made twice."""
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo) as c:
+        left = c.execute(
+            "SELECT count(*) FROM deadline WHERE status = 'pending' AND next_action_at <= %s", (since,)
+        ).fetchone()
+        twice = c.execute(
+            "SELECT count(*) FROM (SELECT deadline_id, rung FROM deadline_effect GROUP BY 1, 2 HAVING count(*) > 1) x"
+        ).fetchone()
+        mails = c.execute(
+            "SELECT count(*) FROM (SELECT dedupe_key FROM outbox WHERE dedupe_key IS NOT NULL "
+            "GROUP BY 1 HAVING count(*) > 1) x"
+        ).fetchone()
+        effects = c.execute("SELECT count(*) FROM deadline_effect").fetchone()
+        acted = c.execute("SELECT count(DISTINCT deadline_id) FROM deadline_effect").fetchone()
+    assert left and twice and mails and effects and acted
+    return {
+        "due_left": int(left[0]),
+        "effects_twice": int(twice[0]),
+        "mails_twice": int(mails[0]),
+        "effects": int(effects[0]),
+        "deadlines_acted_on": int(acted[0]),
+    }
+
+
+def wait_swept(url: str, since: datetime, timeout: float) -> dict[str, int]:
+    """Poll until no deadline due at ``since`` is left pending (or ``timeout`` s); the final state."""
+    end = time.monotonic() + timeout
+    state = sweep_state(url, since)
+    while state["due_left"] and time.monotonic() < end:
+        time.sleep(0.5)
+        state = sweep_state(url, since)
+    return state
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Counts and latencies per kind of request."""
+    out: dict[str, Any] = {}
+    for kind in ("transition", "read"):
+        mine = [o for o in outcomes if o.kind == kind]
+        lat = [o.latency_ms for o in mine]
+        out[kind] = {
+            "n": len(mine),
+            "ok": sum(1 for o in mine if 200 <= o.status < 300),
+            "4xx": sum(1 for o in mine if 400 <= o.status < 500),
+            "5xx": sum(1 for o in mine if o.status >= 500),
+            "p50": percentile(lat, 50),
+            "p99": percentile(lat, 99),
+            "max": max(lat) if lat else float("nan"),
+        }
+    return out

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import cluster as c  # noqa: E402
+from workflow.logging import configure  # noqa: E402
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -98,6 +99,7 @@ def main() -> None:
     p.add_argument("--saturation", default="1,2,4", help="worker counts for the closed-loop run ('' to skip)")
     p.add_argument("--saturation-requests", type=int, default=6000)
     args = p.parse_args()
+    configure("WARNING")
     logs = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
     print(f"process logs in {logs}")
     open_loop(args, logs)

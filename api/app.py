@@ -66,7 +66,7 @@ def create_app(
     on_startup, on_shutdown = litestar_hooks(engine, settings, clock)
     gate = write_gate(engine)
     writer = Writer(engine, gate)
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers(),
         on_startup=on_startup,
         on_shutdown=[*on_shutdown, writer.close],
@@ -75,7 +75,6 @@ def create_app(
             "paging": Provide(paging, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context],
         state=State(
             {
                 "workflow": workflow,
@@ -100,6 +99,9 @@ def create_app(
         ),
         debug=False,
     )
+    # Outside the router, so that requests no route matches get their access line too.
+    app.asgi_handler = request_context(app.asgi_handler)
+    return app
 
 
 def create_server_app() -> Litestar:

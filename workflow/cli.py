@@ -162,7 +162,9 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_schedu
     from workflow.settings import get_settings
 
     get_settings.cache_clear()  # the app reads UPPF_RUN_SCHEDULER set just above
-    uvicorn.run("api.app:create_server_app", factory=True, host=host, port=port, log_config=None)
+    uvicorn.run(
+        "api.app:create_server_app", factory=True, host=host, port=port, log_config=None, access_log=False
+    )
 
 
 from workflow.reports.cli import report as _report_command  # noqa: E402

@@ -11,6 +11,7 @@ import os
 import sys
 
 import structlog
+from structlog.typing import Processor
 
 from workflow.redact import scrub
 
@@ -18,7 +19,7 @@ from workflow.redact import scrub
 def configure(level: str = "INFO", json: bool = True) -> None:
     """Configure structlog and the standard library to emit one scrubbed JSON object per line."""
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
-    shared = [
+    shared: list[Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

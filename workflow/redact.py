@@ -11,6 +11,7 @@ token is any JWT-shaped string. Both are replaced, wherever they stand.
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 IDENTITY_NUMBER = re.compile(
@@ -46,6 +47,6 @@ def _clean(value: Any) -> Any:
     return IDENTITY_MASK if IDENTITY_NUMBER.fullmatch(str(value)) else value
 
 
-def scrub(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def scrub(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> dict[str, Any]:
     """structlog processor: redact every value of the event, nested ones included."""
     return {k: _clean(v) for k, v in event.items()}

@@ -61,6 +61,8 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
         f"backend samples: {sampler.active} active, {sampler.lock_waits} waiting on locks "
         f"({100 * sampler.lock_share:.1f} %); top: {', '.join(f'{k} {v}' for k, v in top)}"
     )
+    for statement, n in sorted(sampler.by_statement.items(), key=lambda kv: -kv[1])[:6]:
+        print(f"  {n:>6} samples  {' '.join(statement.split())}")
     print(
         f"deadlines: {seed.due_deadlines} due, {swept['deadlines_acted_on']} acted on, {swept['due_left']} left, "
         f"{swept['effects']} effects, {swept['effects_twice']} done twice, {swept['mails_twice']} messages twice"

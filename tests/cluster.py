@@ -381,6 +381,7 @@ class LockSampler:
         self.active = 0
         self.lock_waits = 0
         self.by_event: dict[str, int] = {}
+        self.by_statement: dict[str, int] = {}  # the first 120 characters of each sampled active statement
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -394,13 +395,15 @@ class LockSampler:
 
     def _run(self) -> None:
         sql = (
-            "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+            "SELECT wait_event_type, wait_event, left(query, 120) FROM pg_stat_activity WHERE datname = %s "
+            "AND state = 'active' "
             "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
         )
         with psycopg.connect(self.conninfo, autocommit=True) as c:
             while not self._stop.wait(self.interval):
-                for kind, event in c.execute(sql, (self.database,)).fetchall():
+                for kind, event, query in c.execute(sql, (self.database,)).fetchall():
                     self.active += 1
+                    self.by_statement[query] = self.by_statement.get(query, 0) + 1
                     key = f"{kind}:{event}" if kind else "CPU"
                     self.by_event[key] = self.by_event.get(key, 0) + 1
                     if kind == "Lock":

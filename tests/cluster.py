@@ -164,6 +164,7 @@ def environment(url: str, **extra: str) -> dict[str, str]:
         UPPF_ENVIRONMENT="test",
         UPPF_LOG_LEVEL="WARNING",
         UPPF_RUN_SCHEDULER="0",
+        UPPF_MAIL_HOURS="always",
         PYTHONPATH=str(ROOT),
         **extra,
     )

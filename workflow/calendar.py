@@ -57,6 +57,20 @@ def add_days(start: date, days: int, working_days: bool) -> date:
     return day
 
 
+def working_day_on_or_before(day: date) -> date:
+    """``day`` if it is a working day, else the last working day before it."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def working_day_on_or_after(day: date) -> date:
+    """``day`` if it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def end_of_day(day: date) -> datetime:
     """The instant a due date ends: the next local midnight in Stockholm, as aware UTC."""
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=STOCKHOLM).astimezone(UTC)

@@ -2,8 +2,12 @@
 
 A policy's ladder is expanded into an ordered list of actions: reminders and
 escalations at 07:00 Stockholm time on their day, and the expiry transition at the
-end of the due date. A deadline row remembers the position of its next action, so
-the scheduler only ever reads rows whose next action is due.
+end of the due date. People are told on working days only: a rung whose day is a
+weekend or holiday (possible for deadlines counted in calendar days) moves to the
+working day before it when it comes before or on the due date, so the warning still
+arrives in time, and to the working day after it when it follows the due date. A
+deadline row remembers the position of its next action, so the scheduler only ever
+reads rows whose next action is due.
 """
 
 from __future__ import annotations
@@ -13,7 +17,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from states.spec import DeadlinePolicy
-from workflow.calendar import add_days, end_of_day, local_date
+from workflow.calendar import (
+    add_days,
+    end_of_day,
+    local_date,
+    working_day_on_or_after,
+    working_day_on_or_before,
+)
 from workflow.clock import STOCKHOLM
 
 REMINDER_HOUR = time(7, 0)
@@ -43,6 +53,7 @@ def actions(policy: DeadlinePolicy, due: date) -> list[Action]:
     out: list[Action] = []
     for i, rung in enumerate(policy.ladder):
         day = add_days(due, rung.offset_days, policy.working_days) if rung.offset_days else due
+        day = working_day_on_or_after(day) if rung.offset_days > 0 else working_day_on_or_before(day)
         at = datetime.combine(day, REMINDER_HOUR, tzinfo=STOCKHOLM)
         out.append(Action(i, at, "escalation" if rung.escalation else "reminder", tuple(rung.notify)))
     if policy.on_expiry:

@@ -28,7 +28,8 @@ import structlog
 from sqlalchemy import Connection, Engine, func, select, text, update
 
 from workflow import recipients as recipients_mod
-from workflow.clock import utcnow
+from workflow.calendar import is_working_day
+from workflow.clock import STOCKHOLM, utcnow
 from workflow.db import write
 from workflow.engine import OUTBOX
 from workflow.errors import NotFound
@@ -78,6 +79,8 @@ def deliver(
     connect = connect or (lambda: SmtpSession(settings))
     result = DeliveryResult()
     recover(engine, clock(), settings, result)
+    if not mail_may_go(clock(), settings.mail_hours):
+        return result  # held until the next working day's sending hours; nothing is lost
     passes = 0
     while max_batches is None or passes < max_batches:
         passes += 1
@@ -91,6 +94,15 @@ def deliver(
     if result.sent or result.failed or result.retried or result.uncertain or result.requeued:
         log.info("outbox.delivered", **result.__dict__)
     return result
+
+
+def mail_may_go(now: datetime, hours: str) -> bool:
+    """Whether mail goes out at ``now``: on a working day between the configured Stockholm hours."""
+    if hours == "always":
+        return True
+    start, _, end = hours.partition("-")
+    local = now.astimezone(STOCKHOLM)
+    return is_working_day(local.date()) and int(start) <= local.hour < int(end)
 
 
 def recover(engine: Engine, now: datetime, settings: Settings, result: DeliveryResult | None = None) -> None:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "uppfoljning@example.invalid"
+    # Mail goes out on working days (Swedish calendar) between these Stockholm hours ("07-18"), or "always".
+    mail_hours: str = "07-18"
     # Scheduler (issue 4): whether the API process runs it, tick intervals, outbox delivery and lateness rules.
     run_scheduler: bool = False  # `uppfoljning serve` turns it on
     scheduler_sweep_seconds: float = 30.0
@@ -47,6 +49,15 @@ class Settings(BaseSettings):
     # Reports (issue 5): follow-up plan coverage rule and risk-based selection size.
     plan_max_years_without_follow_up: int = 3
     plan_top_providers: int = 5
+
+    @field_validator("mail_hours")
+    @classmethod
+    def _mail_hours(cls, value: str) -> str:
+        if value != "always":
+            start, sep, end = value.partition("-")
+            if not (sep and start.isdigit() and end.isdigit() and 0 <= int(start) < int(end) <= 24):
+                raise ValueError('mail_hours must be "HH-HH" (Stockholm hours, e.g. "07-18") or "always"')
+        return value
 
     @field_validator("idempotency_retention_hours")
     @classmethod

@@ -53,6 +53,7 @@ def _scheduler(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         "UPPF_SMTP_HOST": "127.0.0.1",
         "UPPF_SMTP_PORT": str(port),
         "UPPF_SMTP_TIMEOUT_SECONDS": "5",
+        "UPPF_MAIL_HOURS": "always",  # the soak runs on the real clock, at whatever hour CI runs
         "UPPF_SCHEDULER_SWEEP_SECONDS": "0.1",
         "UPPF_SCHEDULER_OUTBOX_SECONDS": "0.05",
         "UPPF_OUTBOX_CLAIM_TIMEOUT_SECONDS": "1",

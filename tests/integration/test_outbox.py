@@ -190,3 +190,39 @@ def test_a_dispatcher_whose_claim_was_taken_over_does_not_send(engine: Engine, s
     finally:
         ob._mark_committing = real  # type: ignore[assignment]
     assert r.sent == 0 and smtp.sink.messages == []
+
+
+@pytest.mark.parametrize(
+    ("held_at", "goes_at"),
+    [
+        (datetime(2026, 3, 7, 10, 0), datetime(2026, 3, 9, 7, 0)),  # Saturday -> Monday 07:00
+        (datetime(2026, 3, 8, 12, 0), datetime(2026, 3, 9, 7, 0)),  # Sunday
+        (datetime(2026, 6, 19, 9, 0), datetime(2026, 6, 22, 7, 0)),  # Midsummer Eve (Friday) -> Monday
+        (datetime(2026, 12, 24, 9, 0), datetime(2026, 12, 28, 7, 0)),  # Christmas Eve, Christmas, Boxing Day, Sunday
+        (datetime(2026, 3, 9, 6, 59), datetime(2026, 3, 9, 7, 0)),  # a working day, before the sending hours
+        (datetime(2026, 3, 9, 18, 0), datetime(2026, 3, 10, 7, 0)),  # a working day, after them
+    ],
+)
+def test_mail_goes_out_only_on_working_days_in_the_sending_hours(
+    engine: Engine, smtp: SmtpServer, held_at: datetime, goes_at: datetime
+) -> None:
+    clock = Clock(START)
+    w = build_world(engine, clock)
+    _request(w, date(2026, 3, 13))
+    settings = _settings(smtp.port, mail_hours="07-18")
+    clock.now = held_at.replace(tzinfo=STOCKHOLM)
+    assert deliver(engine, clock=clock, settings=settings).sent == 0
+    assert smtp.sink.messages == []
+    clock.now = goes_at.replace(tzinfo=STOCKHOLM) - timedelta(minutes=1)
+    assert deliver(engine, clock=clock, settings=settings).sent == 0
+    clock.now = goes_at.replace(tzinfo=STOCKHOLM)
+    assert deliver(engine, clock=clock, settings=settings).sent == 1
+    assert len(smtp.sink.messages) == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(OUTBOX.c.status)).scalars().all() == ["sent"]
+
+
+def test_sending_hours_are_refused_when_malformed() -> None:
+    with pytest.raises(ValueError, match="mail_hours"):
+        Settings(mail_hours="18-07")
+    assert Settings(mail_hours="always").mail_hours == "always"

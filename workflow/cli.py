@@ -162,9 +162,66 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_schedu
     from workflow.settings import get_settings
 
     get_settings.cache_clear()  # the app reads UPPF_RUN_SCHEDULER set just above
-    uvicorn.run(
-        "api.app:create_server_app", factory=True, host=host, port=port, log_config=None, access_log=False
+    sink = _start_mail(get_settings())
+    try:
+        uvicorn.run("api.app:create_server_app", factory=True, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        if sink is not None:
+            sink.stop()
+
+
+def _start_mail(settings):  # type: ignore[no-untyped-def]
+    """In development, a mail sink where mail is sent; everywhere, say plainly when mail cannot go out."""
+    from pathlib import Path
+
+    from workflow.devmail import LOOPBACK, DevMailSink, port_free, smtp_reachable
+
+    sink = None
+    host, port = settings.smtp_host, settings.smtp_port
+    if settings.environment == "development" and settings.dev_mail_sink and host in LOOPBACK and port_free(host, port):
+        sink = DevMailSink(Path(settings.dev_mail_dir), host, port)
+        sink.start()
+        click.echo(f"development mail sink on {host}:{port}: messages are kept in {settings.dev_mail_dir}/")
+    problem = smtp_reachable(host, port)
+    if problem:
+        click.echo(f"WARNING: mail cannot be delivered: {problem}; messages wait in the outbox", err=True)
+    return sink
+
+
+@main.group("mail")
+def mail_group() -> None:
+    """E-mail delivery."""
+
+
+@mail_group.command("test")
+@click.option("--to", "recipient", required=True, help="the address to send the test message to")
+def mail_test(recipient: str) -> None:
+    """Send one test message through the configured SMTP server and say whether it was taken."""
+    from workflow.clock import utcnow
+    from workflow.mail import DeliveryError, DeliveryUncertain, Mail, SmtpSession, message_id
+    from workflow.settings import get_settings
+
+    settings = get_settings()
+    now = utcnow()
+    mail = Mail(
+        message_id(0, f"mail-test:{now.isoformat()}", settings.mail_from),
+        (recipient,),
+        "Uppföljning: testmeddelande",
+        "Det här är ett testmeddelande från Uppföljning. E-post fungerar.\n",
+        now,
     )
+    try:
+        session = SmtpSession(settings)
+        try:
+            refused = session.stage(mail)
+            session.commit()
+        finally:
+            session.quit()
+    except (DeliveryError, DeliveryUncertain) as exc:
+        raise click.ClickException(f"{settings.smtp_host}:{settings.smtp_port}: {exc}") from exc
+    if refused:
+        raise click.ClickException(f"the server refused {', '.join(refused)}")
+    click.echo(f"test message to {recipient} taken by {settings.smtp_host}:{settings.smtp_port}")
 
 
 from workflow.reports.cli import report as _report_command  # noqa: E402

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     mail_from: str = "uppfoljning@example.invalid"
     # Mail goes out on working days (Swedish calendar) between these Stockholm hours ("07-18"), or "always".
     mail_hours: str = "07-18"
+    # In development `uppfoljning serve` runs a mail sink on the SMTP host/port when nothing listens there.
+    dev_mail_sink: bool = True
+    dev_mail_dir: str = ".mail"
     # Scheduler (issue 4): whether the API process runs it, tick intervals, outbox delivery and lateness rules.
     run_scheduler: bool = False  # `uppfoljning serve` turns it on
     scheduler_sweep_seconds: float = 30.0

@@ -46,6 +46,7 @@ def test_requests_carrying_identity_numbers_and_tokens_leave_none_in_the_logs(tm
     log = tmp_path / "serve.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("UPPF_")}
     env.update(UPPF_JWT_SECRET=SECRET, UPPF_DATABASE_URL=f"sqlite:///{tmp_path / 'uppf.db'}", UPPF_LOG_CACHE="1")
+    env.update(UPPF_DEV_MAIL_DIR=str(tmp_path / "mail"), UPPF_SMTP_PORT=str(free_port()))
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "uppfoljning"), "serve", "--port", str(port), "--no-scheduler"],
         env=env,

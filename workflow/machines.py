@@ -68,6 +68,13 @@ class CaseMachine:
                 _row(e.transitions[state.value]) for e in self.machine.events.values() if e.transitions.get(state.value)
             ]
             self._from[state.value] = tuple(sorted(rows, key=order.__getitem__))
+        # The conditions' names, read once: building the tuple on every transition cost about 1 µs.
+        self._guards: dict[tuple[str, str], tuple[str, ...]] = {
+            (status, name): tuple(str(c.func) for c in options[0].conditions)
+            for name, event in self.machine.events.items()
+            for status, options in event.transitions.items()
+            if options
+        }
 
     def step(self, status: str, trigger: str) -> Transition | None:
         """The table row ``trigger`` fires from ``status``, or None when that state has no such trigger."""
@@ -85,9 +92,7 @@ class CaseMachine:
 
     def guards(self, status: str, trigger: str) -> tuple[str, ...]:
         """The names of the guards (the machine's conditions) of ``trigger`` from ``status``."""
-        event = self.machine.events.get(trigger)
-        options = event.transitions.get(status) if event is not None else None
-        return tuple(str(c.func) for c in options[0].conditions) if options else ()
+        return self._guards.get((status, trigger), ())
 
     def fire(self, status: str, trigger: str) -> str:
         """The state reached by firing ``trigger`` from ``status``; :class:`MachineError` if it cannot fire."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from states.registry import CASE_TYPES
 from states.spec import Param, ParamType, need, t
@@ -84,3 +86,19 @@ def test_an_int_must_be_a_whole_number() -> None:
 
 def test_opening_a_case_may_give_any_declared_date_parameter() -> None:
     assert {"response_due", "due_date", "scheduled_for"} == DATE_PARAMS
+
+
+@given(st.lists(st.sampled_from(FLAGS.choices), min_size=1))
+def test_any_non_empty_selection_from_a_vocabulary_is_kept_once_in_vocabulary_order(picked: list[str]) -> None:
+    assert clean(TOY, {"flags": picked}, TODAY)["flags"] == [c for c in FLAGS.choices if c in picked]
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_a_choice_accepts_exactly_its_allowed_values(value: str) -> None:
+    params = {"termination_reason": value, "initiator": "provider"}
+    if value in TERMINATION_REASONS:
+        assert clean(TERMINATE, params, TODAY)["termination_reason"] == value
+    else:
+        with pytest.raises(InvalidInput) as refused:
+            clean(TERMINATE, params, TODAY)
+        assert str(refused.value) == f"termination_reason {value!r} is not one of: {', '.join(TERMINATION_REASONS)}"

@@ -9,6 +9,7 @@ from states.registry import CASE_TYPES, DELIVERY_TYPES, INDIVIDUAL_TYPES, needin
 from states.spec import ParamType, Subject
 from workflow.params import clean
 from workflow.samples import sample_params
+from workflow.tables import Case
 
 
 def test_only_the_provider_deliveries_are_individual_level() -> None:
@@ -56,3 +57,11 @@ def test_sample_parameters_satisfy_every_declaration() -> None:
                     params = sample_params(spec, tr, in_house, today, seed)
                     assert set(params) >= set(tr.requires)
                     clean(tr, params, today)
+
+
+def test_every_column_a_parameter_fills_is_a_column_of_the_case() -> None:
+    columns = set(Case.__table__.c.keys())  # type: ignore[attr-defined]
+    for spec in CASE_TYPES.values():
+        for tr in spec.transitions:
+            for p in tr.params:
+                assert p.column is None or p.column in columns, f"{spec.name}.{tr.trigger}.{p.name} -> {p.column}"

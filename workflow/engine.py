@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from states.guards import GUARDS
 from states.registry import CASE_TYPES
 from states.roles import STAFF_ROLES
-from states.spec import CaseTypeSpec, DeadlinePolicy, Param, Transition
+from states.spec import CaseTypeSpec, DeadlinePolicy, Transition
 from workflow import deadlines, hotpath
 from workflow import params as params_mod
 from workflow.audit import event_hash
@@ -118,8 +118,8 @@ class TriggerOption:
     """A trigger from the case's state, whether this actor may fire it now (and why not), and its form.
 
     ``decision`` is the decision kind under the delegation order; a decision needs a registry
-    number (diarienummer). ``params`` are the typed parameters a form asks for; ``requires`` and
-    ``accepts`` are their names (required ones, all of them).
+    number (diarienummer). ``params`` are the typed fields a form asks for, with the bounds
+    cleaning applies today; ``requires`` and ``accepts`` are their names (required ones, all).
     """
 
     trigger: str
@@ -131,7 +131,7 @@ class TriggerOption:
     requires: tuple[str, ...]
     accepts: tuple[str, ...]
     needs_registry_number: bool = False
-    params: tuple[Param, ...] = ()
+    params: tuple[params_mod.ParamField, ...] = ()
 
 
 class Workflow:
@@ -426,7 +426,7 @@ class Workflow:
                         tr.requires,
                         tr.accepts,
                         tr.needs_registry_number,
-                        tr.params,
+                        tuple(params_mod.form_field(p, today) for p in tr.params),
                     )
                 )
             return out

@@ -7,7 +7,8 @@ refusal is raised before anything is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from states.registry import CASE_TYPES
@@ -15,6 +16,8 @@ from states.spec import Param, ParamType, Transition
 from workflow.errors import InvalidInput
 
 MAX_TEXT = 2000
+#: How far ahead a date parameter may lie (a response deadline, a visit, a due date).
+DATE_HORIZON_DAYS = 3 * 366
 
 #: Every date parameter any case type declares (opening a case may give its first due date).
 DATE_PARAMS = frozenset(
@@ -22,6 +25,30 @@ DATE_PARAMS = frozenset(
 ) | frozenset(
     policy.due_param for spec in CASE_TYPES.values() for policy in spec.deadlines.values() if policy.due_param
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ParamField:
+    """A parameter as a form asks for it today: its declaration and the bounds cleaning will apply."""
+
+    name: str
+    type: str
+    label: str
+    required: bool
+    allowed_values: tuple[str, ...]
+    minimum: str | int | None = None
+    maximum: str | int | None = None
+
+
+def form_field(p: Param, today: date) -> ParamField:
+    """The form field for ``p`` on ``today`` (dates as ISO text)."""
+    low: str | int | None = None
+    high: str | int | None = None
+    if p.type is ParamType.DATE:
+        low, high = today.isoformat(), (today + timedelta(days=DATE_HORIZON_DAYS)).isoformat()
+    elif p.years_ahead is not None:
+        low, high = today.year + p.years_ahead[0], today.year + p.years_ahead[1]
+    return ParamField(p.name, p.type.value, p.label, p.required, p.choices, low, high)
 
 
 def clean(tr: Transition, params: dict[str, Any] | None, today: date) -> dict[str, Any]:
@@ -65,7 +92,7 @@ def _date(p: Param, value: Any, today: date) -> str:
         raise InvalidInput(f"{p.name} must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
     if d < today:
         raise InvalidInput(f"{p.name} {d.isoformat()} is in the past")
-    if (d - today).days > 3 * 366:
+    if (d - today).days > DATE_HORIZON_DAYS:
         raise InvalidInput(f"{p.name} {d.isoformat()} is more than three years ahead")
     return d.isoformat()
 

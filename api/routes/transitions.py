@@ -98,7 +98,10 @@ def triggers(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -
             list(o.requires),
             list(o.accepts),
             o.needs_registry_number,
-            [ParamOut(p.name, p.type.value, p.label, p.required, list(p.choices)) for p in o.params],
+            [
+                ParamOut(p.name, p.type, p.label, p.required, list(p.allowed_values), p.minimum, p.maximum)
+                for p in o.params
+            ],
         )
         for o in workflow_of(request).options(case_id, user.actor)
     ]

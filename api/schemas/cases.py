@@ -135,13 +135,18 @@ class TransitionOut(msgspec.Struct):
 
 
 class ParamOut(msgspec.Struct):
-    """A parameter a trigger takes, as a form asks for it (``allowed_values`` for closed vocabularies)."""
+    """A parameter a trigger takes, as a form asks for it.
+
+    ``allowed_values`` for closed vocabularies; ``minimum``/``maximum`` bound dates (ISO) and years today.
+    """
 
     name: str
     type: str
     label: str
     required: bool
     allowed_values: list[str]
+    minimum: str | int | None = None
+    maximum: str | int | None = None
 
 
 class TriggerOptionOut(msgspec.Struct):

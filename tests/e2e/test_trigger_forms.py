@@ -37,6 +37,8 @@ def test_the_triggers_list_describes_each_form_and_keeps_the_old_fields(api: Api
         "label": reason["label"],
         "required": True,
         "allowed_values": list(TERMINATION_REASONS),
+        "minimum": None,
+        "maximum": None,
     }
     assert reason["label"]
     expire = options["expire"]

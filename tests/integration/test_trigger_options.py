@@ -41,13 +41,13 @@ def test_a_decision_lists_its_registry_number_and_its_closed_vocabularies(world:
     assert terminate.decision == "terminate_agreement" and terminate.needs_registry_number
     assert terminate.requires == ("termination_reason", "initiator")
     reason, initiator = terminate.params
-    assert (reason.name, reason.type, reason.required, reason.choices) == (
+    assert (reason.name, reason.type, reason.required, reason.allowed_values) == (
         "termination_reason",
         ParamType.CHOICE,
         True,
         TERMINATION_REASONS,
     )
-    assert initiator.choices == INITIATORS and reason.label and initiator.label
+    assert initiator.allowed_values == INITIATORS and reason.label and initiator.label
 
 
 def test_an_ordinary_step_needs_no_registry_number(world: World) -> None:
@@ -123,3 +123,20 @@ def test_a_value_outside_a_closed_vocabulary_writes_nothing_and_names_the_allowe
         )
     assert str(refused.value) == f"termination_reason 'bored' is not one of: {', '.join(TERMINATION_REASONS)}"
     assert snapshot(world.engine) == before
+
+
+def test_dates_and_years_carry_the_bounds_cleaning_will_apply(world: World) -> None:
+    strategist = world.actor("NORTH", "contract_strategist")
+    cid = open_case(
+        world.wf,
+        "follow_up",
+        strategist,
+        "annual plan",
+        kind="planned_special",
+        agreement_id=world.agreements["north_calloff"],
+    ).case_id
+    options = {o.trigger: o for o in world.wf.options(cid, strategist)}
+    (visit,) = options["schedule"].params
+    assert (visit.type, visit.minimum, visit.maximum) == ("date", "2026-03-02", "2029-03-04")
+    (year,) = options["defer"].params
+    assert (year.type, year.minimum, year.maximum) == ("int", 2027, 2031)

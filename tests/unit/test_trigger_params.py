@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -12,7 +12,7 @@ from states.registry import CASE_TYPES
 from states.spec import Param, ParamType, need, t
 from states.vocab import TERMINATION_REASONS
 from workflow.errors import InvalidInput
-from workflow.params import DATE_PARAMS, clean, columns
+from workflow.params import DATE_PARAMS, clean, columns, form_field
 
 TODAY = date(2026, 3, 2)
 TERMINATE = CASE_TYPES["agreement"].transition("terminate", "active")
@@ -102,3 +102,23 @@ def test_a_choice_accepts_exactly_its_allowed_values(value: str) -> None:
         with pytest.raises(InvalidInput) as refused:
             clean(TERMINATE, params, TODAY)
         assert str(refused.value) == f"termination_reason {value!r} is not one of: {', '.join(TERMINATION_REASONS)}"
+
+
+def test_a_form_fields_bounds_are_exactly_the_ones_cleaning_applies() -> None:
+    due = form_field(SEND.params[0], TODAY)
+    assert isinstance(due.minimum, str) and isinstance(due.maximum, str)
+    for edge in (due.minimum, due.maximum):
+        assert clean(SEND, {"response_due": edge}, TODAY) == {"response_due": edge}
+    for outside in (
+        date.fromisoformat(due.minimum) - timedelta(days=1),
+        date.fromisoformat(due.maximum) + timedelta(days=1),
+    ):
+        with pytest.raises(InvalidInput):
+            clean(SEND, {"response_due": outside}, TODAY)
+    year = form_field(DEFER.params[0], TODAY)
+    assert (year.minimum, year.maximum) == (2027, 2031)
+    for edge in (2027, 2031):
+        assert clean(DEFER, {"deferred_to_year": edge}, TODAY) == {"deferred_to_year": edge}
+    for outside in (2026, 2032):
+        with pytest.raises(InvalidInput):
+            clean(DEFER, {"deferred_to_year": outside}, TODAY)

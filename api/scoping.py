@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, or_, true
 
 from api.auth import CurrentUser
 from api.problems import AccessDenied
+from states import registry
 from states.roles import STAFF_ROLES, Role
 from workflow.engine import CASE
 from workflow.errors import NotPermitted
@@ -31,7 +32,7 @@ from workflow.tables import Agreement, Placement
 AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
 PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
 
-INDIVIDUAL_CASE_TYPES = frozenset({"implementation_plan", "monthly_report"})
+INDIVIDUAL_CASE_TYPES = frozenset(registry.INDIVIDUAL_TYPES)
 #: Roles whose work needs individual cases (the board and its secretary see aggregates only).
 INDIVIDUAL_ROLES = frozenset(r.value for r in Role) - {Role.BOARD.value, Role.BOARD_SECRETARY.value}
 

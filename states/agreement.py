@@ -2,9 +2,9 @@
 
 from enum import StrEnum
 
-from states import vocab
+from states import params as P
 from states.roles import OWNER, PROVIDER, Role
-from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
+from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, Subject, need, t
 
 
 class AgreementState(StrEnum):
@@ -27,12 +27,8 @@ SPEC = CaseTypeSpec(
     states=AgreementState,
     initial=S.ACTIVE,
     finals=frozenset({S.TERMINATED, S.RESCINDED, S.EXPIRED}),
-    vocabularies={
-        "termination_reason": vocab.TERMINATION_REASONS,
-        "rescission_ground": vocab.RESCISSION_GROUNDS,
-        "initiator": vocab.INITIATORS,
-        "reason_code": vocab.EXCLUSION_REASONS,
-    },
+    subject=Subject.AGREEMENT,
+    mirrors_agreement=True,
     transitions=(
         t(
             "suspend",
@@ -40,8 +36,7 @@ SPEC = CaseTypeSpec(
             S.SUSPENDED,
             decision="temporary_exclusion",
             contractual=True,
-            sets=("reason_code", "evidence"),
-            requires=("reason_code", "evidence"),
+            params=(need(P.EXCLUSION_REASON), need(P.EVIDENCE)),
             notify=(PROVIDER, OWNER),
             label="Pause call-offs",
         ),
@@ -67,8 +62,7 @@ SPEC = CaseTypeSpec(
             S.TERMINATED,
             decision="terminate_agreement",
             contractual=True,
-            sets=("termination_reason", "initiator"),
-            requires=("termination_reason", "initiator"),
+            params=(need(P.TERMINATION_REASON), need(P.INITIATOR)),
             notify=(PROVIDER, OWNER),
             label="Terminate (uppsägning)",
         ),
@@ -78,8 +72,7 @@ SPEC = CaseTypeSpec(
             S.RESCINDED,
             decision="rescind_agreement",
             contractual=True,
-            sets=("rescission_ground",),
-            requires=("rescission_ground",),
+            params=(need(P.RESCISSION_GROUND),),
             notify=(PROVIDER, OWNER),
             label="Rescind (hävning)",
         ),

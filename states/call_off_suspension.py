@@ -2,9 +2,9 @@
 
 from enum import StrEnum
 
-from states import vocab
+from states import params as P
 from states.roles import OWNER, PROVIDER, Role
-from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
+from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, Subject, need, t
 
 
 class CallOffSuspensionState(StrEnum):
@@ -26,7 +26,7 @@ SPEC = CaseTypeSpec(
     states=CallOffSuspensionState,
     initial=S.PROPOSED,
     finals=frozenset({S.LIFTED, S.CONVERTED, S.REJECTED}),
-    vocabularies={"reason_code": vocab.EXCLUSION_REASONS},
+    subject=Subject.AGREEMENT,
     transitions=(
         # "The decision must be well-founded and supported by facts" [001 l.217–218]: evidence is required.
         t(
@@ -35,8 +35,7 @@ SPEC = CaseTypeSpec(
             S.ACTIVE,
             decision="temporary_exclusion",
             contractual=True,
-            sets=("reason_code", "evidence"),
-            requires=("reason_code", "evidence"),
+            params=(need(P.EXCLUSION_REASON), need(P.EVIDENCE)),
             notify=(PROVIDER, OWNER),
             label="Decide exclusion",
         ),
@@ -48,8 +47,7 @@ SPEC = CaseTypeSpec(
             S.ACTIVE,
             decision="temporary_exclusion",
             contractual=True,
-            sets=("evidence",),
-            requires=("evidence",),
+            params=(need(P.EVIDENCE),),
             label="Prolong exclusion",
         ),
         t(

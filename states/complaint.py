@@ -2,7 +2,8 @@
 
 from enum import StrEnum
 
-from states import vocab
+from states import ladders, vocab
+from states import params as P
 from states.roles import OWNER, Role
 from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
 
@@ -26,9 +27,10 @@ SPEC = CaseTypeSpec(
     initial=S.RECEIVED,
     finals=frozenset({S.RESOLVED, S.ESCALATED, S.REJECTED}),
     kinds=vocab.COMPLAINT_CHANNELS,
-    vocabularies={"topic": vocab.FINDING_TOPICS},
+    # A complaint may arrive before anyone knows which provider it concerns.
+    subject_required=False,
     transitions=(
-        t("investigate", S.RECEIVED, S.INVESTIGATING, sets=("topic",), label="Acknowledge and investigate"),
+        t("investigate", S.RECEIVED, S.INVESTIGATING, params=(P.TOPIC,), label="Acknowledge and investigate"),
         t("reject", S.RECEIVED, S.REJECTED, label="Not a complaint about a provider"),
         t("resolve", S.INVESTIGATING, S.RESOLVED, label="Resolved with the provider"),
         t(
@@ -46,7 +48,7 @@ SPEC = CaseTypeSpec(
             working_days=True,
             rule_version="complaint.ack/2026-1",
             source="domain.md §3.9 (no seed value; configurable)",
-            ladder=(Rung(0, (OWNER,)), Rung(2, (Role.UNIT_MANAGER,), True)),
+            ladder=ladders.TRIAGE,
         ),
         S.INVESTIGATING: DeadlinePolicy(
             kind="complaint_investigation",

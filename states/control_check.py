@@ -8,12 +8,14 @@ in the case's ``outcome`` column, so reports can count results after the case is
 
 from enum import StrEnum
 
-from states import vocab
+from states import ladders
+from states import params as P
 from states.roles import OWNER, Role
-from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
+from states.spec import CaseTypeSpec, DeadlinePolicy, Param, ParamType, Rung, need, t
 
 CONTROLS = ("ivo_check", "criminal_record_check", "care_reconsideration", "annual_documents")
 OUTCOMES = ("no_remarks", "remarks")
+OUTCOME = Param("outcome", ParamType.CHOICE, "Result of the control (resultat)", choices=OUTCOMES, column="outcome")
 
 
 class ControlCheckState(StrEnum):
@@ -37,14 +39,12 @@ SPEC = CaseTypeSpec(
     initial=S.OPENED,
     finals=frozenset({S.CLOSED, S.CANCELLED}),
     kinds=CONTROLS,
-    vocabularies={"outcome": OUTCOMES, "topic": vocab.FINDING_TOPICS},
     transitions=(
         t(
             "record_no_remarks",
             _WAITING,
             S.CHECKED_NO_REMARKS,
-            sets=("outcome",),
-            requires=("outcome",),
+            params=(need(OUTCOME),),
             guards=("outcome_is_no_remarks",),
             label="Checked: no remarks",
         ),
@@ -52,8 +52,7 @@ SPEC = CaseTypeSpec(
             "record_remarks",
             _WAITING,
             S.CHECKED_WITH_REMARKS,
-            sets=("outcome", "topic"),
-            requires=("outcome",),
+            params=(need(OUTCOME), P.TOPIC),
             guards=("outcome_is_remarks",),
             notify=(Role.UNIT_MANAGER,),
             label="Checked: remarks found (follow up)",
@@ -91,7 +90,7 @@ SPEC = CaseTypeSpec(
             working_days=True,
             rule_version="control_check.remarks/2026-1",
             source="domain.md §6.7 REQ-REC-01 (follow-up task on remarks)",
-            ladder=(Rung(0, (OWNER,)), Rung(5, (Role.UNIT_MANAGER,), True)),
+            ladder=ladders.REVIEW,
         ),
     },
 )

@@ -6,8 +6,10 @@ overdue and are flagged for a contractual sanction (sanktion).
 
 from enum import StrEnum
 
+from states import ladders
+from states import params as P
 from states.roles import OWNER, PROVIDER, Role
-from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
+from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, Subject, t
 
 
 class DeliveryState(StrEnum):
@@ -34,6 +36,9 @@ def delivery_spec(name: str, label: str, days: int, working_days: bool, source: 
         states=DeliveryState,
         initial=S.REQUESTED,
         finals=frozenset({S.APPROVED, S.CANCELLED}),
+        subject=Subject.PLACEMENT,
+        individual=True,
+        delivery=True,
         transitions=(
             t("receive", waiting, S.RECEIVED, label="Received from provider"),
             t("mark_overdue", S.REQUESTED, S.OVERDUE, system=True, label="Due date passed"),
@@ -52,7 +57,7 @@ def delivery_spec(name: str, label: str, days: int, working_days: bool, source: 
                 "request_revision",
                 S.RECEIVED,
                 S.REQUESTED,
-                sets=("due_date",),
+                params=(P.DUE_DATE,),
                 notify=(PROVIDER,),
                 label="Ask for a revision",
             ),
@@ -67,7 +72,7 @@ def delivery_spec(name: str, label: str, days: int, working_days: bool, source: 
                 rule_version=f"{name}.due/2026-1",
                 source=source,
                 on_expiry="mark_overdue",
-                ladder=(Rung(-3, (PROVIDER, OWNER)), Rung(0, (PROVIDER, OWNER))),
+                ladder=ladders.PROVIDER_DUE,
             ),
             S.OVERDUE: DeadlinePolicy(
                 kind=f"{name}_overdue",

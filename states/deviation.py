@@ -2,7 +2,8 @@
 
 from enum import StrEnum
 
-from states import vocab
+from states import ladders, vocab
+from states import params as P
 from states.roles import OWNER, PROVIDER, Role
 from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
 
@@ -29,9 +30,8 @@ SPEC = CaseTypeSpec(
     initial=S.REPORTED,
     finals=frozenset({S.ACCEPTED, S.HANDLED_IN_CASE, S.ESCALATED, S.DISMISSED, S.TERMINATED}),
     kinds=vocab.DEVIATION_KINDS,
-    vocabularies={"topic": vocab.FINDING_TOPICS},
     transitions=(
-        t("investigate", S.REPORTED, S.INVESTIGATING, sets=("topic",), label="Start investigation"),
+        t("investigate", S.REPORTED, S.INVESTIGATING, params=(P.TOPIC,), label="Start investigation"),
         t("handle_in_case", S.INVESTIGATING, S.HANDLED_IN_CASE, label="Handled in the individual case"),
         t("dismiss", (S.REPORTED, S.INVESTIGATING), S.DISMISSED, label="Dismiss as unfounded"),
         t(
@@ -40,7 +40,7 @@ SPEC = CaseTypeSpec(
             S.RECTIFICATION,
             contractual=True,
             decision="request_supplementation",
-            sets=("response_due",),
+            params=(P.RESPONSE_DUE,),
             notify=(PROVIDER,),
             label="Require the provider to remedy",
         ),
@@ -61,7 +61,7 @@ SPEC = CaseTypeSpec(
             working_days=True,
             rule_version="deviation.triage/2026-1",
             source="domain.md §8 (no seed value; configurable)",
-            ladder=(Rung(0, (OWNER,)), Rung(2, (Role.UNIT_MANAGER,), True)),
+            ladder=ladders.TRIAGE,
         ),
         S.INVESTIGATING: DeadlinePolicy(
             kind="deviation_investigation",
@@ -78,13 +78,7 @@ SPEC = CaseTypeSpec(
             due_param="response_due",
             rule_version="deviation.rectification/2026-1",
             source="[002 l.59–60] predetermined time frame",
-            ladder=(
-                Rung(-3, (OWNER,)),
-                Rung(0, (OWNER,)),
-                Rung(1, (OWNER,), True),
-                Rung(5, (Role.UNIT_MANAGER,), True),
-                Rung(10, (Role.DEPARTMENT_HEAD,), True),
-            ),
+            ladder=ladders.PROVIDER_REMEDY,
         ),
     },
 )

@@ -2,9 +2,10 @@
 
 from enum import StrEnum
 
-from states import vocab
+from states import ladders, vocab
+from states import params as P
 from states.roles import OWNER, Role
-from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
+from states.spec import CaseTypeSpec, DeadlinePolicy, Param, ParamType, Rung, need, t
 
 
 class FollowUpState(StrEnum):
@@ -30,6 +31,15 @@ _MANAGERS = (
     Role.NEEDS_ASSESSOR,
     Role.SOCIAL_WORKER,
 )
+#: Contracted providers are assessed against the agreement, in-house units against their mandate
+#: (guard ``outcome_matches_regime``).
+OUTCOME = Param(
+    "outcome",
+    ParamType.CHOICE,
+    "Assessed outcome (bedömning)",
+    choices=vocab.CONTRACT_OUTCOMES + vocab.MANDATE_OUTCOMES,
+    column="outcome",
+)
 
 SPEC = CaseTypeSpec(
     name="follow_up",
@@ -38,17 +48,12 @@ SPEC = CaseTypeSpec(
     initial=S.PLANNED,
     finals=frozenset({S.CLOSED, S.NOT_PERFORMED}),
     kinds=vocab.FOLLOW_UP_KINDS,
-    vocabularies={
-        "outcome": vocab.CONTRACT_OUTCOMES + vocab.MANDATE_OUTCOMES,
-        "not_performed_reason": vocab.NOT_PERFORMED_REASONS,
-    },
     transitions=(
         t(
             "schedule",
             S.PLANNED,
             S.SCHEDULED,
-            sets=("scheduled_for",),
-            requires=("scheduled_for",),
+            params=(need(P.SCHEDULED_FOR),),
             roles=_MANAGERS,
             label="Schedule visit",
         ),
@@ -57,7 +62,7 @@ SPEC = CaseTypeSpec(
             "record_findings",
             S.IN_PROGRESS,
             S.FINDINGS_RECORDED,
-            sets=("topic",),
+            params=(P.TOPIC,),
             roles=_MANAGERS,
             label="Record findings",
         ),
@@ -67,6 +72,7 @@ SPEC = CaseTypeSpec(
             S.AWAITING_PROVIDER,
             contractual=True,
             decision="request_supplementation",
+            params=(P.RESPONSE_DUE,),
             label="Ask provider to supplement",
         ),
         t(
@@ -81,8 +87,7 @@ SPEC = CaseTypeSpec(
             S.FINDINGS_RECORDED,
             S.ASSESSED,
             guards=("outcome_matches_regime", "no_open_remedy_requests"),
-            sets=("outcome",),
-            requires=("outcome",),
+            params=(need(OUTCOME),),
             roles=_MANAGERS,
             label="Assess outcome",
         ),
@@ -91,8 +96,7 @@ SPEC = CaseTypeSpec(
             S.ASSESSED,
             S.ASSESSED,
             guards=("outcome_matches_regime",),
-            sets=("outcome",),
-            requires=("outcome",),
+            params=(need(OUTCOME),),
             roles=_MANAGERS,
             label="Re-assess outcome",
         ),
@@ -101,8 +105,7 @@ SPEC = CaseTypeSpec(
             "mark_not_performed",
             (S.PLANNED, S.SCHEDULED, S.IN_PROGRESS, S.DEFERRED),
             S.NOT_PERFORMED,
-            sets=("not_performed_reason",),
-            requires=("not_performed_reason",),
+            params=(need(P.NOT_PERFORMED_REASON),),
             roles=_MANAGERS,
             label="Not performed",
         ),
@@ -110,8 +113,7 @@ SPEC = CaseTypeSpec(
             "defer",
             (S.PLANNED, S.SCHEDULED),
             S.DEFERRED,
-            sets=("deferred_to_year",),
-            requires=("deferred_to_year",),
+            params=(need(P.DEFERRED_TO_YEAR),),
             roles=_MANAGERS,
             label="Defer to a later year",
         ),
@@ -147,13 +149,7 @@ SPEC = CaseTypeSpec(
             due_param="response_due",
             rule_version="follow_up.supplement/2026-1",
             source="[002 l.59–60] predetermined time frame",
-            ladder=(
-                Rung(-3, (OWNER,)),
-                Rung(0, (OWNER,)),
-                Rung(1, (OWNER,), True),
-                Rung(5, (Role.UNIT_MANAGER,), True),
-                Rung(10, (Role.DEPARTMENT_HEAD,), True),
-            ),
+            ladder=ladders.PROVIDER_REMEDY,
         ),
     },
 )

@@ -2,7 +2,8 @@
 
 from enum import StrEnum
 
-from states import vocab
+from states import ladders, vocab
+from states import params as P
 from states.roles import OWNER, PROVIDER, Role
 from states.spec import CaseTypeSpec, DeadlinePolicy, Rung, t
 
@@ -31,7 +32,6 @@ SPEC = CaseTypeSpec(
     initial=S.DRAFTED,
     finals=frozenset({S.APPROVED, S.ESCALATED, S.WITHDRAWN, S.PROVIDER_TERMINATED}),
     kinds=vocab.REMEDY_KINDS,
-    vocabularies={"topic": vocab.FINDING_TOPICS},
     transitions=(
         # The decision kind follows the request's kind: request_supplementation or request_rectification.
         t(
@@ -40,7 +40,7 @@ SPEC = CaseTypeSpec(
             S.SENT,
             decision="request_{kind}",
             contractual=True,
-            sets=("response_due",),
+            params=(P.RESPONSE_DUE,),
             notify=(PROVIDER, OWNER),
             label="Send to provider with a response deadline",
         ),
@@ -51,7 +51,7 @@ SPEC = CaseTypeSpec(
             "require_revision",
             S.ANSWERED,
             S.REVISION_NEEDED,
-            sets=("response_due",),
+            params=(P.RESPONSE_DUE,),
             notify=(PROVIDER,),
             label="Revision needed",
         ),
@@ -80,7 +80,7 @@ SPEC = CaseTypeSpec(
             rule_version="rectification.response/2026-1",
             source="[002 l.59–60] predetermined time frame",
             on_expiry="mark_overdue",
-            ladder=(Rung(-3, (PROVIDER, OWNER)), Rung(0, (PROVIDER, OWNER))),
+            ladder=ladders.PROVIDER_DUE,
         ),
         S.OVERDUE: DeadlinePolicy(
             kind="overdue_response",
@@ -100,7 +100,7 @@ SPEC = CaseTypeSpec(
             working_days=True,
             rule_version="rectification.review/2026-1",
             source="domain.md §8 (configurable)",
-            ladder=(Rung(0, (OWNER,)), Rung(5, (Role.UNIT_MANAGER,), True)),
+            ladder=ladders.REVIEW,
         ),
         S.REVISION_NEEDED: DeadlinePolicy(
             kind="revision_response",

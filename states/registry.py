@@ -1,4 +1,6 @@
-"""Every case type the engine knows, by name."""
+"""Every case type the engine knows, by name; each table is proven sound as it loads."""
+
+from collections.abc import Iterable
 
 from states import (
     agreement,
@@ -11,11 +13,22 @@ from states import (
     monthly_report,
     rectification_request,
 )
-from states.spec import CaseTypeSpec
+from states.spec import CaseTypeSpec, Subject
+from states.validator import UnsoundTable, validate
 
-CASE_TYPES: dict[str, CaseTypeSpec] = {
-    spec.name: spec
-    for spec in (
+
+def load(specs: Iterable[CaseTypeSpec]) -> dict[str, CaseTypeSpec]:
+    """The case types by name; :class:`UnsoundTable` names every problem of a broken table (at import)."""
+    out: dict[str, CaseTypeSpec] = {}
+    for spec in specs:
+        if spec.name in out:
+            raise UnsoundTable(f"two case types are named {spec.name!r}")
+        out[spec.name] = validate(spec)
+    return out
+
+
+CASE_TYPES: dict[str, CaseTypeSpec] = load(
+    (
         follow_up.SPEC,
         deviation.SPEC,
         complaint.SPEC,
@@ -26,7 +39,7 @@ CASE_TYPES: dict[str, CaseTypeSpec] = {
         monthly_report.SPEC,
         control_check.SPEC,
     )
-}
+)
 
 
 def decision_kinds(spec: CaseTypeSpec) -> set[str]:
@@ -48,3 +61,14 @@ def all_decision_kinds() -> set[str]:
     for spec in CASE_TYPES.values():
         out |= decision_kinds(spec)
     return out
+
+
+#: Individual-level case types: seen only inside the ordering board, and reading them is logged.
+INDIVIDUAL_TYPES: tuple[str, ...] = tuple(sorted(n for n, s in CASE_TYPES.items() if s.individual))
+#: Documents the provider delivers (leveranser): lateness counts towards a late-delivery deviation.
+DELIVERY_TYPES: tuple[str, ...] = tuple(sorted(n for n, s in CASE_TYPES.items() if s.delivery))
+
+
+def needing(subject: Subject) -> frozenset[str]:
+    """Names of the case types that cannot be opened without a link to ``subject``."""
+    return frozenset(n for n, s in CASE_TYPES.items() if s.subject is subject and s.subject_required)

@@ -1,13 +1,57 @@
 """Declarative building blocks for case-type state machines (ärendetyper som data).
 
-A case type is a states enum, a transition table and a deadline policy per state.
-Nothing here touches a database: the engine in ``workflow`` reads these tables.
+A case type is a states enum, a transition table with typed trigger parameters, a
+deadline policy per state, and what the case is about (its subject). Nothing here
+touches a database: the engine in ``workflow`` reads these tables.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+
+class ParamType(StrEnum):
+    """The type of a trigger parameter, as a form shows it (fälttyp)."""
+
+    TEXT = "text"
+    DATE = "date"
+    INT = "int"
+    BOOL = "bool"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A parameter a trigger takes (uppgift i beslutet/åtgärden).
+
+    ``choices`` is the closed vocabulary of a (multi-)choice; ``column`` names the case
+    column the value is also stored in (reports count it after the case is closed);
+    ``years_ahead`` bounds an int that is a calendar year, relative to today.
+    """
+
+    name: str
+    type: ParamType
+    label: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    column: str | None = None
+    years_ahead: tuple[int, int] | None = None
+
+
+def need(param: Param) -> Param:
+    """The same parameter, required."""
+    return replace(param, required=True)
+
+
+class Subject(StrEnum):
+    """What a case is about: the link it needs when it is opened (ärendets föremål)."""
+
+    PROVIDER = "provider"  # utförare (through an agreement or a placement, or named directly)
+    AGREEMENT = "agreement"  # avtal
+    PLACEMENT = "placement"  # placering (individual level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,13 +68,28 @@ class Rung:
 
 
 @dataclass(frozen=True, slots=True)
+class Ladder:
+    """A named reminder/escalation ladder (påminnelsetrappa) that several deadlines may share."""
+
+    name: str
+    rungs: tuple[Rung, ...]
+
+    def __iter__(self) -> Iterator[Rung]:
+        return iter(self.rungs)
+
+    def __len__(self) -> int:
+        return len(self.rungs)
+
+
+@dataclass(frozen=True, slots=True)
 class DeadlinePolicy:
     """The deadline a state opens on entry and closes on exit (tidsfrist).
 
     ``rule_version`` is stored on every deadline row so that changing a rule never
-    rewrites the history of deadlines it already produced. ``param`` lets the
+    rewrites the history of deadlines it already produced. ``due_param`` lets the
     trigger that enters the state give its own due date (e.g. a response deadline
-    named in the letter to the provider).
+    named in the letter to the provider). ``ladder`` is a shared :class:`Ladder` or
+    this deadline's own rungs.
     """
 
     kind: str
@@ -38,7 +97,7 @@ class DeadlinePolicy:
     working_days: bool
     rule_version: str
     source: str
-    ladder: tuple[Rung, ...] = ()
+    ladder: Ladder | tuple[Rung, ...] = ()
     on_expiry: str | None = None
     due_param: str | None = None
 
@@ -48,12 +107,12 @@ class Transition:
     """One row of a transition table.
 
     ``decision`` names the decision kind the delegation order must grant the actor
-    (beslut enligt delegationsordningen); ``contractual`` marks steps that need a
-    contract and are refused for in-house units (egen regi); ``sets`` are trigger
-    parameters stored on the case, ``requires`` the ones that must be given;
-    ``roles`` limits who may fire an ordinary (non-decision) trigger; ``system``
-    marks triggers only the scheduler fires; ``notify`` names who is told
-    through the outbox when it happens.
+    (beslut enligt delegationsordningen); a decision needs a registry number
+    (diarienummer). ``contractual`` marks steps that need a contract and are refused
+    for in-house units (egen regi); ``params`` are the typed parameters the trigger
+    takes, stored on the case; ``roles`` limits who may fire an ordinary
+    (non-decision) trigger; ``system`` marks triggers only the scheduler fires;
+    ``notify`` names who is told through the outbox when it happens.
     """
 
     trigger: str
@@ -62,17 +121,46 @@ class Transition:
     guards: tuple[str, ...] = ()
     decision: str | None = None
     contractual: bool = False
-    sets: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
     roles: tuple[str, ...] = ()
     system: bool = False
     notify: tuple[str, ...] = ()
     label: str = ""
 
+    @property
+    def accepts(self) -> tuple[str, ...]:
+        """Names of every parameter the trigger takes."""
+        return tuple(p.name for p in self.params)
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """Names of the parameters that must be given."""
+        return tuple(p.name for p in self.params if p.required)
+
+    @property
+    def needs_registry_number(self) -> bool:
+        """A decision is registered: it needs a registry number (diarienummer)."""
+        return self.decision is not None
+
+    def param(self, name: str) -> Param | None:
+        """The declaration of parameter ``name``, if the trigger takes it."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class CaseTypeSpec:
-    """A case type (ärendetyp): states, table, deadline policies and vocabularies."""
+    """A case type (ärendetyp): states, table, deadline policies and what it knows about itself.
+
+    ``subject`` is what the case is about and ``subject_required`` whether opening needs
+    that link; ``individual`` marks individual-level cases (kept inside the ordering
+    board, reads logged); ``delivery`` marks documents the provider must deliver, whose
+    lateness counts towards a late-delivery deviation; ``mirrors_agreement`` marks the
+    agreement's own lifecycle case: the agreement row mirrors its status, and only the
+    agreement's organisation opens it.
+    """
 
     name: str
     label: str
@@ -82,7 +170,11 @@ class CaseTypeSpec:
     transitions: tuple[Transition, ...]
     deadlines: dict[str, DeadlinePolicy] = field(default_factory=dict)
     kinds: tuple[str, ...] = ()
-    vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    subject: Subject = Subject.PROVIDER
+    subject_required: bool = True
+    individual: bool = False
+    delivery: bool = False
+    mirrors_agreement: bool = False
 
     def triggers_from(self, status: str) -> list[Transition]:
         """Transitions whose source includes ``status``."""

@@ -1,10 +1,12 @@
 """Proves a transition table sound before anything runs on it (validering).
 
-A sound table has one initial state that is a member of its enum, every state
-reachable from it, a path to a final state from every state (no trap states),
-final states without outgoing transitions, only known guards, deadline policies
-only on non-final states, expiry triggers that exist in the state they expire,
-and vocabularies for the parameters it constrains.
+A sound table has exactly one initial state that is a member of its enum, every
+state reachable from it, a path to a final state from every state (no trap states),
+final states without outgoing transitions, only known guards reading parameters
+their trigger takes, well-formed typed parameters, deadline policies only on
+non-final states, expiry triggers that exist in the state they expire, due-date
+parameters taken by every trigger that enters their state, and a subject that
+agrees with its individual-level and agreement flags.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 from collections import deque
 
 from states.guards import GUARDS
-from states.spec import CaseTypeSpec
+from states.spec import CaseTypeSpec, Param, ParamType, Subject, Transition
+
+_CHOICES = (ParamType.CHOICE, ParamType.MULTI_CHOICE)
 
 
 class UnsoundTable(ValueError):
@@ -23,6 +27,9 @@ def problems(spec: CaseTypeSpec) -> list[str]:
     """Every reason the table is unsound, as sentences; empty when sound."""
     names = {s.value for s in spec.states}
     out: list[str] = []
+    if not isinstance(spec.initial, str):
+        out.append(f"{spec.name}: exactly one initial state is allowed, got {spec.initial!r}")
+        return out
     if spec.initial not in names:
         out.append(f"{spec.name}: initial state {spec.initial!r} is not one of its states")
     for f in spec.finals:
@@ -36,8 +43,15 @@ def problems(spec: CaseTypeSpec) -> list[str]:
             if s not in names:
                 out.append(f"{spec.name}: {tr.trigger!r} names unknown state {s!r}")
         for g in tr.guards:
-            if g not in GUARDS:
+            guard = GUARDS.get(g)
+            if guard is None:
                 out.append(f"{spec.name}: {tr.trigger!r} uses unknown guard {g!r}")
+                continue
+            for read in guard.reads:
+                if tr.param(read) is None:
+                    out.append(
+                        f"{spec.name}: guard {g!r} of {tr.trigger!r} reads {read!r}, a parameter it does not take"
+                    )
         for s in tr.source:
             if s in spec.finals:
                 out.append(f"{spec.name}: final state {s!r} has outgoing trigger {tr.trigger!r}")
@@ -46,9 +60,8 @@ def problems(spec: CaseTypeSpec) -> list[str]:
             seen_pairs.add((tr.trigger, s))
         if tr.decision and "{kind}" in tr.decision and not spec.kinds:
             out.append(f"{spec.name}: {tr.trigger!r} decision depends on kind but the type has no kinds")
-        for p in tr.requires:
-            if p not in tr.sets:
-                out.append(f"{spec.name}: {tr.trigger!r} requires {p!r} but does not store it")
+        out.extend(_param_problems(spec, tr))
+    out.extend(_same_param_everywhere(spec))
     reach = _reachable(spec, spec.initial)
     for s in sorted(names - reach):
         out.append(f"{spec.name}: state {s!r} is unreachable from {spec.initial!r}")
@@ -66,6 +79,50 @@ def problems(spec: CaseTypeSpec) -> list[str]:
             )
         if not policy.rule_version:
             out.append(f"{spec.name}: deadline policy for {state!r} has no rule version")
+        if policy.due_param:
+            for tr in spec.transitions:
+                p = tr.param(policy.due_param)
+                if tr.dest == state and (p is None or p.type is not ParamType.DATE):
+                    out.append(
+                        f"{spec.name}: {tr.trigger!r} enters {state!r}, whose deadline takes its due date from "
+                        f"{policy.due_param!r}, but does not take that date parameter"
+                    )
+    if spec.subject is Subject.PLACEMENT and not spec.individual:
+        out.append(f"{spec.name}: a case about a placement is individual-level; mark it individual")
+    if spec.mirrors_agreement and spec.subject is not Subject.AGREEMENT:
+        out.append(f"{spec.name}: only a case about an agreement can mirror the agreement's status")
+    return out
+
+
+def _param_problems(spec: CaseTypeSpec, tr: Transition) -> list[str]:
+    out: list[str] = []
+    names = [p.name for p in tr.params]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        out.append(f"{spec.name}: {tr.trigger!r} declares parameter {dup!r} twice")
+    for p in tr.params:
+        where = f"{spec.name}: {tr.trigger!r} parameter {p.name!r}"
+        if not isinstance(p.type, ParamType):
+            out.append(f"{where} has unknown type {p.type!r}")
+        elif p.type in _CHOICES and not p.choices:
+            out.append(f"{where} is a {p.type} without allowed values")
+        elif p.type not in _CHOICES and p.choices:
+            out.append(f"{where} is {p.type} but lists allowed values")
+        if len(set(p.choices)) != len(p.choices):
+            out.append(f"{where} lists an allowed value twice")
+        if p.years_ahead is not None and p.type is not ParamType.INT:
+            out.append(f"{where} bounds years but is {p.type}")
+    return out
+
+
+def _same_param_everywhere(spec: CaseTypeSpec) -> list[str]:
+    """One name means one thing in a case type: the case's attributes keep one value per name."""
+    first: dict[str, Param] = {}
+    out: list[str] = []
+    for tr in spec.transitions:
+        for p in tr.params:
+            seen = first.setdefault(p.name, p)
+            if (seen.type, seen.choices, seen.column) != (p.type, p.choices, p.column):
+                out.append(f"{spec.name}: parameter {p.name!r} of {tr.trigger!r} differs from its other declaration")
     return out
 
 

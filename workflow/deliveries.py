@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
+from states import registry
 from workflow.calendar import add_days, local_date
 from workflow.clock import utcnow
 from workflow.controls import load
@@ -32,7 +33,7 @@ log = structlog.get_logger("workflow.deliveries")
 PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
 AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
 AREA = ContractArea.__table__  # type: ignore[attr-defined]
-DELIVERY_TYPES = ("implementation_plan", "monthly_report")
+DELIVERY_TYPES = registry.DELIVERY_TYPES
 
 
 def request_implementation_plan(

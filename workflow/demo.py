@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from states.registry import CASE_TYPES
 from states.roles import Role
+from states.spec import Subject
 from workflow import delegation
 from workflow.calendar import local_date
 from workflow.db import new_id
@@ -355,7 +356,7 @@ class Demo:
         for name, spec in CASE_TYPES.items():
             for state in spec.states:
                 for district in ("NORRMALM", "SODERMALM", "FARSTA"):
-                    if name == "agreement" and state.value == "expired" and district != "NORRMALM":
+                    if spec.mirrors_agreement and state.value == "expired" and district != "NORRMALM":
                         continue
                     seed += 1
                     cid = self._open(name, spec, district, seed, expired=state.value == "expired")
@@ -394,7 +395,7 @@ class Demo:
         actor = self._actor(district, "strateg")
         agreements = self.agreements[district]
         kind = spec.kinds[seed % len(spec.kinds)] if spec.kinds else None
-        if name in ("implementation_plan", "monthly_report"):
+        if spec.subject is Subject.PLACEMENT:
             placement = self.placements[district][seed % len(self.placements[district])]
             return open_case(
                 self.wf,
@@ -404,7 +405,7 @@ class Demo:
                 placement_id=placement,
                 params={"due_date": (self.today + timedelta(days=10 + seed % 9)).isoformat()},
             ).case_id
-        if name == "agreement":
+        if spec.mirrors_agreement:
             ag = agreements[3] if expired else agreements[seed % 3]
             if expired:
                 return open_case(

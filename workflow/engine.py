@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
+from states.guards import GUARDS
 from states.registry import CASE_TYPES
 from states.roles import STAFF_ROLES
 from states.spec import CaseTypeSpec, DeadlinePolicy, Transition
@@ -114,7 +115,12 @@ class FireResult:
 
 @dataclass(frozen=True, slots=True)
 class TriggerOption:
-    """A trigger from the case's state and whether this actor may fire it now."""
+    """A trigger from the case's state, whether this actor may fire it now (and why not), and its form.
+
+    ``decision`` is the decision kind under the delegation order; a decision needs a registry
+    number (diarienummer). ``params`` are the typed fields a form asks for, with the bounds
+    cleaning applies today; ``requires`` and ``accepts`` are their names (required ones, all).
+    """
 
     trigger: str
     dest: str
@@ -124,6 +130,8 @@ class TriggerOption:
     why_not: str | None
     requires: tuple[str, ...]
     accepts: tuple[str, ...]
+    needs_registry_number: bool = False
+    params: tuple[params_mod.ParamField, ...] = ()
 
 
 class Workflow:
@@ -222,11 +230,11 @@ class Workflow:
         tr, decision_kind, mandate, cleaned = self._check(
             conn, spec, row, trigger, actor, registry_number, raw_params, expected_version, now
         )
-        dest = MACHINES[spec.name].fire(row.status, trigger)
+        dest = tr.dest
         if not has_head:  # only now: a refusal writes nothing
             store.ensure_head(conn, row.organisation_id)
         case_set: dict[str, Any] = {"status": dest, "version": row.version + 1, "updated_at": now}
-        case_set.update(params_mod.columns(cleaned))
+        case_set.update(params_mod.columns(tr, cleaned))
         if cleaned:
             case_set["attributes"] = {**row.attributes, **cleaned}
         case_set["closed_at"] = now if dest in spec.finals else None
@@ -290,7 +298,7 @@ class Workflow:
                 event=event,
                 decision=decision,
                 outbox=outbox,
-                agreement_id=row.agreement_id if spec.name == "agreement" and row.agreement_id else None,
+                agreement_id=row.agreement_id if spec.mirrors_agreement and row.agreement_id else None,
             ),
         )
         if written is None:
@@ -325,7 +333,8 @@ class Workflow:
         expected_version: int | None,
         now: datetime,
     ) -> tuple[Transition, str | None, Mandate | None, dict[str, Any]]:
-        if not spec.has_trigger(trigger):
+        machine = MACHINES[spec.name]
+        if not machine.knows(trigger):
             raise UnknownTrigger(f"{spec.name} has no trigger {trigger!r}", case_type=spec.name, trigger=trigger)
         if expected_version is not None and expected_version != row.version:
             raise Conflict(
@@ -333,9 +342,9 @@ class Workflow:
                 case_id=row.id,
                 expected_version=expected_version,
             )
-        tr = spec.transition(trigger, row.status)
+        tr = machine.step(row.status, trigger)
         if tr is None:
-            possible = ", ".join(t.trigger for t in spec.triggers_from(row.status)) or "none"
+            possible = ", ".join(t.trigger for t in machine.triggers(row.status)) or "none"
             raise WrongState(
                 f"can't {trigger} a {spec.name} in state {row.status!r} (possible: {possible})",
                 state=row.status,
@@ -350,7 +359,7 @@ class Workflow:
                 "the unit's own measures and notifying the responsible board apply",
                 trigger=trigger,
             )
-        cleaned = params_mod.clean(spec, tr, raw_params, local_date(now))
+        cleaned = params_mod.clean(tr, raw_params, local_date(now))
         decision_kind = tr.decision.format(kind=row.kind) if tr.decision else None
         mandate = None
         if decision_kind:
@@ -374,7 +383,7 @@ class Workflow:
         elif registry_number is not None:
             raise InvalidInput(f"{trigger!r} is not a decision and takes no registry number")
         ctx = GuardContext(row, cleaned, conn, now)
-        for name in tr.guards:
+        for name in machine.guards(row.status, trigger):
             failed = GUARD_IMPLS[name](ctx)
             if failed:
                 raise GuardFailed(f"can't {trigger}: {failed} (guard {name})", guard=name, trigger=trigger)
@@ -383,23 +392,54 @@ class Workflow:
     # --- queries --------------------------------------------------------------------------------------------------
 
     def options(self, case_id: int, actor: Actor) -> list[TriggerOption]:
-        """Every trigger from the case's state and whether ``actor`` may fire it (for showing buttons)."""
+        """Every trigger from the case's state, whether ``actor`` may fire it now and why not, and its form.
+
+        The refusals are the engine's own, in the order it checks them: role, in-house unit, mandate under
+        the delegation order, and every guard that reads no parameter (the others decide on the form's values).
+        """
         with read(self.engine) as conn:
             row = conn.execute(_SELECT_CASE, {"case_id": case_id}).first()
             if row is None or row.organisation_id != actor.organisation_id:
                 raise NotFound(f"case {case_id} not found")
             spec = CASE_TYPES[row.case_type]
-            today = local_date(self.clock())
+            machine = MACHINES[spec.name]
+            now = self.clock()
+            today = local_date(now)
             out = []
-            for tr in spec.triggers_from(row.status):
+            for tr in machine.triggers(row.status):
                 why = _who_may(spec, tr, row, actor)
                 if not why and tr.contractual and row.in_house:
                     why = "in-house unit: no contract"
                 kind = tr.decision.format(kind=row.kind) if tr.decision else None
                 if not why and kind and find_mandate(conn, row.organisation_id, kind, actor.roles, today) is None:
                     why = f"no mandate for {kind} under the delegation order"
-                out.append(TriggerOption(tr.trigger, tr.dest, tr.label, kind, why is None, why, tr.requires, tr.sets))
+                if not why:
+                    why = _guards_refuse(machine.guards(row.status, tr.trigger), GuardContext(row, {}, conn, now))
+                out.append(
+                    TriggerOption(
+                        tr.trigger,
+                        tr.dest,
+                        tr.label,
+                        kind,
+                        why is None,
+                        why,
+                        tr.requires,
+                        tr.accepts,
+                        tr.needs_registry_number,
+                        tuple(params_mod.form_field(p, today) for p in tr.params),
+                    )
+                )
             return out
+
+
+def _guards_refuse(names: tuple[str, ...], ctx: GuardContext) -> str | None:
+    """Why the first guard that needs no parameter refuses, or None."""
+    for name in names:
+        if not GUARDS[name].reads:
+            failed = GUARD_IMPLS[name](ctx)
+            if failed:
+                return f"{failed} (guard {name})"
+    return None
 
 
 def _who_may(spec: CaseTypeSpec, tr: Transition, row: Any, actor: Actor) -> str | None:

@@ -9,8 +9,9 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, insert, or_, select
 
-from states.registry import CASE_TYPES
+from states.registry import CASE_TYPES, needing
 from states.roles import STAFF_ROLES
+from states.spec import Subject
 from workflow import deadlines
 from workflow.calendar import local_date
 from workflow.db import new_id
@@ -28,8 +29,8 @@ USER = AppUser.__table__  # type: ignore[attr-defined]
 
 #: Agreement types whose contract-level data any board may refer to (call-offs are made from them).
 SHARED_AGREEMENT_TYPES = ("framework_lou", "lov")
-CASE_TYPES_NEEDING_PLACEMENT = frozenset({"implementation_plan", "monthly_report"})
-CASE_TYPES_NEEDING_AGREEMENT = frozenset({"agreement", "call_off_suspension"})
+CASE_TYPES_NEEDING_PLACEMENT = needing(Subject.PLACEMENT)
+CASE_TYPES_NEEDING_AGREEMENT = needing(Subject.AGREEMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,7 @@ def _open(
         provider_id = a["provider_id"]
         area_id = a["contract_area_id"]
         in_house = a["agreement_type"] == "in_house_mandate"
-        if case_type == "agreement" and a["organisation_id"] != org:
+        if spec.mirrors_agreement and a["organisation_id"] != org:
             raise NotFound(f"agreement {agreement_id} not found")
     elif case_type in CASE_TYPES_NEEDING_AGREEMENT:
         raise InvalidInput(f"{case_type} needs an agreement")
@@ -166,6 +167,8 @@ def _open(
         if prov is None:
             raise NotFound(f"provider {provider_id} not found")
         in_house = in_house or bool(prov.in_house)
+    elif spec.subject_required:
+        raise InvalidInput(f"{case_type} needs a provider (named, or through an agreement or a placement)")
     if parent_case_id is not None:
         parent = conn.execute(select(CASE.c.organisation_id).where(CASE.c.id == parent_case_id)).first()
         if parent is None or parent.organisation_id != org:
@@ -233,7 +236,7 @@ def _open(
             "occurred_at": now,
         },
     )
-    if case_type == "agreement":
+    if spec.mirrors_agreement:
         conn.execute(
             AGREEMENT.update().where(AGREEMENT.c.id == agreement_id).values(case_id=case_id, status=spec.initial)
         )

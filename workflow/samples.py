@@ -1,4 +1,7 @@
-"""Valid example parameters and paths through the tables (for the demo, tests and benchmarks)."""
+"""Valid example parameters and paths through the tables (for the demo, tests and benchmarks).
+
+Example values follow each parameter's typed declaration in ``states``.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from states import vocab
-from states.spec import CaseTypeSpec, Transition
+from states.spec import CaseTypeSpec, Param, ParamType, Transition
 
-_FIXED: dict[str, Any] = {
-    "not_performed_reason": "terminated_before",
-    "reason_code": "pending_investigation",
-    "evidence": "IVO decision and site-visit notes on file",
-    "termination_reason": "wound_down",
-    "initiator": "municipality",
-    "rescission_ground": "unremedied_findings",
-    "topic": "routine_missing",
-}
-
+#: Free text that reads like what a case handler would write.
+_TEXT: dict[str, str] = {"evidence": "IVO decision and site-visit notes on file"}
 
 _PINNED: dict[str, tuple[str, str]] = {
     "outcome_is_no_remarks": ("outcome", "no_remarks"),
@@ -29,23 +24,29 @@ _PINNED: dict[str, tuple[str, str]] = {
 def sample_params(spec: CaseTypeSpec, tr: Transition, in_house: bool, today: date, seed: int = 0) -> dict[str, Any]:
     """Parameters that satisfy ``tr``'s declaration (the ``seed`` varies vocabulary choices)."""
     out: dict[str, Any] = {}
-    for name in tr.requires:
-        if name == "outcome":
-            options: tuple[str, ...] = vocab.MANDATE_OUTCOMES if in_house else vocab.CONTRACT_OUTCOMES
-            out[name] = options[seed % len(options)]
-        elif name in ("response_due", "due_date", "scheduled_for"):
-            out[name] = (today + timedelta(days=14 + seed % 7)).isoformat()
-        elif name == "deferred_to_year":
-            out[name] = today.year + 1
-        elif name in spec.vocabularies:
-            options = tuple(spec.vocabularies[name])
-            out[name] = options[seed % len(options)]
-        else:
-            out[name] = _FIXED[name]
+    for p in tr.params:
+        if p.required:
+            out[p.name] = _example(p, tr, in_house, today, seed)
     for guard in tr.guards:  # a guard that pins a parameter's value decides it
         if guard in _PINNED:
             out[_PINNED[guard][0]] = _PINNED[guard][1]
     return out
+
+
+def _example(p: Param, tr: Transition, in_house: bool, today: date, seed: int) -> Any:
+    if p.type is ParamType.DATE:
+        return (today + timedelta(days=14 + seed % 7)).isoformat()
+    if p.type is ParamType.INT:
+        return today.year + (p.years_ahead[0] if p.years_ahead else 0)
+    if p.type is ParamType.BOOL:
+        return seed % 2 == 0
+    if p.type is ParamType.TEXT:
+        return _TEXT.get(p.name, f"Example {p.label or p.name}")
+    options = p.choices
+    if "outcome_matches_regime" in tr.guards and p.name == "outcome":
+        options = vocab.MANDATE_OUTCOMES if in_house else vocab.CONTRACT_OUTCOMES
+    choice = options[seed % len(options)]
+    return [choice] if p.type is ParamType.MULTI_CHOICE else choice
 
 
 def path_to(

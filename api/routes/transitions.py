@@ -13,7 +13,7 @@ from api import scoping
 from api.auth import AuthUser
 from api.deps import workflow_of, writer_of
 from api.problems import READ, WRITE
-from api.schemas.cases import TransitionIn, TransitionOut, TriggerOptionOut
+from api.schemas.cases import ParamOut, TransitionIn, TransitionOut, TriggerOptionOut
 from workflow.db import read
 from workflow.engine import CASE
 from workflow.errors import NotFound
@@ -89,7 +89,19 @@ def triggers(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -
     _check_scope(request, user, case_id)
     return [
         TriggerOptionOut(
-            o.trigger, o.dest, o.label, o.decision, o.allowed, o.why_not, list(o.requires), list(o.accepts)
+            o.trigger,
+            o.dest,
+            o.label,
+            o.decision,
+            o.allowed,
+            o.why_not,
+            list(o.requires),
+            list(o.accepts),
+            o.needs_registry_number,
+            [
+                ParamOut(p.name, p.type, p.label, p.required, list(p.allowed_values), p.minimum, p.maximum)
+                for p in o.params
+            ],
         )
         for o in workflow_of(request).options(case_id, user.actor)
     ]

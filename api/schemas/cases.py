@@ -12,7 +12,9 @@ from api.schemas.common import Id, PageInfo, Reason, RegistryNumber
 from states.registry import CASE_TYPES
 
 CaseTypeName = StrEnum("CaseTypeName", {name: name for name in CASE_TYPES})  # type: ignore[misc]
-ParamValue = Annotated[str, msgspec.Meta(max_length=2000)] | int
+ParamValue = (
+    Annotated[str, msgspec.Meta(max_length=2000)] | bool | int | Annotated[list[str], msgspec.Meta(max_length=50)]
+)
 Params = Annotated[
     dict[Annotated[str, msgspec.Meta(min_length=1, max_length=48)], ParamValue], msgspec.Meta(max_length=20)
 ]
@@ -132,8 +134,27 @@ class TransitionOut(msgspec.Struct):
     deadline_ids: list[int]
 
 
+class ParamOut(msgspec.Struct):
+    """A parameter a trigger takes, as a form asks for it.
+
+    ``allowed_values`` for closed vocabularies; ``minimum``/``maximum`` bound dates (ISO) and years today.
+    """
+
+    name: str
+    type: str
+    label: str
+    required: bool
+    allowed_values: list[str]
+    minimum: str | int | None = None
+    maximum: str | int | None = None
+
+
 class TriggerOptionOut(msgspec.Struct):
-    """A trigger from the current state, and whether the caller may fire it now (and if not, why)."""
+    """A trigger from the current state, whether the caller may fire it now (and if not, why), and its form.
+
+    ``requires`` and ``accepts`` name the required and all parameters (kept for older clients); ``params``
+    describes them; a decision needs a registry number (diarienummer).
+    """
 
     trigger: str
     dest: str
@@ -143,6 +164,8 @@ class TriggerOptionOut(msgspec.Struct):
     why_not: str | None
     requires: list[str]
     accepts: list[str]
+    needs_registry_number: bool = False
+    params: list[ParamOut] = msgspec.field(default_factory=list)
 
 
 class DiagramOut(msgspec.Struct):

@@ -1,5 +1,6 @@
 """Random triggers against a simple model: only legal transitions happen, one audit event each,
-and a case has a pending deadline exactly when its state's policy asks for one."""
+a case has a pending deadline exactly when its state's policy asks for one, and the trigger
+options are exact: what they call allowed fires, what they refuse is refused."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.world import World, build_world
 from workflow.calendar import local_date
 from workflow.engine import Actor
 from workflow.errors import Refused, WorkflowError
+from workflow.machines import MACHINES
 from workflow.opening import open_case
 from workflow.samples import sample_params
 from workflow.tables import Case, CaseEvent, Deadline
@@ -23,6 +25,7 @@ from workflow.tables import Case, CaseEvent, Deadline
 pytestmark = pytest.mark.integration
 
 ALL_TRIGGERS = sorted({t.trigger for spec in CASE_TYPES.values() for t in spec.transitions} | {"no_such_trigger"})
+STAFF = ["contract_strategist", "unit_manager", "department_head", "director", "board", "social_worker"]
 ROLES = ["contract_strategist", "unit_manager", "department_head", "director", "board", "social_worker", "system"]
 
 
@@ -65,9 +68,11 @@ def _machine_for(world: World, case_type: str) -> type[RuleBasedStateMachine]:
             self.in_house = in_house
             self.cid = _open(world, case_type, in_house)
 
-        def _fire(self, trigger: str, role: str, seed: int, give_params: bool) -> None:
+        def _fire(self, trigger: str, role: str, seed: int, give_params: bool, advance: bool = True) -> bool:
+            """Fire as ``role``; whether it succeeded (a refusal is checked to have changed nothing)."""
             assert self.cid is not None
-            world.clock.advance(hours=1)
+            if advance:
+                world.clock.advance(hours=1)
             actor = Actor.system(world.orgs["NORTH"]) if role == "system" else world.actor("NORTH", role)
             tr = spec.transition(trigger, self.status)
             today = local_date(world.clock()) + timedelta(days=1)
@@ -84,11 +89,12 @@ def _machine_for(world: World, case_type: str) -> type[RuleBasedStateMachine]:
             except (Refused, WorkflowError):
                 status, _, events, _ = _facts(engine, self.cid)
                 assert (status, events) == (self.status, self.events), "a refusal changed the case"
-                return
+                return False
             assert tr is not None, f"{trigger} succeeded from {self.status} though the table has no such row"
             assert not (tr.contractual and self.in_house), "a contractual step succeeded for an in-house unit"
             assert res.to_status == tr.dest
             self.status, self.events = tr.dest, self.events + 1
+            return True
 
         @rule(data=st.data(), role=st.sampled_from(ROLES), seed=st.integers(0, 5), give_params=st.booleans())
         def fire_a_trigger_of_the_current_state(
@@ -101,6 +107,18 @@ def _machine_for(world: World, case_type: str) -> type[RuleBasedStateMachine]:
         @rule(trigger=st.sampled_from(ALL_TRIGGERS), role=st.sampled_from(ROLES))
         def fire_any_trigger(self, trigger: str, role: str) -> None:
             self._fire(trigger, role, 0, True)
+
+        @rule(data=st.data(), role=st.sampled_from(STAFF), seed=st.integers(0, 5))
+        def fire_as_the_options_say(self, data: st.DataObject, role: str, seed: int) -> None:
+            assert self.cid is not None
+            world.clock.advance(hours=1)
+            options = world.wf.options(self.cid, world.actor("NORTH", role))
+            assert [o.trigger for o in options] == [t.trigger for t in MACHINES[case_type].triggers(self.status)]
+            if not options:
+                return
+            offered = data.draw(st.sampled_from(options))
+            fired = self._fire(offered.trigger, role, seed, give_params=True, advance=False)
+            assert fired == offered.allowed, f"{offered.trigger} as {role}: options said {offered.why_not or 'allowed'}"
 
         @invariant()
         def stored_case_matches_the_model(self) -> None:

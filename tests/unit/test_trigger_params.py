@@ -1,0 +1,124 @@
+"""Trigger parameters are cleaned by their typed declarations, and refusals name the field and its values."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from states.registry import CASE_TYPES
+from states.spec import Param, ParamType, need, t
+from states.vocab import TERMINATION_REASONS
+from workflow.errors import InvalidInput
+from workflow.params import DATE_PARAMS, clean, columns, form_field
+
+TODAY = date(2026, 3, 2)
+TERMINATE = CASE_TYPES["agreement"].transition("terminate", "active")
+DEFER = CASE_TYPES["follow_up"].transition("defer", "planned")
+SEND = CASE_TYPES["rectification_request"].transition("send", "drafted")
+assert TERMINATE and DEFER and SEND
+
+FLAGS = Param("flags", ParamType.MULTI_CHOICE, choices=("a", "b", "c"))
+URGENT = Param("urgent", ParamType.BOOL)
+TOY = t("note", "x", "y", params=(need(FLAGS), URGENT, Param("count", ParamType.INT)))
+
+
+def test_a_closed_vocabulary_refuses_other_values_and_lists_the_allowed_ones() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        clean(TERMINATE, {"termination_reason": "boredom", "initiator": "municipality"}, TODAY)
+    assert str(refused.value).startswith("termination_reason 'boredom' is not one of: ")
+    assert all(reason in str(refused.value) for reason in TERMINATION_REASONS)
+
+
+def test_required_parameters_are_named_when_missing() -> None:
+    with pytest.raises(InvalidInput, match="'terminate' requires termination_reason, initiator"):
+        clean(TERMINATE, {}, TODAY)
+
+
+def test_an_undeclared_parameter_is_refused_naming_the_ones_it_takes() -> None:
+    with pytest.raises(InvalidInput, match=r"takes no parameter\(s\) \['colour'\]; allowed: response_due"):
+        clean(SEND, {"colour": "red"}, TODAY)
+
+
+def test_a_choice_is_stored_in_the_column_its_declaration_names() -> None:
+    cleaned = clean(TERMINATE, {"termination_reason": "wound_down", "initiator": "provider"}, TODAY)
+    assert columns(TERMINATE, cleaned) == {"reason_code": "wound_down", "initiator": "provider"}
+
+
+def test_a_date_is_stored_as_iso_text_and_may_not_lie_in_the_past() -> None:
+    assert clean(SEND, {"response_due": date(2026, 3, 20)}, TODAY) == {"response_due": "2026-03-20"}
+    with pytest.raises(InvalidInput, match="response_due 2026-03-01 is in the past"):
+        clean(SEND, {"response_due": "2026-03-01"}, TODAY)
+    with pytest.raises(InvalidInput, match=r"response_due must be an ISO date \(YYYY-MM-DD\)"):
+        clean(SEND, {"response_due": "next friday"}, TODAY)
+
+
+def test_a_year_must_lie_within_its_declared_years_ahead() -> None:
+    assert clean(DEFER, {"deferred_to_year": "2027"}, TODAY) == {"deferred_to_year": 2027}
+    with pytest.raises(InvalidInput, match="deferred_to_year must be a year from 2027 to 2031, got 2026"):
+        clean(DEFER, {"deferred_to_year": 2026}, TODAY)
+    with pytest.raises(InvalidInput, match="deferred_to_year must be a year"):
+        clean(DEFER, {"deferred_to_year": True}, TODAY)
+
+
+def test_a_multi_choice_keeps_vocabulary_order_and_refuses_strangers() -> None:
+    assert clean(TOY, {"flags": ["c", "a", "c"]}, TODAY) == {"flags": ["a", "c"]}
+    with pytest.raises(InvalidInput, match="flags 'z' not among: a, b, c"):
+        clean(TOY, {"flags": ["a", "z"]}, TODAY)
+    with pytest.raises(InvalidInput, match="'note' requires flags"):
+        clean(TOY, {"flags": []}, TODAY)
+
+
+def test_a_bool_is_true_or_false() -> None:
+    assert clean(TOY, {"flags": ["b"], "urgent": False}, TODAY) == {"flags": ["b"], "urgent": False}
+    assert clean(TOY, {"flags": ["b"], "urgent": "true"}, TODAY)["urgent"] is True
+    with pytest.raises(InvalidInput, match="urgent must be true or false, got 'yes'"):
+        clean(TOY, {"flags": ["b"], "urgent": "yes"}, TODAY)
+
+
+def test_an_int_must_be_a_whole_number() -> None:
+    assert clean(TOY, {"flags": ["b"], "count": "3"}, TODAY)["count"] == 3
+    with pytest.raises(InvalidInput, match=r"count must be a whole number, got '3\.5'"):
+        clean(TOY, {"flags": ["b"], "count": "3.5"}, TODAY)
+
+
+def test_opening_a_case_may_give_any_declared_date_parameter() -> None:
+    assert {"response_due", "due_date", "scheduled_for"} == DATE_PARAMS
+
+
+@given(st.lists(st.sampled_from(FLAGS.choices), min_size=1))
+def test_any_non_empty_selection_from_a_vocabulary_is_kept_once_in_vocabulary_order(picked: list[str]) -> None:
+    assert clean(TOY, {"flags": picked}, TODAY)["flags"] == [c for c in FLAGS.choices if c in picked]
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_a_choice_accepts_exactly_its_allowed_values(value: str) -> None:
+    params = {"termination_reason": value, "initiator": "provider"}
+    if value in TERMINATION_REASONS:
+        assert clean(TERMINATE, params, TODAY)["termination_reason"] == value
+    else:
+        with pytest.raises(InvalidInput) as refused:
+            clean(TERMINATE, params, TODAY)
+        assert str(refused.value) == f"termination_reason {value!r} is not one of: {', '.join(TERMINATION_REASONS)}"
+
+
+def test_a_form_fields_bounds_are_exactly_the_ones_cleaning_applies() -> None:
+    due = form_field(SEND.params[0], TODAY)
+    assert isinstance(due.minimum, str) and isinstance(due.maximum, str)
+    for edge in (due.minimum, due.maximum):
+        assert clean(SEND, {"response_due": edge}, TODAY) == {"response_due": edge}
+    for outside in (
+        date.fromisoformat(due.minimum) - timedelta(days=1),
+        date.fromisoformat(due.maximum) + timedelta(days=1),
+    ):
+        with pytest.raises(InvalidInput):
+            clean(SEND, {"response_due": outside}, TODAY)
+    year = form_field(DEFER.params[0], TODAY)
+    assert (year.minimum, year.maximum) == (2027, 2031)
+    for edge in (2027, 2031):
+        assert clean(DEFER, {"deferred_to_year": edge}, TODAY) == {"deferred_to_year": edge}
+    for outside in (2026, 2032):
+        with pytest.raises(InvalidInput):
+            clean(DEFER, {"deferred_to_year": outside}, TODAY)

@@ -36,7 +36,7 @@ DEFAULT_LOCALE = "sv"
 #: Babel locales used for dates and numbers.
 _BABEL = {"sv": "sv_SE", "en": "en_GB"}
 #: Contexts of machine codes whose labels live in the catalogue.
-CODE_CONTEXTS = ("case type", "state", "trigger", "kind", "deadline", "decision", "role", "param")
+CODE_CONTEXTS = ("case type", "state", "trigger", "kind", "deadline", "decision", "role", "param", "value")
 
 
 def N_(message: str) -> str:
@@ -133,6 +133,9 @@ def code_messages() -> list[tuple[str, str, str]]:
                     out.setdefault(("decision", code), code.replace("_", " ").capitalize())
             for param in (*tr.requires, *tr.sets):
                 out.setdefault(("param", param), param.replace("_", " ").capitalize())
+        for values in spec.vocabularies.values():
+            for value in values:
+                out.setdefault(("value", value), value.replace("_", " ").capitalize())
         for policy in spec.deadlines.values():
             out.setdefault(("deadline", policy.kind), policy.kind.replace("_", " ").capitalize())
     for role in Role:

@@ -19,13 +19,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar_htmx import HTMXRequest
 
-from api.web import account, pages
+from api.web import account, pages, reports, transitions
 from api.web.errors import EXCEPTION_HANDLERS
 from api.web.rendering import STATIC, environment
 from api.web.security import HEADERS, csrf_config, session_config
+from workflow.bootstrap import Application
 from workflow.settings import Settings, get_settings
 from workflow.tokens import signing_key
-from workflow.uow import UnitOfWork
 
 
 def _csrf_key(settings: Settings) -> str:
@@ -42,12 +42,14 @@ class WebInterface(InitPluginProtocol):
         state = app_config.state
         settings: Settings = state.get("settings") or get_settings()
         workflow = state["workflow"]
-        state["web_uow"] = UnitOfWork(workflow.engine, workflow.clock)
+        application = Application(settings, workflow.engine, workflow.clock)
+        state["web_application"] = application
+        state["web_uow"] = application.uow
         app_config.template_config = TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment()))
         app_config.route_handlers.append(
             Router(
                 path="/",
-                route_handlers=[*pages.HANDLERS, *account.HANDLERS],
+                route_handlers=[*pages.HANDLERS, *transitions.HANDLERS, *reports.HANDLERS, *account.HANDLERS],
                 middleware=[
                     session_config(settings).middleware,
                     DefineMiddleware(CSRFMiddleware, config=csrf_config(settings, _csrf_key(settings))),

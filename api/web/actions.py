@@ -30,10 +30,11 @@ class ActionView:
 
 
 def _roles(locale: str, roles: Any) -> str:
+    _ = i18n.translations(locale).gettext
     names = [i18n.label(locale, "role", r) for r in roles]
     if len(names) <= 1:
         return "".join(names)
-    return f"{', '.join(names[:-1])} {i18n.gettext(locale, 'or')} {names[-1]}"
+    return _("%(some)s or %(last)s") % {"some": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def why_not(locale: str, found: CasePage, trigger: str, engine_reason: str | None) -> str:

@@ -29,9 +29,14 @@ class ActionView:
     reason: str | None
 
 
+def _lower(name: str) -> str:
+    """A role's name inside a sentence ("Enhetschef" → "enhetschef")."""
+    return name[:1].lower() + name[1:]
+
+
 def _roles(locale: str, roles: Any) -> str:
     _ = i18n.translations(locale).gettext
-    names = [i18n.label(locale, "role", r) for r in roles]
+    names = [_lower(i18n.label(locale, "role", r)) for r in roles]
     if len(names) <= 1:
         return "".join(names)
     return _("%(some)s or %(last)s") % {"some": ", ".join(names[:-1]), "last": names[-1]}

@@ -13,6 +13,7 @@ from msgspec import Struct
 from api.auth import Authenticator
 from api.web import data
 from api.web.page import render, translator, uow_of
+from api.web.params import Next
 from api.web.security import development_sign_in, renew_session_id, tls_only
 from api.web.viewer import LANGUAGE_COOKIE, sign_in
 from workflow import i18n
@@ -47,7 +48,7 @@ def _local(path: str) -> str:
 
 
 @get("/logga-in", sync_to_thread=False)
-def sign_in_page(request: Request[Any, Any, Any], next: str = "/oversikt") -> Template | Redirect:
+def sign_in_page(request: Request[Any, Any, Any], next: Next = "/oversikt") -> Template | Redirect:
     """Sign in: the development sign-in where it exists, else how to sign in."""
     if development_sign_in(_settings(request)):
         return Redirect(f"/logga-in/utveckling?next={_local(next)}", status_code=303)
@@ -56,7 +57,7 @@ def sign_in_page(request: Request[Any, Any, Any], next: str = "/oversikt") -> Te
 
 
 @get("/logga-in/utveckling", sync_to_thread=True)
-def development_page(request: Request[Any, Any, Any], next: str = "/oversikt") -> Template:
+def development_page(request: Request[Any, Any, Any], next: Next = "/oversikt") -> Template:
     """The demo users by name and role; only when development mode is set explicitly."""
     if not development_sign_in(_settings(request)):
         raise NotFound("no development sign-in outside development")

@@ -16,10 +16,12 @@ from litestar.response import Redirect
 
 from api.auth import CurrentUser
 from api.web.page import render, translator
+from api.web.security import HEADERS
 from api.web.viewer import current
 from workflow.errors import NotFound
 
 log = structlog.get_logger("api.web")
+SECURITY_HEADERS = {h.name: h.value for h in HEADERS if h.value is not None}
 
 
 def _signed_in(request: Request[Any, Any, Any]) -> CurrentUser | None:
@@ -31,6 +33,7 @@ def _signed_in(request: Request[Any, Any, Any]) -> CurrentUser | None:
 
 def _page(request: Request[Any, Any, Any], status: int, title: str, message: str) -> Response[Any]:
     template = render(request, "error.html", title, _signed_in(request), status_code=status, message=message)
+    template.headers.update(SECURITY_HEADERS)  # error responses skip the router's response headers
     return template  # type: ignore[return-value]
 
 
@@ -38,8 +41,8 @@ def not_signed_in(request: Request[Any, Any, Any], _exc: Exception) -> Response[
     """Send the user to sign in, then back here."""
     target = f"/logga-in?next={quote(request.url.path)}"
     if request.headers.get("hx-request"):
-        return Response(b"", status_code=204, headers={"HX-Redirect": target})
-    return Redirect(target, status_code=303)
+        return Response(b"", status_code=204, headers={"HX-Redirect": target, **SECURITY_HEADERS})
+    return Redirect(target, status_code=303, headers=SECURITY_HEADERS)
 
 
 def not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from api.web import data
 from api.web.actions import action_views
 from api.web.page import render, translator, uow_of, workflow_of
+from api.web.params import CaseId, Name
 from api.web.viewer import current
 from states.registry import CASE_TYPES
 from workflow.errors import NotFound
@@ -71,7 +72,7 @@ def cases(
 
 
 @get("/arenden/{case_id:int}", sync_to_thread=True)
-def case(request: Request[Any, Any, Any], case_id: int, utfort: Code = None) -> Template:
+def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None) -> Template:
     """One case: type, state, provider and agreement, case worker, open deadlines, timeline and actions."""
     user = current(request)
     _ = translator(request)
@@ -118,7 +119,7 @@ def case_types(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/arendetyper/{name:str}", sync_to_thread=True)
-def diagram(request: Request[Any, Any, Any], name: str) -> Template:
+def diagram(request: Request[Any, Any, Any], name: Name) -> Template:
     """A case type's states and transitions, drawn from the tables the engine runs."""
     user = current(request)
     _ = translator(request)

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 from workflow import i18n
+from workflow.calendar import local_date
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -65,6 +66,11 @@ def _number(ctx: Context, value: float | None) -> str:
     return i18n.format_number(_locale(ctx), value or 0)
 
 
+def _days_late(due_at: datetime, now: datetime) -> int:
+    """Calendar days from a deadline's due date to today in Stockholm: positive late, zero today, negative left."""
+    return (local_date(now) - i18n.due_date(due_at)).days
+
+
 def environment() -> Environment:
     """The environment every staff page renders with (autoescaped, strict about unknown names)."""
     env = Environment(
@@ -80,4 +86,5 @@ def environment() -> Environment:
     )
     env.policies["ext.i18n.trimmed"] = True
     env.filters.update(label=_label, day=_day, instant=_instant, number=_number)
+    env.globals["days_late"] = _days_late
     return env

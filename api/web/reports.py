@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from api.scoping import sees_individuals
 from api.web.page import render, translator, uow_of
+from api.web.params import ReportName
 from api.web.viewer import current
 from workflow.calendar import local_date
 from workflow.errors import NotFound
@@ -68,7 +69,7 @@ def reports_page(request: Request[Any, Any, Any]) -> Template:
 @get("/rapporter/{name:str}", sync_to_thread=True)
 def report_file(
     request: Request[Any, Any, Any],
-    name: str,
+    name: ReportName,
     ar: Annotated[int, Parameter(ge=2000, le=2100)],
     format: Annotated[str, Parameter(max_length=8)] = "xlsx",
 ) -> Response[bytes]:

@@ -20,6 +20,7 @@ from api.web import data as pages_data
 from api.web import forms
 from api.web.actions import why_not
 from api.web.page import render, translator, uow_of, workflow_of
+from api.web.params import CaseId, Trigger
 from api.web.viewer import current, locale_of
 from states.registry import CASE_TYPES
 from workflow import i18n
@@ -99,7 +100,7 @@ def _gone(request: Request[Any, Any, Any], user: CurrentUser, found: Any, trigge
 
 
 @get("/arenden/{case_id:int}/atgard/{trigger:str}", sync_to_thread=True)
-def action_form(request: Request[Any, Any, Any], case_id: int, trigger: str) -> Template:
+def action_form(request: Request[Any, Any, Any], case_id: CaseId, trigger: Trigger) -> Template:
     """The form of one action; an action the user may not take says why instead."""
     user = current(request)
     found, option, tr = _load(request, user, case_id, trigger)
@@ -111,8 +112,8 @@ def action_form(request: Request[Any, Any, Any], case_id: int, trigger: str) -> 
 @post("/arenden/{case_id:int}/atgard/{trigger:str}", sync_to_thread=True, status_code=303)
 def take_action(
     request: Request[Any, Any, Any],
-    case_id: int,
-    trigger: str,
+    case_id: CaseId,
+    trigger: Trigger,
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     """Send the action as a command; back to the case with a confirmation, or the form again with the reason."""

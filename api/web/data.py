@@ -19,9 +19,9 @@ from states.registry import CASE_TYPES
 from workflow.access import record_reads
 from workflow.calendar import local_date
 from workflow.delegation import order_in_force
-from workflow.engine import CASE, DEADLINE, EVENT, TriggerOption, Workflow
+from workflow.engine import CASE, DEADLINE, DECISION, EVENT, TriggerOption, Workflow
 from workflow.errors import NotFound
-from workflow.tables import AppUser, ContractArea, Organisation, Provider
+from workflow.tables import AppUser, ContractArea, DelegationOrder, Organisation, Provider
 from workflow.uow import UnitOfWork
 
 USER = AppUser.__table__  # type: ignore[attr-defined]
@@ -29,6 +29,7 @@ ORG = Organisation.__table__  # type: ignore[attr-defined]
 PROVIDER = Provider.__table__  # type: ignore[attr-defined]
 AREA = ContractArea.__table__  # type: ignore[attr-defined]
 AGREEMENT = scoping.AGREEMENT
+ORDER = DelegationOrder.__table__  # type: ignore[attr-defined]
 DUE_SOON_DAYS = 14
 PAGE_SIZE = 50
 
@@ -245,8 +246,18 @@ def case_page(uow: UnitOfWork, workflow: Workflow, user: CurrentUser, case_id: i
         actor = USER.alias("actor")
         timeline = list(
             conn.execute(
-                select(*EVENT.c, actor.c.display_name.label("actor_name"))
+                select(
+                    *EVENT.c,
+                    actor.c.display_name.label("actor_name"),
+                    DECISION.c.rule_ref,
+                    DECISION.c.role.label("decision_role"),
+                    DECISION.c.substitute,
+                    DECISION.c.under_delegation,
+                    ORDER.c.version.label("order_version"),
+                )
                 .outerjoin(actor, actor.c.id == EVENT.c.actor_id)
+                .outerjoin(DECISION, DECISION.c.event_id == EVENT.c.id)
+                .outerjoin(ORDER, ORDER.c.id == DECISION.c.delegation_order_id)
                 .where(EVENT.c.case_id == case_id)
                 .order_by(EVENT.c.seq.desc())
             )

@@ -112,7 +112,8 @@ def test_the_case_page_shows_provider_agreement_deadlines_and_timeline(staff: St
     assert "<dt>Utförare</dt><dd>" in page and "Diarienummer" in page
     assert "Rättelse av avvikelsen" in page  # the open deadline, by its Swedish name
     assert "Anmäld → Utreds" in page or "Utreds → Rättelse pågår" in page
-    assert "Beslut: Begära komplettering" in page and "Mandat:" in page
+    assert "Beslut: Begära komplettering" in page
+    assert re.search(r"Mandat: delegationsordningen 2026-1 p\. 4\.1, som [a-zåäö]+", page)
 
 
 def test_an_invalid_action_form_keeps_what_was_typed_and_says_why_beside_each_field(staff: Staff) -> None:

@@ -21,6 +21,7 @@ from litestar_htmx import HTMXRequest
 
 from api.web import account, pages, reports, transitions
 from api.web.errors import EXCEPTION_HANDLERS
+from api.web.oidc import OidcClient, OidcSettings
 from api.web.rendering import STATIC, environment
 from api.web.security import HEADERS, csrf_config, session_config
 from workflow.bootstrap import Application
@@ -45,6 +46,8 @@ class WebInterface(InitPluginProtocol):
         application = Application(settings, workflow.engine, workflow.clock)
         state["web_application"] = application
         state["web_uow"] = application.uow
+        oidc = OidcSettings()
+        state["web_oidc"] = OidcClient(oidc) if oidc.enabled else None
         app_config.template_config = TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment()))
         app_config.route_handlers.append(
             Router(

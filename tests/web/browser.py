@@ -12,10 +12,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +70,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str) -> Iterator[str]:
-    """The application under uvicorn on a free loopback port, in development mode; yields its base URL."""
-    port = free_port()
+def served(database_url: str, port: int | None = None, **settings: str) -> Iterator[str]:
+    """The application under uvicorn on a loopback port, in development mode unless ``settings`` say otherwise."""
+    port = port or free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -78,36 +80,70 @@ def served(database_url: str) -> Iterator[str]:
         "UPPF_ENVIRONMENT": "development",
         "UPPF_RUN_SCHEDULER": "0",
         "UPPF_JWT_SECRET": "browser-test-signing-key-not-for-production-0123456789",
+        **settings,
     }
     cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1"]
-    proc = subprocess.Popen(
-        [*cmd, "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as res:
-                    if res.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"uvicorn did not start: {err[-2000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
+    with _running([*cmd, "--port", str(port), "--log-level", "warning"], env) as proc:
+        wait_for(f"http://127.0.0.1:{port}/health", proc)
+        yield f"http://127.0.0.1:{port}"
+
+
+@dataclass
+class Process:
+    """A started process and the file its errors go to (a pipe nobody reads could block it)."""
+
+    proc: subprocess.Popen[bytes]
+    errors: Any
+
+    def output(self) -> str:
+        self.errors.seek(0)
+        return str(self.errors.read().decode(errors="replace"))[-2000:]
+
+
+@contextmanager
+def _running(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> Iterator[Process]:
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            yield Process(proc, errors)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_for(url: str, started: Process, seconds: float = 60) -> None:
+    """Wait until ``url`` answers 200, or fail with the process's error output."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as res:
+                if res.status == 200:
+                    return
+        except OSError:
+            pass
+        if started.proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{started.proc.args!r} did not start: {started.output()}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def openid_provider(port: int, redirect_uri: str) -> Iterator[str]:
+    """A real OpenID provider (npm ``oidc-provider``) on loopback; yields its issuer URL."""
+    folder = Path(__file__).parent / "oidc"
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        if CI:
+            pytest.fail("Node.js and npm are needed for the sign-in test: apt-get install -y nodejs npm")
+        pytest.skip("Node.js is not installed")
+    if not (folder / "node_modules" / "oidc-provider").exists():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder, check=True, capture_output=True, timeout=600)
+    with _running([node, "provider.mjs", str(port), redirect_uri], dict(os.environ), cwd=folder) as proc:
+        issuer = f"http://127.0.0.1:{port}"
+        wait_for(f"{issuer}/.well-known/openid-configuration", proc)
+        yield issuer
 
 
 def axe_violations(page: Any) -> list[str]:

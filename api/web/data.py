@@ -32,6 +32,7 @@ AGREEMENT = scoping.AGREEMENT
 ORDER = DelegationOrder.__table__  # type: ignore[attr-defined]
 DUE_SOON_DAYS = 14
 PAGE_SIZE = 50
+DEADLINE_LIMIT = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +311,7 @@ def deadlines(uow: UnitOfWork, user: CurrentUser, mine: bool) -> list[RowMapping
             .outerjoin(owner, owner.c.id == CASE.c.owner_id)
             .where(scoping.cases(user), DEADLINE.c.status.in_(("pending", "suspended")))
             .order_by(DEADLINE.c.due_at, DEADLINE.c.id)
-            .limit(500)
+            .limit(DEADLINE_LIMIT)
         )
         if mine:
             q = q.where(CASE.c.owner_id == user.user_id)

@@ -99,7 +99,16 @@ def deadlines(request: Request[Any, Any, Any], mina: Flag = None) -> Template:
     _ = translator(request)
     uow = uow_of(request)
     rows = data.deadlines(uow, user, _on(mina))
-    return render(request, "deadlines.html", _("Deadlines"), user, rows=rows, mine=_on(mina), now=uow.clock())
+    return render(
+        request,
+        "deadlines.html",
+        _("Deadlines"),
+        user,
+        rows=rows,
+        mine=_on(mina),
+        limit=data.DEADLINE_LIMIT,
+        now=uow.clock(),
+    )
 
 
 @get("/utforare", sync_to_thread=True)

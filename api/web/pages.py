@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, get
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
@@ -138,4 +139,15 @@ def diagram(request: Request[Any, Any, Any], name: Name) -> Template:
     return render(request, "diagram.html", _("State diagram"), user, spec=spec)
 
 
-HANDLERS = [home, overview, cases, case, deadlines, providers, case_types, diagram]
+@get("/tillganglighet", sync_to_thread=True)
+def accessibility(request: Request[Any, Any, Any]) -> Template:
+    """The accessibility statement (tillgänglighetsredogörelse); readable without signing in."""
+    try:
+        user = current(request)
+    except NotAuthorizedException:
+        user = None
+    _ = translator(request)
+    return render(request, "accessibility.html", _("Accessibility statement"), user)
+
+
+HANDLERS = [home, accessibility, overview, cases, case, deadlines, providers, case_types, diagram]

@@ -111,6 +111,7 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "arendetyper": lambda s: "/arendetyper",
     "tillstandsdiagram": lambda s: "/arendetyper/rectification_request",
     "hittades-inte": lambda s: "/arenden/987654",
+    "tillganglighet": lambda s: "/tillganglighet",
 }
 
 

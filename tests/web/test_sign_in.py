@@ -12,7 +12,16 @@ from tests.world import Clock
 from workflow.settings import Settings
 
 pytestmark = pytest.mark.integration
-PAGES = ["/oversikt", "/arenden", "/bevakningar", "/rapporter", "/utforare", "/arendetyper", "/arendetyper/deviation"]
+PAGES = [
+    "/oversikt",
+    "/arenden",
+    "/bevakningar",
+    "/rapporter",
+    "/utforare",
+    "/arendetyper",
+    "/arendetyper/deviation",
+    "/tillganglighet",
+]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from api.web import data
 from api.web.actions import action_views
+from api.web.diagram import draw
 from api.web.page import render, translator, uow_of, workflow_of
 from api.web.params import CaseId, Name
 from api.web.viewer import current
@@ -136,7 +137,7 @@ def diagram(request: Request[Any, Any, Any], name: Name) -> Template:
     spec = CASE_TYPES.get(name)
     if spec is None:
         raise NotFound("no such case type")
-    return render(request, "diagram.html", _("State diagram"), user, spec=spec)
+    return render(request, "diagram.html", _("State diagram"), user, spec=spec, drawing=draw(spec))
 
 
 @get("/tillganglighet", sync_to_thread=True)

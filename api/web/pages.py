@@ -8,6 +8,7 @@ from litestar import Request, get
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
+from litestar_htmx import HTMXRequest
 
 from api.web import data
 from api.web.actions import action_views
@@ -41,9 +42,15 @@ def _on(flag: str | None) -> bool:
     return flag in ("1", "on", "true", "ja")
 
 
+def _list_only(request: HTMXRequest) -> bool:
+    """Whether the filter form asked (through htmx) for the list alone, not for a whole page."""
+    details = request.htmx
+    return bool(details) and details.target == "arendelista" and not details.history_restore_request
+
+
 @get("/arenden", sync_to_thread=True)
 def cases(
-    request: Request[Any, Any, Any],
+    request: HTMXRequest,
     typ: Code = None,
     status: Code = None,
     forsenade: Flag = None,
@@ -62,7 +69,7 @@ def cases(
     listed = data.cases(uow, user, filters)
     return render(
         request,
-        "cases.html",
+        "cases_partial.html" if _list_only(request) else "cases.html",
         _("Cases"),
         user,
         listed=listed,

@@ -217,3 +217,15 @@ def test_deadlines_providers_and_reports_pages_list_their_rows(staff: Staff) -> 
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert 'filename="annual-norrmalm-2026.xlsx"' in xlsx.headers["content-disposition"]
     assert staff.client.get("/rapporter/nonsense?ar=2026").status_code == 404
+
+
+def test_the_filter_form_gets_the_list_alone_when_it_asks_through_htmx(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    htmx = {"HX-Request": "true", "HX-Target": "arendelista", "HX-Current-URL": "http://testserver.local/arenden"}
+    partial = staff.client.get("/arenden?typ=complaint", headers=htmx)
+    assert partial.status_code == 200
+    assert "<html" not in partial.text and '<div id="arendelista">' in partial.text
+    assert '<p id="traffar" role="status">' in partial.text
+    assert partial.headers["content-security-policy"].startswith("default-src 'self'")
+    restore = staff.client.get("/arenden?typ=complaint", headers={**htmx, "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.text

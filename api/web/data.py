@@ -15,7 +15,6 @@ from sqlalchemy import Connection, RowMapping, and_, case, func, select
 
 from api import scoping
 from api.auth import CurrentUser
-from states.registry import CASE_TYPES
 from workflow.access import record_reads
 from workflow.calendar import local_date
 from workflow.delegation import order_in_force
@@ -337,8 +336,3 @@ def providers(uow: UnitOfWork, user: CurrentUser) -> list[RowMapping]:
         return list(conn.execute(q).mappings().all())
 
     return uow.read(work)
-
-
-def case_type_exists(name: str) -> bool:
-    """Whether ``name`` is a case type."""
-    return name in CASE_TYPES

@@ -69,3 +69,7 @@ def test_dates_and_numbers_are_swedish() -> None:
 def test_a_deadline_shows_its_own_due_date_not_the_midnight_after_it() -> None:
     for day in (date(2026, 3, 28), date(2026, 3, 29), date(2026, 10, 25), date(2026, 12, 31)):
         assert i18n.due_date(end_of_day(day)) == day
+
+
+def test_every_machine_code_has_a_known_context() -> None:
+    assert {context for context, _code, _english in i18n.code_messages()} <= set(i18n.CODE_CONTEXTS)

@@ -49,6 +49,7 @@ def main() -> int:
     if cmd == "setup":
         return 0
     if cmd == "run":
+        os.environ.setdefault("UPPF_ENVIRONMENT", "development")  # opens the staff pages' development sign-in
         return subprocess.call([str(BIN / "uppfoljning"), "serve", *rest])
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest])
 

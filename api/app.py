@@ -23,6 +23,7 @@ from api.context import request_context
 from api.deps import paging, write_gate
 from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS
+from api.web import WebInterface
 from api.writer import Writer
 from workflow.clock import utcnow
 from workflow.engine import Workflow
@@ -97,6 +98,7 @@ def create_app(
             security=[{"BearerToken": []}],
             use_handler_docstrings=True,
         ),
+        plugins=[WebInterface()],  # the staff web interface (api/web)
         debug=False,
     )
     # Outside the router, so that requests no route matches get their access line too.

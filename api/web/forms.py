@@ -1,0 +1,124 @@
+"""The form of one action on a case (åtgärdsformulär): reason, registry number, parameters.
+
+A refused or invalid submission re-renders the form with every value the user typed and a
+Swedish message beside each field, with an error summary first (Försäkringskassan's pattern).
+The version the user saw travels with the form, so a second submit of the same form, or a
+colleague's change in between, writes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from states.spec import CaseTypeSpec, Transition
+from workflow import i18n
+from workflow.calendar import local_date
+from workflow.engine import REGISTRY_NUMBER
+from workflow.params import DATE_PARAMS, INT_PARAMS
+
+_DATE = re.compile(r"^\s*(\d{4})[-/. ]?(\d{1,2})[-/. ]?(\d{1,2})\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input of the form."""
+
+    name: str
+    label: str
+    kind: str  # text | textarea | date | year | select
+    required: bool
+    choices: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+
+
+@dataclass(slots=True)
+class Submission:
+    """What the user typed, and what is wrong with it (field name → message)."""
+
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None) -> list[Field]:
+    """The inputs of ``tr``: its parameters, the registry number for a decision, and the reason."""
+    _ = i18n.translations(locale).gettext
+    out = []
+    for name in tr.sets:
+        label = i18n.label(locale, "param", name)
+        required = name in tr.requires
+        if name in DATE_PARAMS:
+            out.append(Field(name, label, "date", required, hint=_("For example 2026-12-24.")))
+        elif name in INT_PARAMS:
+            out.append(Field(name, label, "year", required, hint=_("A year, for example 2027.")))
+        elif name in spec.vocabularies:
+            choices = tuple((v, i18n.label(locale, "value", v)) for v in spec.vocabularies[name])
+            out.append(Field(name, label, "select", required, choices))
+        else:
+            out.append(Field(name, label, "textarea", required))
+    if decision:
+        out.append(
+            Field(
+                "registry_number",
+                _("Registry number (diarienummer)"),
+                "text",
+                True,
+                hint=_("For example SCN-2024-00112."),
+            )
+        )
+    out.append(
+        Field("reason", _("Reason"), "textarea", True, hint=_("Why, and what was done. Shown in the case's timeline."))
+    )
+    return out
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed as 2026-12-24, 2026/12/24, 2026.12.24 or 20261224; ``None`` if it is none of those."""
+    m = _DATE.match(text)
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def check(locale: str, inputs: list[Field], form: dict[str, str], today: date) -> Submission:
+    """The submission with a message for every field that is missing or malformed."""
+    _ = i18n.translations(locale).gettext
+    sub = Submission({f.name: form.get(f.name, "").strip() for f in inputs})
+    for f in inputs:
+        value = sub.values[f.name]
+        if not value:
+            if f.required:
+                sub.errors[f.name] = _("Fill in %(field)s.") % {"field": f.label.lower()}
+            continue
+        if f.kind == "date":
+            day = parse_date(value)
+            if day is None:
+                sub.errors[f.name] = _("Write the date as year-month-day, for example 2026-12-24.")
+            elif day < today:
+                sub.errors[f.name] = _("The date has passed: choose today or a later date.")
+            elif (day - today).days > 3 * 366:
+                sub.errors[f.name] = _("The date is more than three years ahead.")
+            else:
+                sub.values[f.name] = day.isoformat()
+        elif f.kind == "year":
+            if not value.isdigit() or not today.year < int(value) <= today.year + 5:
+                sub.errors[f.name] = _("Write a later year within five years, for example %(year)d.") % {
+                    "year": today.year + 1
+                }
+        elif f.kind == "select" and value not in {c[0] for c in f.choices}:
+            sub.errors[f.name] = _("Choose one of the alternatives.")
+        elif f.name == "registry_number" and (not REGISTRY_NUMBER.match(value) or not any(c.isdigit() for c in value)):
+            sub.errors[f.name] = _("Write the registry number as the registry gives it, for example SCN-2024-00112.")
+        elif len(value) > 2000:
+            sub.errors[f.name] = _("At most 2,000 characters.")
+    return sub
+
+
+def today_of(now: Any) -> date:
+    """The Stockholm date of ``now``."""
+    return local_date(now)

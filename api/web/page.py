@@ -1,0 +1,69 @@
+"""Building a staff page: the common context every template receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from api.auth import CurrentUser
+from api.web import data
+from api.web.viewer import locale_of
+from workflow import i18n
+from workflow.engine import Workflow
+from workflow.i18n import N_
+from workflow.uow import UnitOfWork
+
+#: The main navigation: path and label.
+NAV = (
+    ("/oversikt", N_("Overview")),
+    ("/arenden", N_("Cases")),
+    ("/bevakningar", N_("Deadlines")),
+    ("/rapporter", N_("Reports")),
+    ("/utforare", N_("Providers")),
+)
+
+
+def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
+    """The unit of work of the staff pages."""
+    uow: UnitOfWork = request.app.state.web_uow
+    return uow
+
+
+def workflow_of(request: Request[Any, Any, Any]) -> Workflow:
+    """The application's workflow."""
+    wf: Workflow = request.app.state.workflow
+    return wf
+
+
+def translator(request: Request[Any, Any, Any]) -> Callable[[str], str]:
+    """``_`` for Python code: the catalogue in the page's language."""
+    return i18n.translations(locale_of(request)).gettext
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    title: str,
+    user: CurrentUser | None,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    """``template`` with the header's user, the navigation and the language (``title`` is translated)."""
+    profile = data.profile(uow_of(request), user) if user else None
+    section = "/" + request.url.path.strip("/").split("/")[0]
+    return Template(
+        template_name=template,
+        status_code=status_code,
+        context={
+            "locale": locale_of(request),
+            "title": title,
+            "profile": profile,
+            "nav": NAV if user else (),
+            "section": section,
+            "path": request.url.path,
+            **context,
+        },
+    )

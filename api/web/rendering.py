@@ -1,0 +1,90 @@
+"""Templates (mallar): the Jinja2 environment with the product's catalogue and sv-SE formatting.
+
+The locale travels in each page's context (``locale``); ``_()``, ``pgettext`` and the
+filters read it from there, so one environment serves every language at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from workflow import i18n
+from workflow.calendar import local_date
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _locale(ctx: Context) -> str:
+    return str(ctx.get("locale") or i18n.DEFAULT_LOCALE)
+
+
+@pass_context
+def _gettext(ctx: Context, message: str) -> str:
+    return i18n.translations(_locale(ctx)).gettext(message)
+
+
+@pass_context
+def _ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(_locale(ctx)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(ctx: Context, context: str, message: str) -> str:
+    return str(i18n.translations(_locale(ctx)).pgettext(context, message))
+
+
+@pass_context
+def _npgettext(ctx: Context, context: str, singular: str, plural: str, n: int) -> str:
+    return str(i18n.translations(_locale(ctx)).npgettext(context, singular, plural, n))
+
+
+@pass_context
+def _label(ctx: Context, code: str | None, context: str, fallback: str | None = None) -> str:
+    return i18n.label(_locale(ctx), context, code, fallback)
+
+
+@pass_context
+def _day(ctx: Context, value: date | datetime | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    day = i18n.due_date(value) if isinstance(value, datetime) else value
+    return i18n.format_day(_locale(ctx), day, form)
+
+
+@pass_context
+def _instant(ctx: Context, value: datetime | None) -> str:
+    return i18n.format_instant(_locale(ctx), value) if value else ""
+
+
+@pass_context
+def _number(ctx: Context, value: float | None) -> str:
+    return i18n.format_number(_locale(ctx), value or 0)
+
+
+def _days_late(due_at: datetime, now: datetime) -> int:
+    """Calendar days from a deadline's due date to today in Stockholm: positive late, zero today, negative left."""
+    return (local_date(now) - i18n.due_date(due_at)).days
+
+
+def environment() -> Environment:
+    """The environment every staff page renders with (autoescaped, strict about unknown names)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.filters.update(label=_label, day=_day, instant=_instant, number=_number)
+    env.globals["days_late"] = _days_late
+    return env

@@ -1,0 +1,176 @@
+"""The staff pages in Chromium: no axe-core violations (WCAG 2.1 AA), no console errors, 1366 and 768 px wide.
+
+Each page is screenshotted at both widths under ``test-output/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from tests.web.browser import CHROMIUM_ARGS, SHOTS, WIDTHS, axe_violations, chromium, require_playwright, served
+from workflow.db import make_engine
+from workflow.demo import Demo
+from workflow.engine import CASE
+from workflow.migrate import upgrade
+from workflow.tables import Organisation
+
+pytestmark = pytest.mark.e2e
+USER = "Avtalsstrateg, Norrmalms stadsdelsnämnd"
+
+
+@dataclass
+class Site:
+    """The served application, a signed-in browser page and the demo's case ids."""
+
+    base: str
+    page: Any
+    cases: dict[tuple[str, str], int]
+    errors: list[str]
+
+    def go(self, path: str) -> None:
+        self.errors.clear()
+        res = self.page.goto(self.base + path)
+        assert res is not None
+
+    def note(self, message: Any) -> None:
+        """Record a console error; the page's own status (404, 422) is not one."""
+        if message.type == "error" and message.location.get("url") != self.page.url:
+            self.errors.append(message.text)
+
+
+def _cases(engine: Engine) -> dict[tuple[str, str], int]:
+    with engine.connect() as conn:
+        org = conn.execute(select(Organisation.id).where(Organisation.code == "NORRMALM")).scalar_one()  # type: ignore[arg-type]
+        rows = conn.execute(
+            select(CASE.c.id, CASE.c.case_type, CASE.c.status).where(CASE.c.organisation_id == org).order_by(CASE.c.id)
+        ).all()
+    out: dict[tuple[str, str], int] = {}
+    for r in rows:
+        out.setdefault((r.case_type, r.status), r.id)
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    executable = chromium()
+    sync_api = require_playwright()
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    Demo(engine).load()
+    cases = _cases(engine)
+    engine.dispose()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with served(url) as base, sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="sv-SE", viewport={"width": WIDTHS[0], "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        site = Site(base, page, cases, errors)
+        page.on("console", site.note)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        site.go("/logga-in/utveckling")
+        _look(site, "logga-in")
+        page.get_by_role("button", name=f"Logga in som {USER}").click()
+        page.wait_for_url(f"{base}/oversikt")
+        yield site
+        browser.close()
+
+
+def _look(site: Site, name: str) -> None:
+    """At both widths: no console error (CSP refusals are errors), no axe violation; a full-page screenshot."""
+    for width in WIDTHS:
+        site.page.set_viewport_size({"width": width, "height": 900})
+        shot: Path = SHOTS / f"{name}-{width}.png"
+        site.page.screenshot(path=str(shot), full_page=True)
+        site.page.screenshot(path=str(shot.with_name(f"{name}-{width}-forsta-skarmen.png")))  # the first screenful
+        assert site.errors == [], f"{name} at {width}px: {site.errors}"
+        violations = axe_violations(site.page)
+        assert violations == [], f"{name} at {width}px:\n" + "\n".join(violations)
+        overflow = site.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways at {width}px"
+    site.page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+
+PAGES: dict[str, Callable[[Site], str]] = {
+    "oversikt": lambda s: "/oversikt",
+    "arenden": lambda s: "/arenden",
+    "arenden-filtrerade": lambda s: "/arenden?typ=deviation&forsenade=1",
+    "arende-avvikelse": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}",
+    "arende-avstangning": lambda s: f"/arenden/{s.cases[('call_off_suspension', 'under_review')]}",
+    "atgard": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}/atgard/require_rectification",
+    "bevakningar": lambda s: "/bevakningar",
+    "rapporter": lambda s: "/rapporter",
+    "utforare": lambda s: "/utforare",
+    "arendetyper": lambda s: "/arendetyper",
+    "tillstandsdiagram": lambda s: "/arendetyper/rectification_request",
+    "hittades-inte": lambda s: "/arenden/987654",
+    "tillganglighet": lambda s: "/tillganglighet",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_page_has_no_accessibility_violations_at_1366_and_768_pixels(site: Site, name: str) -> None:
+    site.go(PAGES[name](site))
+    assert site.page.locator("h1").count() == 1
+    assert site.page.get_attribute("html", "lang") == "sv"
+    _look(site, name)
+
+
+def test_a_form_with_errors_lists_them_first_and_keeps_what_was_typed(site: Site) -> None:
+    path = f"/arenden/{site.cases[('deviation', 'investigating')]}/atgard/require_rectification"
+    site.go(path)
+    site.page.get_by_label("Svarsfrist").fill("2020-01-01")
+    site.page.get_by_label("Motivering").fill("Rutin för avvikelser saknas.")
+    site.page.get_by_role("button", name="Begär rättelse av utföraren").click()
+    site.page.wait_for_load_state()
+    summary = site.page.get_by_role("alert")
+    assert "Inget sparades" in summary.inner_text()
+    assert site.page.evaluate("document.activeElement.id") == "fel"  # the summary is read first
+    assert site.page.get_by_label("Motivering").input_value() == "Rutin för avvikelser saknas."
+    assert site.page.get_by_label("Svarsfrist").input_value() == "2020-01-01"
+    _look(site, "atgard-med-fel")
+
+
+def test_the_skip_link_is_the_first_stop_and_leads_to_the_main_content(site: Site) -> None:
+    site.go("/oversikt")
+    site.page.keyboard.press("Tab")
+    focused = site.page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Hoppa till huvudinnehållet"
+    box = site.page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0  # visible when focused
+    site.page.keyboard.press("Enter")
+    assert site.page.evaluate("document.activeElement.id") == "huvudinnehall"
+
+
+def test_filtering_the_case_list_updates_the_list_and_the_address_without_losing_focus(site: Site) -> None:
+    site.go("/arenden")
+    site.page.evaluate("window.notReloaded = true")
+    select = site.page.get_by_label("Ärendetyp")
+    select.focus()
+    select.select_option("complaint")
+    site.page.wait_for_url("**/arenden?typ=complaint*")
+    site.page.wait_for_function("document.querySelectorAll('#arendelista a[href^=\"/arenden/\"]').length > 0")
+    links = site.page.locator("#arendelista td a").all_inner_texts()
+    assert links and all(text.startswith("Klagomål") for text in links)
+    assert site.page.evaluate("window.notReloaded") is True  # a partial update, not a new page
+    assert site.page.evaluate("document.activeElement.id") == "typ"
+    assert "ärende" in site.page.get_by_role("status").first.inner_text()
+    assert site.errors == []
+
+
+def test_an_action_taken_in_the_browser_is_confirmed_on_the_case_page(site: Site) -> None:
+    case_id = site.cases[("complaint", "received")]
+    site.go(f"/arenden/{case_id}")
+    site.page.get_by_role("link", name="Bekräfta och utred").click()
+    site.page.get_by_label("Motivering").fill("Klagomålet gäller bemötande; vi utreder.")
+    site.page.get_by_role("button", name="Bekräfta och utred").click()
+    site.page.wait_for_url(f"**/arenden/{case_id}?utfort=investigate")
+    assert "Sparat: ärendet har nu status Utreds." in site.page.get_by_role("status").first.inner_text()
+    _look(site, "arende-efter-atgard")

@@ -131,11 +131,10 @@ def code_messages() -> list[tuple[str, str, str]]:
                 for kind in spec.kinds or ("",):
                     code = tr.decision.format(kind=kind)
                     out.setdefault(("decision", code), code.replace("_", " ").capitalize())
-            for param in (*tr.requires, *tr.sets):
-                out.setdefault(("param", param), param.replace("_", " ").capitalize())
-        for values in spec.vocabularies.values():
-            for value in values:
-                out.setdefault(("value", value), value.replace("_", " ").capitalize())
+            for param in tr.params:
+                out.setdefault(("param", param.name), param.name.replace("_", " ").capitalize())
+                for value in param.choices:
+                    out.setdefault(("value", value), value.replace("_", " ").capitalize())
         for policy in spec.deadlines.values():
             out.setdefault(("deadline", policy.kind), policy.kind.replace("_", " ").capitalize())
     for role in Role:

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from states.spec import CaseTypeSpec, Transition
+from states.spec import CaseTypeSpec, ParamType, Transition
 from workflow import i18n
 from workflow.calendar import local_date
 from workflow.engine import REGISTRY_NUMBER
-from workflow.params import DATE_PARAMS, INT_PARAMS
 
 _DATE = re.compile(r"^\s*(\d{4})[-/. ]?(\d{1,2})[-/. ]?(\d{1,2})\s*$")
 
@@ -46,15 +45,15 @@ def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None
     """The inputs of ``tr``: its parameters, the registry number for a decision, and the reason."""
     _ = i18n.translations(locale).gettext
     out = []
-    for name in tr.sets:
+    for param in tr.params:
+        name, required = param.name, param.required
         label = i18n.label(locale, "param", name)
-        required = name in tr.requires
-        if name in DATE_PARAMS:
+        if param.type is ParamType.DATE:
             out.append(Field(name, label, "date", required, hint=_("For example 2026-12-24.")))
-        elif name in INT_PARAMS:
+        elif param.type is ParamType.INT:
             out.append(Field(name, label, "year", required, hint=_("A year, for example 2027.")))
-        elif name in spec.vocabularies:
-            choices = tuple((v, i18n.label(locale, "value", v)) for v in spec.vocabularies[name])
+        elif param.type in (ParamType.CHOICE, ParamType.MULTI_CHOICE):
+            choices = tuple((v, i18n.label(locale, "value", v)) for v in param.choices)
             out.append(Field(name, label, "select", required, choices))
         else:
             out.append(Field(name, label, "textarea", required))

@@ -135,7 +135,7 @@ def take_action(
     if submission.errors:
         return _form(request, user, found, option, tr, submission, version, status_code=422)
     values = submission.values
-    params = {name: values[name] for name in tr.sets if values.get(name)}
+    params = {name: values[name] for name in tr.accepts if values.get(name)}
     command = FireTrigger(
         case_id,
         trigger,

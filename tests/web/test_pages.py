@@ -229,3 +229,17 @@ def test_the_filter_form_gets_the_list_alone_when_it_asks_through_htmx(staff: St
     assert partial.headers["content-security-policy"].startswith("default-src 'self'")
     restore = staff.client.get("/arenden?typ=complaint", headers={**htmx, "HX-History-Restore-Request": "true"})
     assert "<html" in restore.text
+
+
+def test_an_optional_choice_left_empty_records_the_step_without_it(staff: Staff) -> None:
+    case_id = _only(staff, "NORRMALM", "complaint", "received")
+    staff.sign_in("norrmalm.strateg")
+    path = f"/arenden/{case_id}/atgard/investigate"
+    form = staff.client.get(path)
+    version = re.search(r'name="version" value="(\d+)"', form.text)
+    assert version
+    data = {"_csrf_token": csrf_of(form.text), "version": version[1], "topic": "", "reason": "Vi utreder"}
+    res = staff.client.post(path, data=data, follow_redirects=False)
+    assert res.status_code == 303, res.text[-1500:]
+    with staff.engine.connect() as conn:
+        assert conn.execute(select(CASE.c.status).where(CASE.c.id == case_id)).scalar_one() == "investigating"

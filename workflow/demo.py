@@ -21,7 +21,7 @@ from states.roles import Role
 from workflow import delegation
 from workflow.calendar import local_date
 from workflow.db import new_id
-from workflow.engine import HEAD, Actor, Workflow
+from workflow.engine import Actor, Workflow
 from workflow.errors import NoMandate, NotPermitted
 from workflow.opening import open_case
 from workflow.reports.demo_data import add_report_inputs
@@ -126,7 +126,6 @@ class Demo:
                 )
             )
             self.orgs[code] = oid
-            conn.execute(insert(HEAD).values(organisation_id=oid, seq=0, hash="0" * 64))
             for suffix, title, roles in ROLE_USERS:
                 uid = new_id(
                     conn.execute(

@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_, update
@@ -63,7 +63,8 @@ def payload(event: dict[str, Any]) -> str:
     """The text of an event that its hash covers (after the previous hash)."""
     body = {k: event.get(k) for k in _FIELDS}
     occurred: datetime = event["occurred_at"]
-    body["occurred_at"] = occurred.isoformat(timespec="microseconds")
+    # In UTC, as stored: a clock in another zone must not give a hash the stored row can't reproduce.
+    body["occurred_at"] = occurred.astimezone(UTC).isoformat(timespec="microseconds")
     return _ENCODE(body)
 
 

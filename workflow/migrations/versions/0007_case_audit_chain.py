@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import re
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,17 +29,36 @@ down_revision = "0006_placement_registered_at"
 branch_labels = None
 depends_on = None
 
-_NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}  # names SQLite's unnamed constraints for batch mode
-
-
-def _drop_unique(table: str, columns: list[str]) -> None:
-    """Drop the unique constraint on ``columns`` whatever the database named it (SQLite names none)."""
-    found = next(
-        u for u in sa.inspect(op.get_bind()).get_unique_constraints(table) if list(u["column_names"]) == columns
-    )
-    name = found["name"] or f"uq_{table}_{columns[0]}"
-    with op.batch_alter_table(table, naming_convention=_NAMING) as batch_op:
-        batch_op.drop_constraint(name, type_="unique")
+def _swap_unique(conn: Any, old: list[str], new: list[str], name: str) -> None:
+    """Replace the unique constraint on ``old`` columns of case_event by one named ``name`` on ``new``."""
+    if conn.dialect.name != "sqlite":
+        found = next(
+            u for u in sa.inspect(conn).get_unique_constraints("case_event") if list(u["column_names"]) == old
+        )
+        op.drop_constraint(found["name"], "case_event", type_="unique")
+        op.create_unique_constraint(name, "case_event", new)
+        return
+    # SQLite rebuilds the table. Alembic's batch mode fills a new table under another name and renames it, so
+    # the decision rows' references to their events, broken when the old table is dropped, are never mended.
+    # Here the rows are put back into a table named case_event, which mends them before the deferred check.
+    table_sql, indexes = None, []
+    for kind, sql in conn.execute(sa.text("SELECT type, sql FROM sqlite_master WHERE tbl_name = 'case_event'")):
+        if kind == "table":
+            table_sql = sql
+        elif sql:
+            indexes.append(sql)
+    pattern = r"(CONSTRAINT \w+ )?UNIQUE \(" + r",\s*".join(old) + r"\)"
+    rebuilt, found = re.subn(pattern, f"CONSTRAINT {name} UNIQUE ({', '.join(new)})", table_sql or "")
+    if found != 1:
+        raise RuntimeError("case_event has no unique constraint on " + ", ".join(old))
+    conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))  # until this transaction's COMMIT
+    conn.execute(sa.text("CREATE TABLE _case_event_rows AS SELECT * FROM case_event"))
+    conn.execute(sa.text("DROP TABLE case_event"))
+    conn.execute(sa.text(rebuilt))
+    conn.execute(sa.text("INSERT INTO case_event SELECT * FROM _case_event_rows"))
+    conn.execute(sa.text("DROP TABLE _case_event_rows"))
+    for sql in indexes:
+        conn.execute(sa.text(sql))
 
 
 def _events(conn: Any, group: str, order: str) -> Iterator[list[dict[str, Any]]]:
@@ -75,18 +96,17 @@ def _rechain(conn: Any, group: str, order: str) -> dict[int, tuple[int, str]]:
 
 def upgrade() -> None:
     conn = op.get_bind()
-    _drop_unique("case_event", ["organisation_id", "seq"])
-    op.drop_index("ix_case_event_case_id", table_name="case_event")
-    with op.batch_alter_table("case") as batch_op:
-        batch_op.add_column(sa.Column("audit_hash", sa.String(length=64), nullable=False, server_default=GENESIS))
-    heads = _rechain(conn, "case_id", "seq, id")  # the old seq was the organisation's order
+    op.drop_index("ix_case_event_case_id", table_name="case_event")  # the new unique (case_id, seq) serves
+    op.add_column("case", sa.Column("audit_hash", sa.String(length=64), nullable=False, server_default=GENESIS))
+    # The old seqs are unique per case too, so the constraint can change first; then each case is numbered afresh
+    # in the order its organisation's chain had.
+    _swap_unique(conn, ["organisation_id", "seq"], ["case_id", "seq"], "uq_case_event_case_seq")
+    heads = _rechain(conn, "case_id", "seq, id")
     if heads:
         conn.execute(
             sa.text('UPDATE "case" SET audit_hash = :h WHERE id = :c'),
             [{"c": case_id, "h": digest} for case_id, (_seq, digest) in heads.items()],
         )
-    with op.batch_alter_table("case_event") as batch_op:
-        batch_op.create_unique_constraint("uq_case_event_case_seq", ["case_id", "seq"])
     op.create_table(
         "audit_checkpoint",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -116,16 +136,15 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("organisation_id"),
     )
     op.drop_table("audit_checkpoint")
-    with op.batch_alter_table("case_event") as batch_op:
-        batch_op.drop_constraint("uq_case_event_case_seq", type_="unique")
-    heads = _rechain(conn, "organisation_id", "occurred_at, id")
+    heads = _rechain(conn, "organisation_id", "occurred_at, id")  # per-case unique still holds: seqs stay apart
     for org, (seq, digest) in heads.items():
         conn.execute(
             sa.text("INSERT INTO audit_head (organisation_id, seq, hash) VALUES (:o, :s, :h)"),
             {"o": org, "s": seq, "h": digest},
         )
-    with op.batch_alter_table("case_event") as batch_op:
-        batch_op.create_unique_constraint("uq_case_event_organisation_id", ["organisation_id", "seq"])
-        batch_op.create_index("ix_case_event_case_id", ["case_id"], unique=False)
-    with op.batch_alter_table("case") as batch_op:
-        batch_op.drop_column("audit_hash")
+    _swap_unique(conn, ["case_id", "seq"], ["organisation_id", "seq"], "uq_case_event_organisation_id")
+    op.create_index("ix_case_event_case_id", "case_event", ["case_id"], unique=False)
+    if conn.dialect.name == "sqlite":  # natively (3.35+): batch mode would rebuild the table every case refers to
+        conn.execute(sa.text('ALTER TABLE "case" DROP COLUMN audit_hash'))
+    else:
+        op.drop_column("case", "audit_hash")

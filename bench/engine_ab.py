@@ -1,6 +1,7 @@
 """The engine's transitions per second against another checkout's, in one interleaved run (A/B).
 
     .venv/bin/python bench/engine_ab.py --base /work/wt/base [--rounds 4] [--seconds 3] [--sqlite-clients 1,4]
+        [--pg-clients 4] [--orgs 4]
 
 Runs ``bench/engine_bench.py --variants raw,engine`` of this checkout and of ``--base`` one
 after the other, alternating which goes first, ``--rounds`` times per database and client
@@ -22,9 +23,10 @@ HERE = Path(__file__).resolve().parent.parent
 LINE = re.compile(r"^\s+(sqlite|postgresql)\s+run \d+\s+(\w+)\s+(\d+) transitions/s\s+(\d+) µs CPU each")
 
 
-def run(checkout: Path, db: str, clients: int, seconds: float) -> dict[str, tuple[float, float]]:
+def run(checkout: Path, db: str, clients: int, seconds: float, orgs: int) -> dict[str, tuple[float, float]]:
     """One bench run of ``checkout``: variant -> (transitions/s, CPU µs each)."""
     cmd = [sys.executable, str(checkout / "bench" / "engine_bench.py"), "--db", db, "--variants", "raw,engine"]
+    cmd += ["--orgs", str(orgs)]
     cmd += ["--seconds", str(seconds), "--repeats", "1", f"--{'sqlite' if db == 'sqlite' else 'pg'}-clients"]
     cmd += [str(clients)]
     env = {**os.environ, "PYTHONPATH": str(checkout)}
@@ -45,6 +47,7 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--sqlite-clients", default="1,4")
     parser.add_argument("--pg-clients", default="4")
+    parser.add_argument("--orgs", type=int, default=4, help="organisations the clients' cases belong to")
     args = parser.parse_args()
     print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
     for db in args.db.split(","):
@@ -53,7 +56,7 @@ def main() -> None:
             for r in range(args.rounds):
                 order = [("new", HERE), ("base", args.base)]
                 for name, checkout in order if r % 2 == 0 else order[::-1]:
-                    for variant, figures in run(checkout, db, clients, args.seconds).items():
+                    for variant, figures in run(checkout, db, clients, args.seconds, args.orgs).items():
                         got[name].setdefault(variant, []).append(figures)
                     print(
                         f"{db} clients={clients} round {r + 1} {name:<4} engine {got[name]['engine'][-1][0]:6.0f}/s "

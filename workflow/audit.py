@@ -30,13 +30,15 @@ from sqlalchemy import Connection, Engine, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.db import new_id
-from workflow.tables import AuditCheckpoint, Case, CaseEvent
+from workflow.tables import AuditCheckpoint, Case, CaseEvent, Organisation
+from workflow.uow import UnitOfWork
 
 GENESIS = "0" * 64
 
 CASE = Case.__table__  # type: ignore[attr-defined]
 EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
 CHECKPOINT = AuditCheckpoint.__table__  # type: ignore[attr-defined]
+ORGANISATION = Organisation.__table__  # type: ignore[attr-defined]
 
 _FIELDS = (
     "organisation_id",
@@ -139,8 +141,9 @@ def take_checkpoint(conn: Connection, organisation_id: int, now: datetime) -> Ch
         return None
     seq = last.seq + 1 if last is not None else 1
     prev = last.digest if last is not None else GENESIS
-    made = Checkpoint(organisation_id, seq, len(heads), sum(h[1] for h in heads), "")
-    digest = checkpoint_digest(prev, organisation_id, heads)
+    made = Checkpoint(
+        organisation_id, seq, len(heads), sum(h[1] for h in heads), checkpoint_digest(prev, organisation_id, heads)
+    )
     conn.execute(
         insert(CHECKPOINT).values(
             organisation_id=organisation_id,
@@ -150,19 +153,16 @@ def take_checkpoint(conn: Connection, organisation_id: int, now: datetime) -> Ch
             events=made.events,
             heads=pairs,
             prev_digest=prev,
-            digest=digest,
+            digest=made.digest,
         )
     )
-    return Checkpoint(organisation_id, seq, made.cases, made.events, digest)
+    return made
 
 
 def take_checkpoints(engine: Engine, now: datetime) -> list[Checkpoint]:
     """A checkpoint for every organisation whose cases moved since its last (the scheduler's housekeeping)."""
-    from workflow.tables import Organisation
-    from workflow.uow import UnitOfWork
-
     uow = UnitOfWork(engine)
-    orgs = uow.read(lambda c: [int(r[0]) for r in c.execute(select(Organisation.__table__.c.id))])  # type: ignore[attr-defined]
+    orgs = uow.read(lambda c: [int(r[0]) for r in c.execute(select(ORGANISATION.c.id))])
     taken = []
     for org in orgs:
         try:

@@ -162,7 +162,7 @@ def take_checkpoint(conn: Connection, organisation_id: int, now: datetime) -> Ch
 def take_checkpoints(engine: Engine, now: datetime) -> list[Checkpoint]:
     """A checkpoint for every organisation whose cases moved since its last (the scheduler's housekeeping)."""
     uow = UnitOfWork(engine)
-    orgs = uow.read(lambda c: [int(r[0]) for r in c.execute(select(ORGANISATION.c.id))])
+    orgs = uow.read(lambda c: [int(r[0]) for r in c.execute(select(ORGANISATION.c.id).order_by(ORGANISATION.c.id))])
     taken = []
     for org in orgs:
         try:

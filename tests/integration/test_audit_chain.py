@@ -225,3 +225,18 @@ def test_the_command_names_the_first_broken_event_and_fails(engine: Engine) -> N
         rt.engine_for = original
     assert result.exit_code == 1
     assert f"organisation {org}, case {cases[1]}: first broken at seq 3 (event id {target})" in result.output
+
+
+def test_the_schedulers_housekeeping_checkpoints_every_organisation_whose_cases_moved(engine: Engine) -> None:
+    from scheduler.service import SchedulerService
+    from workflow.settings import Settings
+
+    world, _cases = _history(engine)
+    service = SchedulerService(engine, Settings(), clock=world.clock)
+    service.housekeeping()
+    service.housekeeping()  # nothing moved in between: no second checkpoint
+    with engine.connect() as conn:
+        taken = conn.execute(
+            select(CP.c.organisation_id, CP.c.seq, CP.c.cases, CP.c.events).order_by(CP.c.organisation_id)
+        ).all()
+    assert [tuple(r) for r in taken] == [(world.orgs["NORTH"], 1, 3, 9), (world.orgs["SOUTH"], 1, 1, 1)]

@@ -41,20 +41,18 @@ from sqlalchemy import Engine, insert, text, update
 from states.roles import Role
 from workflow import delegation
 from workflow.db import make_engine, new_id
-from workflow.engine import CASE, HEAD, Actor, Workflow
+from workflow.engine import CASE, Actor, Workflow
 from workflow.logging import configure as configure_logging
 from workflow.migrate import upgrade
 from workflow.opening import open_case
 from workflow.tables import Agreement, AppUser, Organisation, Provider
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-VARIANTS = ("raw", "raw_rows", "engine", "engine_reads", "engine_grouped", "orm", "spiff")
+VARIANTS = ("raw", "raw_rows", "engine", "orm", "spiff")
 LABELS = {
     "raw": "(a) raw UPDATE + INSERT",
     "raw_rows": "(a') raw, the engine's rows",
     "engine": "engine (Workflow.fire)",
-    "engine_reads": "engine, no kept rows",
-    "engine_grouped": "engine, one writer thread (API)",
     "orm": "(b) SQLModel + python-statemachine",
     "spiff": "(c) SpiffWorkflow in the row",
 }
@@ -153,7 +151,6 @@ def build_world(db: Database, n_orgs: int) -> None:
             code = "CENTRAL" if i == 0 else f"DISTRICT{i}"
             kind = "central_board" if i == 0 else "district_board"
             org = new_id(conn.execute(insert(t(Organisation)).values(code=code, name=f"{code} board", kind=kind)))
-            conn.execute(insert(HEAD).values(organisation_id=org, seq=0, hash="0" * 64))
             user = new_id(
                 conn.execute(
                     insert(t(AppUser)).values(
@@ -225,13 +222,9 @@ def make_step(db: Database, variant: str, spiff: v.Spiff | None) -> Callable[[],
         return lambda: maker(db.connect_raw())
     if variant == "raw_rows":
         return lambda: v.raw_rows_step(db.connect_raw(), db.name == "postgresql")
-    if variant in ("engine", "engine_reads"):
-        wf = Workflow(db.engine, case_cache=variant == "engine")
-        return lambda: v.engine_step(wf, db.actors)
-    if variant == "engine_grouped":
+    if variant == "engine":
         wf = Workflow(db.engine)
-        committer = v.GroupCommitter(db.engine)
-        return lambda: v.engine_grouped_step(wf, db.actors, committer)
+        return lambda: v.engine_step(wf, db.actors)
     if variant == "orm":
         return lambda: v.orm_step(db.engine, db.users)
     assert spiff is not None

@@ -16,8 +16,6 @@ transition durably on its own:
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,8 +30,7 @@ from workflow import deadlines
 from workflow.audit import event_hash
 from workflow.clock import utcnow
 from workflow.engine import Actor, Workflow
-from workflow.group_commit import run_group
-from workflow.tables import AuditHead, Case, CaseEvent, Deadline
+from workflow.tables import Case, CaseEvent, Deadline
 
 SPEC = CASE_TYPES["rectification_request"]
 BPMN_FILE = Path(__file__).with_name("rectification_request.bpmn")
@@ -103,10 +100,9 @@ def raw_step_pg(dbapi: Any) -> Step:
 
 
 def raw_rows_step(dbapi: Any, postgres: bool) -> Step:
-    """The rows a transition writes (case, deadlines closed and opened, chain head, event, outbox, decision)
+    """The rows a transition writes (case with its chain head, deadlines closed and opened, event, outbox, decision)
     through the bare driver: no rules, no hashing, constant values. The database's share of the engine's work."""
     ph = "%s" if postgres else "?"
-    lock = " FOR UPDATE" if postgres else ""
 
     def sql(text: str) -> str:
         return text.replace("?", ph)
@@ -119,9 +115,13 @@ def raw_rows_step(dbapi: Any, postgres: bool) -> Step:
         if not postgres:
             cur.execute("BEGIN IMMEDIATE")
         cur.execute(
-            sql('UPDATE "case" SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ?'),
-            (dest, now, case_id, src),
+            sql(
+                'UPDATE "case" SET status = ?, version = version + 1, updated_at = ?, audit_hash = ? '
+                "WHERE id = ? AND status = ? RETURNING version"
+            ),
+            (dest, now, "0" * 64, case_id, src),
         )
+        seq = cur.fetchone()[0]
         if src in SPEC.deadlines:
             cur.execute(
                 sql(
@@ -140,9 +140,6 @@ def raw_rows_step(dbapi: Any, postgres: bool) -> Step:
                 ),
                 (case_id, org, policy.kind, dest, now, now, policy.rule_version, True, now),
             )
-        cur.execute(sql("SELECT seq, hash FROM audit_head WHERE organisation_id = ?") + lock, (org,))
-        seq = cur.fetchone()[0] + 1
-        cur.execute(sql("UPDATE audit_head SET seq = ?, hash = ? WHERE organisation_id = ?"), (seq, "0" * 64, org))
         cur.execute(
             sql(
                 "INSERT INTO case_event (organisation_id, seq, case_id, trigger, from_status, to_status, actor_id, "
@@ -202,55 +199,6 @@ def engine_step(wf: Workflow, actors: dict[int, Actor]) -> Step:
     return step
 
 
-class GroupCommitter:
-    """Grouped durable commits for the engine, as the API's SQLite writer does (``api.writer``).
-
-    Client threads hand their ``fire`` to one writer thread, which runs the transitions queued
-    meanwhile as one group (``workflow.group_commit.run_group``); a client returns only after
-    the COMMIT that holds its transition.
-    """
-
-    def __init__(self, engine: Engine, max_batch: int = 64) -> None:
-        self.engine = engine
-        self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Callable[[Any], object], list[BaseException | None], threading.Event]] = (
-            queue.SimpleQueue()
-        )
-        threading.Thread(target=self._loop, name="bench-group-commit", daemon=True).start()
-
-    def submit(self, fn: Callable[[Any], object]) -> None:
-        """Run ``fn(conn)`` in the next group; return once its COMMIT is durable, or raise its error."""
-        outcome: list[BaseException | None] = [None]
-        done = threading.Event()
-        self._queue.put((fn, outcome, done))
-        done.wait()
-        if outcome[0] is not None:
-            raise outcome[0]
-
-    def _loop(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            outcomes = run_group(self.engine, [fn for fn, _outcome, _done in batch])
-            for (_fn, outcome, _done), (ok, value) in zip(batch, outcomes, strict=True):
-                outcome[0] = None if ok else value
-            for _fn, _outcome, done in batch:
-                done.set()
-
-
-def engine_grouped_step(wf: Workflow, actors: dict[int, Actor], committer: GroupCommitter) -> Step:
-    """``Workflow.fire`` through grouped commits (several clients share one durable COMMIT)."""
-
-    def step(case_id: int, org: int, _src: str, trigger: str, _dest: str) -> None:
-        committer.submit(lambda conn: _fire(wf, actors[org], case_id, trigger, conn))
-
-    return step
-
-
 # --- (b) SQLModel ORM + python-statemachine -------------------------------------------------------------------
 
 
@@ -279,10 +227,9 @@ def _orm_audit_and_deadlines(s: Session, case: Case, src: str, trigger: str, use
     if policy is not None:
         row = deadlines.opening_row(policy, case.status, now, {**case.attributes, **(params or {})})
         s.add(Deadline(case_id=case.id, organisation_id=case.organisation_id, **row))
-    head = s.exec(select(AuditHead).where(AuditHead.organisation_id == case.organisation_id).with_for_update()).one()
     event: dict[str, Any] = {
         "organisation_id": case.organisation_id,
-        "seq": head.seq + 1,
+        "seq": case.version + 1,
         "case_id": case.id,
         "trigger": trigger,
         "from_status": src,
@@ -296,9 +243,9 @@ def _orm_audit_and_deadlines(s: Session, case: Case, src: str, trigger: str, use
         "params": params or {},
         "occurred_at": now,
     }
-    event["hash"] = event_hash(head.hash, event)
-    s.add(CaseEvent(prev_hash=head.hash, **event))
-    head.seq, head.hash = event["seq"], event["hash"]
+    event["hash"] = event_hash(case.audit_hash, event)
+    s.add(CaseEvent(prev_hash=case.audit_hash, **event))
+    case.audit_hash = event["hash"]
     case.version += 1
     case.updated_at = now
 

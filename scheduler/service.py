@@ -17,6 +17,7 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
+from workflow.audit import take_checkpoints
 from workflow.clock import utcnow
 from workflow.controls import run_controls
 from workflow.deliveries import ensure_implementation_plans, open_monthly_reports
@@ -66,9 +67,11 @@ class SchedulerService:
         return opened
 
     def housekeeping(self) -> int:
-        """Purge idempotency keys past their retention; how many went."""
+        """Purge idempotency keys past their retention (how many went) and checkpoint the audit chains."""
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
-        return purge_expired(self.engine, self.clock(), retention)
+        purged = purge_expired(self.engine, self.clock(), retention)
+        take_checkpoints(self.engine, self.clock())
+        return purged
 
     def run_once(self) -> dict[str, Any]:
         """Every job once, in order (``uppfoljning scheduler --once``)."""

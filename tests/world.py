@@ -11,7 +11,7 @@ from sqlalchemy import Engine, insert
 from states.roles import Role
 from workflow import delegation
 from workflow.db import new_id
-from workflow.engine import HEAD, Actor, Workflow
+from workflow.engine import Actor, Workflow
 from workflow.tables import Agreement, AppUser, ContractArea, Organisation, Placement, Provider
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=__import__("datetime").UTC)
@@ -54,7 +54,6 @@ def build_world(engine: Engine, clock: Clock | None = None) -> World:
         for code, kind in (("CENTRAL", "central_board"), ("NORTH", "district_board"), ("SOUTH", "district_board")):
             oid = new_id(conn.execute(insert(T(Organisation)).values(code=code, name=f"{code} board", kind=kind)))
             w.orgs[code] = oid
-            conn.execute(insert(HEAD).values(organisation_id=oid, seq=0, hash="0" * 64))
             for role in Role:
                 w.users[(code, role.value)] = new_id(
                     conn.execute(

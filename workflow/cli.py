@@ -48,7 +48,7 @@ def demo(ctx: click.Context) -> None:
 @click.option("--organisation-id", type=int, default=None)
 @click.pass_context
 def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
-    """Check every organisation's audit chain; name the first broken event of each."""
+    """Check every case's audit chain and every organisation checkpoint; name the first break of each."""
     from workflow.audit import verify
     from workflow.db import read
 
@@ -59,7 +59,8 @@ def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
         return
     for b in breaks:
         where = f"event id {b.event_id}" if b.event_id is not None else "chain head"
-        click.echo(f"organisation {b.organisation_id}: first broken at seq {b.seq} ({where}): {b.problem}")
+        chain = f"case {b.case_id}" if b.case_id is not None else "checkpoints"
+        click.echo(f"organisation {b.organisation_id}, {chain}: first broken at seq {b.seq} ({where}): {b.problem}")
     sys.exit(1)
 
 
@@ -115,6 +116,17 @@ def restore_command(source: str, url: str) -> None:
     if breaks:
         raise click.ClickException(f"restored, but the audit chain is broken: {breaks[0].problem}")
     click.echo(f"restored {source} into {url.split('@')[-1]}: {events} audit events, audit chain intact")
+
+
+@main.command("audit-checkpoint")
+@click.pass_context
+def audit_checkpoint(ctx: click.Context) -> None:
+    """Record a checkpoint of every organisation whose cases moved since its last (the scheduler does it hourly)."""
+    from workflow.audit import take_checkpoints
+    from workflow.clock import utcnow
+
+    for cp in take_checkpoints(_engine(ctx), utcnow()):
+        click.echo(f"organisation {cp.organisation_id}: checkpoint {cp.seq}, {cp.cases} cases, {cp.events} events")
 
 
 @main.command("load-delegation-order")

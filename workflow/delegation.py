@@ -2,7 +2,9 @@
 
 Versions are loaded from a YAML file into the database; the engine checks a
 mandate against the version valid on the decision's date, from an in-memory copy
-refreshed every few seconds so the hot path does not query it.
+kept at most ``UPPF_DELEGATION_CACHE_SECONDS`` (settings: ``delegation_cache_seconds``) so
+the hot path does not query it; a mandate revoked in another process is refused here once
+that lifetime has passed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from states.registry import all_decision_kinds
 from states.roles import Role
 from workflow.db import new_id
 from workflow.errors import InvalidInput
+from workflow.settings import get_settings
 from workflow.tables import DelegationOrder, DelegationRule, Organisation
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "delegation_order.yaml"
@@ -137,9 +140,13 @@ def _check(doc: Any) -> None:
 
 
 class _OrderCache:
-    """Rules per organisation and decision kind, reloaded after ``ttl`` seconds."""
+    """Rules per organisation and decision kind, reloaded once older than the configured lifetime.
 
-    def __init__(self, ttl: float = 30.0) -> None:
+    ``ttl`` None reads the lifetime from the settings on every use (so a test or a reconfigured process
+    gets its own); 0 reads the rules on every check.
+    """
+
+    def __init__(self, ttl: float | None = None) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._loaded_at = -1e18
@@ -149,10 +156,14 @@ class _OrderCache:
     def invalidate(self) -> None:
         self._loaded_at = -1e18
 
+    def lifetime(self) -> float:
+        """Seconds a loaded copy is used before it is read again."""
+        return self.ttl if self.ttl is not None else get_settings().delegation_cache_seconds
+
     def rules(self, conn: Connection, org: int, kind: str) -> list[_Rule]:
         now = time.monotonic()
         engine_id = id(conn.engine)
-        if now - self._loaded_at > self.ttl or engine_id != self._engine_id:
+        if now - self._loaded_at >= self.lifetime() or engine_id != self._engine_id:
             with self._lock:
                 self._rules = _read_rules(conn)
                 self._loaded_at, self._engine_id = now, engine_id

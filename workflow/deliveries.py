@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select, text
 
 from states import registry
 from workflow.calendar import add_days, local_date
@@ -34,6 +34,7 @@ PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
 AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
 AREA = ContractArea.__table__  # type: ignore[attr-defined]
 DELIVERY_TYPES = registry.DELIVERY_TYPES
+_LATE_DELIVERY_LOCK = 0x1A7E  # first key of the advisory lock that orders the late-delivery counts
 
 
 def request_implementation_plan(
@@ -152,6 +153,22 @@ def open_monthly_reports(engine: Engine, clock: Callable[[], datetime] = utcnow)
             set_opening_case(conn, "monthly_report", "placement", pid, period, case.case_id)
             opened += 1
     return opened
+
+
+def before_expiry(conn: Connection, case: Any, trigger: str) -> None:
+    """Before a delivery goes overdue (PostgreSQL): wait for any other scheduler's late-delivery count in the org.
+
+    :func:`after_expiry` counts late deliveries by event id and by what is committed. Two schedulers expiring at
+    once would each miss the other's uncommitted events, and an event numbered before another scheduler's
+    deviation but committed after it would never count. The organisation's audit-chain row used to order them;
+    now this lock does, taken before the event is numbered and held to the end of the transaction.
+    """
+    if conn.dialect.name != "postgresql" or case.case_type not in DELIVERY_TYPES or trigger != "mark_overdue":
+        return
+    if case.provider_id is not None:
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:k, :org)"), {"k": _LATE_DELIVERY_LOCK, "org": case.organisation_id}
+        )
 
 
 def after_expiry(conn: Connection, wf: Workflow, case: Any, trigger: str, event_id: int, now: datetime) -> int | None:

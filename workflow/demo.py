@@ -22,7 +22,7 @@ from states.spec import Subject
 from workflow import delegation
 from workflow.calendar import local_date
 from workflow.db import new_id
-from workflow.engine import HEAD, Actor, Workflow
+from workflow.engine import Actor, Workflow
 from workflow.errors import NoMandate, NotPermitted
 from workflow.opening import open_case
 from workflow.reports.demo_data import add_report_inputs
@@ -127,7 +127,6 @@ class Demo:
                 )
             )
             self.orgs[code] = oid
-            conn.execute(insert(HEAD).values(organisation_id=oid, seq=0, hash="0" * 64))
             for suffix, title, roles in ROLE_USERS:
                 uid = new_id(
                     conn.execute(

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from states.guards import GUARDS
 from states.registry import CASE_TYPES
@@ -24,12 +24,10 @@ from states.roles import STAFF_ROLES
 from states.spec import CaseTypeSpec, DeadlinePolicy, Transition
 from workflow import deadlines, hotpath
 from workflow import params as params_mod
-from workflow.audit import event_hash
-from workflow.autocommit import autocommit_connections
+from workflow.audit import chained
 from workflow.calendar import end_of_day, local_date
-from workflow.case_cache import case_cache as case_cache_of
 from workflow.clock import utcnow
-from workflow.db import new_id, read
+from workflow.db import read
 from workflow.delegation import Mandate, find_mandate
 from workflow.errors import (
     Conflict,
@@ -40,19 +38,17 @@ from workflow.errors import (
     NotFound,
     NotPermitted,
     UnknownTrigger,
-    WorkflowError,
     WrongState,
 )
-from workflow.group_commit import commit_group
 from workflow.guards import GUARD_IMPLS, GuardContext
 from workflow.machines import MACHINES
-from workflow.tables import Agreement, AuditHead, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.tables import Agreement, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.uow import UnitOfWork
 
 log = structlog.get_logger("workflow.engine")
 
 CASE = Case.__table__  # type: ignore[attr-defined]
 EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
-HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
 DECISION = Decision.__table__  # type: ignore[attr-defined]
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
@@ -92,9 +88,6 @@ class Actor:
     def system(cls, organisation_id: int) -> Actor:
         """The scheduler acting for an organisation."""
         return cls(None, organisation_id, (SYSTEM_ROLE,))
-
-
-_Args = tuple[int, str, Actor, str, str | None, dict[str, Any] | None, int | None]  # fire's arguments, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +130,10 @@ class TriggerOption:
 class Workflow:
     """The engine's command handlers, bound to one database engine and clock."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, *, case_cache: bool = True) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
         self.clock = clock
-        # Rows this process committed last; off, every transition reads its case first (see workflow.case_cache).
-        self._cache = case_cache_of(engine) if case_cache else None
+        self._uow = UnitOfWork(engine, clock)
 
     # --- commands ---------------------------------------------------------------------------------------------
 
@@ -157,21 +149,16 @@ class Workflow:
         expected_version: int | None = None,
         conn: Connection | None = None,
     ) -> FireResult:
-        """Fire ``trigger`` on a case for ``actor``; raise a :class:`Refused` subclass if any rule says no."""
-        args: _Args = (case_id, trigger, actor, reason, registry_number, params, expected_version)
+        """Fire ``trigger`` on a case for ``actor``; raise a :class:`Refused` subclass if any rule says no.
+
+        Without ``conn`` the transition is its own unit of work; with it, it joins the caller's transaction.
+        """
         if conn is not None:
-            # The caller's transaction may still roll back: its row is never kept.
-            if self._cache is not None:
-                self._cache.forget(case_id)
-            result, _row = self._fire(conn, *args)
+            result = self._fire(conn, case_id, trigger, actor, reason, registry_number, params, expected_version)
         else:
-            if self.engine.dialect.name == "postgresql":
-                result, row = self._fire_autocommit(args)
-            else:
-                # SQLite: concurrent callers share durable COMMITs; each returns once its own is durable.
-                result, row = commit_group(self.engine).run(lambda c: self._fire_with_cache(c, args))
-            if self._cache is not None:
-                self._cache.keep(row)
+            result = self._uow.write(
+                lambda c: self._fire(c, case_id, trigger, actor, reason, registry_number, params, expected_version)
+            )
         # DEBUG, not INFO: the audit event is the record of every transition, and the API's access line carries
         # the case id. At INFO this line cost 45-85 µs of a transition's CPU in the engine benchmark.
         log.debug(
@@ -185,27 +172,6 @@ class Workflow:
         )
         return result
 
-    def _fire_autocommit(self, args: _Args) -> tuple[FireResult, hotpath.CaseRow]:
-        """PostgreSQL, owning the connection: the read and the write are each one autocommitted statement.
-
-        The write re-checks the case (compare-and-set) and chains the event onto the audit head it locks, all in
-        one statement, so nothing needs the transaction the two would otherwise share: two round trips, not four
-        (one when the case's row is kept from this process's last transition on it).
-        """
-        with autocommit_connections(self.engine).connection() as c:
-            return self._fire_with_cache(c, args)
-
-    def _fire_with_cache(self, conn: Connection, args: _Args) -> tuple[FireResult, hotpath.CaseRow]:
-        """Fire on the kept row if there is one; on any refusal or miss, forget it and decide again on a fresh read."""
-        kept = self._cache.get(args[0]) if self._cache is not None else None
-        if kept is not None:
-            try:
-                return self._fire(conn, *args, kept=kept)
-            except WorkflowError:  # perhaps decided on a row someone else has changed since
-                assert self._cache is not None
-                self._cache.forget(args[0])
-        return self._fire(conn, *args)
-
     def _fire(
         self,
         conn: Connection,
@@ -216,13 +182,11 @@ class Workflow:
         registry_number: str | None,
         raw_params: dict[str, Any] | None,
         expected_version: int | None,
-        kept: hotpath.CaseRow | None = None,
-    ) -> tuple[FireResult, hotpath.CaseRow]:
-        """One transition; its result and the case's row as it now is."""
+    ) -> FireResult:
+        """One transition in ``conn``'s transaction, through the engine's transition writer."""
         reason = _reason(reason)
-        store = hotpath.store_for(conn)
-        # A kept row was committed by a transition, so its organisation's chain head exists.
-        row, has_head = (kept, True) if kept is not None else store.load(conn, case_id)
+        writer = hotpath.writer_for(conn.engine)
+        row = writer.load(conn, case_id)
         if row is None or row.organisation_id != actor.organisation_id:
             raise NotFound(f"case {case_id} not found")
         spec = CASE_TYPES[row.case_type]
@@ -231,29 +195,33 @@ class Workflow:
             conn, spec, row, trigger, actor, registry_number, raw_params, expected_version, now
         )
         dest = tr.dest
-        if not has_head:  # only now: a refusal writes nothing
-            store.ensure_head(conn, row.organisation_id)
+        org = row.organisation_id
+        # The event's seq is the case's new version: the compare-and-set below moves the chain's head with the case.
+        event = chained(
+            {
+                "organisation_id": org,
+                "case_id": row.id,
+                "trigger": trigger,
+                "from_status": row.status,
+                "to_status": dest,
+                "actor_id": actor.user_id,
+                "actor_role": mandate.role if mandate else _acting_role(tr, actor),
+                "reason": reason,
+                "decision_kind": decision_kind,
+                "mandate": mandate.describe() if mandate else None,
+                "registry_number": registry_number if decision_kind else None,
+                "params": cleaned,
+                "occurred_at": now,
+            },
+            row.version + 1,
+            row.audit_hash,
+        )
         case_set: dict[str, Any] = {"status": dest, "version": row.version + 1, "updated_at": now}
         case_set.update(params_mod.columns(tr, cleaned))
         if cleaned:
             case_set["attributes"] = {**row.attributes, **cleaned}
         case_set["closed_at"] = now if dest in spec.finals else None
-        org = row.organisation_id
-        event = {
-            "organisation_id": org,
-            "case_id": row.id,
-            "trigger": trigger,
-            "from_status": row.status,
-            "to_status": dest,
-            "actor_id": actor.user_id,
-            "actor_role": mandate.role if mandate else _acting_role(tr, actor),
-            "reason": reason,
-            "decision_kind": decision_kind,
-            "mandate": mandate.describe() if mandate else None,
-            "registry_number": registry_number if decision_kind else None,
-            "params": cleaned,
-            "occurred_at": now,
-        }
+        case_set["audit_hash"] = event["hash"]
         decision = None
         if decision_kind and mandate and registry_number:
             decision = {
@@ -283,7 +251,7 @@ class Workflow:
                 "next_attempt_at": now,
                 "created_at": now,
             }
-        written = store.apply(
+        written = writer.apply(
             conn,
             hotpath.Writes(
                 case_id=row.id,
@@ -307,7 +275,6 @@ class Workflow:
                 case_id=case_id,
                 expected_version=row.version,
             )
-        new_attributes = case_set.get("attributes", row.attributes)
         return FireResult(
             row.id,
             trigger,
@@ -319,7 +286,7 @@ class Workflow:
             mandate.describe() if mandate else None,
             (written.deadline_id,) if written.deadline_id is not None else (),
             spec.name,
-        ), row._replace(status=dest, version=row.version + 1, attributes=new_attributes)
+        )
 
     def _check(
         self,
@@ -514,24 +481,3 @@ def _reason(reason: str) -> str:
     if len(reason) > 2000:
         raise InvalidInput("the reason is longer than 2000 characters")
     return reason.strip()
-
-
-def append_event(conn: Connection, event: dict[str, Any]) -> int:
-    """Append one audit event to its organisation's chain and return its id.
-
-    The chain head row is locked (PostgreSQL ``FOR UPDATE``; SQLite holds the write
-    lock already) so that two transactions never chain onto the same predecessor.
-    """
-    org = event["organisation_id"]
-    q = select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.organisation_id == org)
-    if conn.dialect.name != "sqlite":
-        q = q.with_for_update()
-    head = conn.execute(q).first()
-    if head is None:
-        conn.execute(insert(HEAD).values(organisation_id=org, seq=0, hash="0" * 64))
-        head = conn.execute(q).first()
-        assert head is not None
-    event = {**event, "seq": head.seq + 1, "prev_hash": head.hash}
-    event["hash"] = event_hash(head.hash, event)
-    conn.execute(update(HEAD).where(HEAD.c.organisation_id == org).values(seq=event["seq"], hash=event["hash"]))
-    return new_id(conn.execute(insert(EVENT).values(**event)))

@@ -2,9 +2,10 @@
 
 Each command runs in its own SAVEPOINT inside one transaction: a refused or failed command
 rolls back to its savepoint and touches no other; if BEGIN or COMMIT fails, none of the group
-happened and every command gets that error. ``run_group`` runs a batch handed to one writer
-thread (the API's SQLite writer); :class:`CommitGroup` lets concurrent callers of
-``Workflow.fire`` on SQLite share commits, each running its command on its own thread.
+happened and every command gets that error. :class:`CommitGroup` is how the unit of work
+(``workflow.uow``) writes on SQLite: concurrent callers share commits, each running its command
+on its own thread. ``run_group`` runs a batch handed to one writer thread; only the API's
+SQLite writer (``api/writer.py``) still uses it, and it goes when that file does.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ from states.registry import CASE_TYPES, needing
 from states.roles import STAFF_ROLES
 from states.spec import Subject
 from workflow import deadlines
+from workflow.audit import open_chain
 from workflow.calendar import local_date
 from workflow.db import new_id
-from workflow.engine import CASE, DEADLINE, Actor, Workflow, _reason, append_event
+from workflow.engine import CASE, DEADLINE, Actor, Workflow, _reason
 from workflow.errors import InvalidInput, NotFound, NotPermitted
 from workflow.params import DATE_PARAMS
 from workflow.tables import Agreement, AppUser, Placement, Provider
@@ -218,7 +219,7 @@ def _open(
                 case_id=case_id, organisation_id=org, **deadlines.opening_row(policy, spec.initial, now, cleaned)
             )
         )
-    event_id = append_event(
+    event_id = open_chain(
         conn,
         {
             "organisation_id": org,

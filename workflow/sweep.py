@@ -32,7 +32,7 @@ from workflow.calendar import local_date
 from workflow.clock import utcnow
 from workflow.db import write
 from workflow.deadline_changes import resume_due
-from workflow.deliveries import after_expiry
+from workflow.deliveries import after_expiry, before_expiry
 from workflow.engine import CASE, DEADLINE, Actor, Workflow
 from workflow.errors import Conflict, Refused, WorkflowError
 from workflow.tables import DeadlineEffect
@@ -343,6 +343,7 @@ def _expire(
         with conn.begin_nested():
             if conn.dialect.name != "sqlite":
                 conn.execute(select(CASE.c.id).where(CASE.c.id == case.id).with_for_update(nowait=True))
+            before_expiry(conn, case, policy.on_expiry)
             fired = wf.fire(
                 case.id,
                 policy.on_expiry,

@@ -127,6 +127,8 @@ class Case(SQLModel, table=True):
     opened_at: datetime = _ts()
     updated_at: datetime = _ts()
     closed_at: datetime | None = _ts(nullable=True)
+    # The head of the case's audit chain: the hash of its last event (whose seq is ``version``).
+    audit_hash: str = Field(default="0" * 64, max_length=64)
     __table_args__ = (
         Index("ix_case_org_type_status", "organisation_id", "case_type", "status"),
         Index("ix_case_org_type_opened", "organisation_id", "case_type", "opened_at"),
@@ -134,13 +136,13 @@ class Case(SQLModel, table=True):
 
 
 class CaseEvent(SQLModel, table=True):
-    """An append-only, hash-chained audit event (händelse) for one transition."""
+    """An append-only audit event (händelse) of one transition, hash-chained per case; seq is the case's version."""
 
     __tablename__ = "case_event"
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id")
     seq: int
-    case_id: int = Field(foreign_key="case.id", index=True)
+    case_id: int = Field(foreign_key="case.id")
     trigger: str = Field(max_length=48)
     from_status: str | None = Field(default=None, max_length=40)
     to_status: str = Field(max_length=40)
@@ -154,16 +156,27 @@ class CaseEvent(SQLModel, table=True):
     occurred_at: datetime = _ts()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
-    __table_args__ = (UniqueConstraint("organisation_id", "seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_case_seq"),)
 
 
-class AuditHead(SQLModel, table=True):
-    """The head of an organisation's audit chain: last sequence number and hash."""
+class AuditCheckpoint(SQLModel, table=True):
+    """An organisation's audit checkpoint (kontrollpunkt): every case's chain head at one moment, hashed.
 
-    __tablename__ = "audit_head"
-    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
-    seq: int = 0
-    hash: str = Field(default="0" * 64, max_length=64)
+    ``heads`` holds ``[case_id, seq]`` pairs; ``digest`` is sha256 over the previous checkpoint's digest and
+    those heads with their events' hashes (``workflow.audit``), so a case deleted or cut short since is found.
+    """
+
+    __tablename__ = "audit_checkpoint"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    seq: int
+    taken_at: datetime = _ts()
+    cases: int
+    events: int
+    heads: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prev_digest: str = Field(max_length=64)
+    digest: str = Field(max_length=64)
+    __table_args__ = (UniqueConstraint("organisation_id", "seq", name="uq_audit_checkpoint_org_seq"),)
 
 
 class Deadline(SQLModel, table=True):
@@ -320,4 +333,3 @@ from workflow import scheduler_tables as _scheduler_tables  # noqa: E402, F401
 
 # --- reports (issue 5): invoice samples, individual follow-ups, follow-up owners, report indexes -------------------
 from workflow.reports import tables as _report_tables  # noqa: E402, F401
-

@@ -4,6 +4,9 @@ Every write of the product runs through :meth:`UnitOfWork.write` and every scree
 read through :meth:`UnitOfWork.read`; nothing outside ``workflow`` opens a connection.
 On SQLite concurrent writers share durable COMMITs (``workflow.group_commit``), each in its
 own savepoint; on PostgreSQL each write is its own transaction on a pooled connection.
+A transition (``Workflow.fire``) is one such write: the transition writer
+(``workflow.hotpath``) runs inside the transaction this class owns and never begins or
+commits one itself.
 """
 
 from __future__ import annotations

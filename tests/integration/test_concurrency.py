@@ -71,3 +71,56 @@ def test_two_sessions_with_the_same_version_one_wins_and_the_other_conflicts(eng
 
 def test_two_sessions_without_a_version_never_both_succeed(engine: Engine) -> None:
     _race(engine, rounds=15, expected_version=False)
+
+
+@pytest.mark.only_on("postgresql")  # the workers' bug: DuplicatePreparedStatement "uppf_transition_0"
+def test_many_threads_on_fresh_engines_fire_concurrently_without_a_single_error(
+    engine: Engine, backend: str, request: pytest.FixtureRequest
+) -> None:
+    from tests.conftest import PG_URL
+    from workflow.db import make_engine
+    from workflow.engine import Workflow
+
+    world = build_world(engine)
+    actor = world.actor("NORTH", "contract_strategist")
+    threads_n, per_thread = 8, 6
+    cases = [
+        [
+            open_case(
+                world.wf, "complaint", actor, "received", kind="client", agreement_id=world.agreements["north_calloff"]
+            ).case_id
+            for _ in range(per_thread)
+        ]
+        for _ in range(threads_n)
+    ]
+    schema = request.getfixturevalue("_pg_schema")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads_n)
+
+    def worker(mine: list[int]) -> None:
+        # A fresh engine per thread, as each worker process has; one shared connection pool would hide the bug.
+        eng = make_engine(PG_URL, schema=schema, pool_size=2)
+        try:
+            wf = Workflow(eng, world.clock)
+            barrier.wait()
+            for cid in mine:  # 6 statements of each shape per connection: past psycopg's prepare threshold
+                wf.fire(cid, "investigate", actor, "looking into it", params={"topic": "premises"})
+                wf.fire(cid, "resolve", actor, "resolved with the provider")
+        except BaseException as exc:  # counted below
+            errors.append(exc)
+        finally:
+            eng.dispose()
+
+    threads = [threading.Thread(target=worker, args=(mine,)) for mine in cases]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    with engine.connect() as conn:
+        c = Case.__table__  # type: ignore[attr-defined]
+        statuses = conn.execute(select(c.c.status, func.count()).group_by(c.c.status)).all()
+        assert [tuple(s) for s in statuses] == [("resolved", threads_n * per_thread)]
+        from workflow.audit import verify
+
+        assert verify(conn) == []

@@ -1,4 +1,4 @@
-"""The engine's hot path (prepared SQL on the driver's cursor): what it stores, and what it never stores."""
+"""The transition writer (SQL on the driver's cursor): what it stores, and what it never stores."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from workflow import deadlines, hotpath
 from workflow.audit import verify
 from workflow.errors import Conflict
 from workflow.opening import open_case
-from workflow.tables import AuditHead, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.tables import Case, CaseEvent, Deadline, Decision, Outbox
 
 pytestmark = pytest.mark.integration
 
 T: dict[str, Any] = {
     t.name: t
-    for t in (m.__table__ for m in (Case, CaseEvent, Deadline, Decision, Outbox, AuditHead))  # type: ignore[attr-defined,union-attr]
+    for t in (m.__table__ for m in (Case, CaseEvent, Deadline, Decision, Outbox))  # type: ignore[attr-defined,union-attr]
 }
 
 
@@ -86,7 +86,7 @@ def test_a_sent_request_stores_its_rows_as_the_orm_reads_them(world: World) -> N
 
 
 class _StaleAfterLoad:
-    """A store whose case is changed by 'someone else' between the engine's read and its write."""
+    """A writer whose case is changed by 'someone else' between the engine's read and its write."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -107,8 +107,8 @@ def test_a_compare_and_set_that_misses_writes_nothing_even_in_the_callers_transa
     a = world.actor("NORTH", "contract_strategist")
     world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-7", params={"response_due": "2026-03-27"})
     before = _rows(world.engine)
-    real = hotpath.store_for
-    monkeypatch.setattr(hotpath, "store_for", lambda conn: _StaleAfterLoad(real(conn)))
+    real = hotpath.writer_for
+    monkeypatch.setattr(hotpath, "writer_for", lambda engine: _StaleAfterLoad(real(engine)))
     with world.engine.begin() as conn:
         try:
             world.wf.fire(cid, "answer", a, "answer received", conn=conn)
@@ -119,12 +119,12 @@ def test_a_compare_and_set_that_misses_writes_nothing_even_in_the_callers_transa
     after = _rows(world.engine)
     bumped = [(r[0], r[4]) for r in after["case"]]
     assert bumped == [(r[0], r[4] + (1 if r[0] == cid else 0)) for r in before["case"]]
-    for name in ("case_event", "deadline", "decision", "outbox", "audit_head"):
+    for name in ("case_event", "deadline", "decision", "outbox"):
         assert after[name] == before[name], name
 
 
 class _MeanwhileAfterLoad:
-    """A store that runs ``meanwhile`` on another connection after its first read (PostgreSQL's autocommit path)."""
+    """A writer that runs ``meanwhile`` on another connection after its first read."""
 
     def __init__(self, inner: Any, meanwhile: Any) -> None:
         self.inner, self.meanwhile, self.loads = inner, meanwhile, 0
@@ -141,37 +141,43 @@ class _MeanwhileAfterLoad:
 
 
 def _install(monkeypatch: pytest.MonkeyPatch, store: _MeanwhileAfterLoad) -> None:
-    real = hotpath.store_for
+    real = hotpath.writer_for
 
-    def store_for(conn: Connection) -> Any:
-        store.inner = real(conn)
+    def writer_for(engine: Engine) -> Any:
+        store.inner = real(engine)
         return store
 
-    monkeypatch.setattr(hotpath, "store_for", store_for)
+    monkeypatch.setattr(hotpath, "writer_for", writer_for)
 
 
-@pytest.mark.only_on("postgresql")  # PostgreSQL's autocommit path; SQLite holds its write lock from the read on
-def test_a_transition_whose_chain_head_moved_meanwhile_chains_onto_the_latest_head(
+@pytest.mark.only_on("postgresql")  # SQLite holds its write lock from the read on
+def test_the_organisations_other_cases_move_while_a_transition_is_under_way(
     world: World, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cid = _request(world)
     a = world.actor("NORTH", "contract_strategist")
-    store = _MeanwhileAfterLoad(None, lambda: _request(world))  # another event in NORTH's chain
+    other = _request(world)
+
+    def meanwhile() -> None:  # committed on another connection while the first transition's transaction is open
+        world.wf.fire(other, "send", a, "sent", registry_number="NOR-2026-13", params={"response_due": "2026-03-27"})
+        _request(world)
+
+    store = _MeanwhileAfterLoad(None, meanwhile)
     _install(monkeypatch, store)
     res = world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-11", params={"response_due": "2026-03-27"})
-    assert store.loads == 1 and res.to_status == "sent"
+    assert store.loads >= 1 and res.to_status == "sent" and res.version == 2
     with world.engine.connect() as conn:
         assert verify(conn) == []
         seqs = conn.execute(
-            select(T["case_event"].c.seq)
-            .where(T["case_event"].c.organisation_id == world.orgs["NORTH"])
-            .order_by(T["case_event"].c.seq)
-        ).scalars()
-        assert list(seqs) == [1, 2, 3]
+            select(T["case_event"].c.case_id, T["case_event"].c.seq)
+            .where(T["case_event"].c.case_id.in_([cid, other]))
+            .order_by(T["case_event"].c.case_id, T["case_event"].c.seq)
+        ).all()
+        assert [tuple(r) for r in seqs] == [(cid, 1), (cid, 2), (other, 1), (other, 2)]
 
 
-@pytest.mark.only_on("postgresql")  # PostgreSQL's autocommit path; SQLite holds its write lock from the read on
-def test_a_case_changed_between_read_and_write_conflicts_and_writes_nothing_without_a_transaction(
+@pytest.mark.only_on("postgresql")  # SQLite holds its write lock from the read on
+def test_a_case_changed_between_read_and_write_conflicts_and_writes_nothing_in_its_own_unit_of_work(
     world: World, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cid = _request(world)
@@ -188,7 +194,7 @@ def test_a_case_changed_between_read_and_write_conflicts_and_writes_nothing_with
         world.wf.fire(cid, "send", a, "sent", registry_number="NOR-2026-12", params={"response_due": "2026-03-27"})
     after = _rows(world.engine)
     assert [(r[0], r[4]) for r in after["case"]] == [(r[0], r[4] + 1) for r in before["case"]]
-    for name in ("case_event", "deadline", "decision", "outbox", "audit_head"):
+    for name in ("case_event", "deadline", "decision", "outbox"):
         assert after[name] == before[name], name
 
 
@@ -259,7 +265,7 @@ def test_the_deadline_of_an_answer_is_due_ten_working_days_later(world: World) -
     assert d["state"] == "answered" and d["next_action_at"].date() == date(2026, 3, 16)
 
 
-def test_concurrent_transitions_in_one_organisation_keep_its_chain_whole_and_gapless(world: World) -> None:
+def test_concurrent_transitions_in_one_organisation_keep_every_case_chain_whole_and_gapless(world: World) -> None:
     a = world.actor("NORTH", "contract_strategist")
     cases = [[_request(world) for _ in range(3)] for _ in range(4)]
     errors: list[BaseException] = []
@@ -286,13 +292,8 @@ def test_concurrent_transitions_in_one_organisation_keep_its_chain_whole_and_gap
     ev = T["case_event"]
     with world.engine.connect() as conn:
         assert verify(conn) == []
-        seqs = list(
-            conn.execute(
-                select(ev.c.seq).where(ev.c.organisation_id == world.orgs["NORTH"]).order_by(ev.c.seq)
-            ).scalars()
-        )
-        head = conn.execute(
-            select(T["audit_head"].c.seq).where(T["audit_head"].c.organisation_id == world.orgs["NORTH"])
-        )
-        # 12 openings and 36 transitions, each exactly one event, numbered without gaps.
-        assert seqs == list(range(1, 49)) and head.scalar_one() == 48
+        for cid in (c for mine in cases for c in mine):
+            seqs = list(conn.execute(select(ev.c.seq).where(ev.c.case_id == cid).order_by(ev.c.seq)).scalars())
+            version = conn.execute(select(T["case"].c.version).where(T["case"].c.id == cid)).scalar_one()
+            # The opening and three transitions, each exactly one event, numbered as the case's versions.
+            assert seqs == [1, 2, 3, 4] and version == 4

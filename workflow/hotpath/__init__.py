@@ -1,48 +1,44 @@
-"""The transition's reads and writes as prepared SQL on the driver's cursor (snabbspår).
+"""The transition writer (övergångsskrivare): a transition's read and writes as SQL on the driver's cursor.
 
-A transition runs a fixed set of statements. Built and executed through SQLAlchemy each
-costs 60–100 µs of Python here, several times the database's own work, so the SQL is
-written out once per dialect and shape and run on the DBAPI cursor of the caller's
-SQLAlchemy connection, inside its transaction. Values still pass through the columns'
-own SQLAlchemy bind processors, so rows are stored exactly as the ORM would store them,
-and driver errors are re-raised as SQLAlchemy's exception classes.
+One writer per dialect behind one seam: :func:`writer_for` picks it once per database engine
+(thread-safe), and it always runs inside a transaction someone else owns: the unit of work's
+(``workflow.uow``) or, with ``Workflow.fire(conn=...)``, the caller's. It never begins,
+commits or locks anything itself beyond what its statements do.
 
-SQLite holds its write lock from ``BEGIN IMMEDIATE`` on, so statements simply run one by
-one and the audit event is chained in Python. On PostgreSQL a transition is two
-statements: one reads the case, one writes everything behind the compare-and-set on
-(id, version, status), as data-modifying CTEs each gated on the case UPDATE having
-matched, and chains the event onto the organisation's audit head inside that statement
-(the head row is locked there, and the event's hash, sha256(previous hash + payload), is
-computed by the database from the payload the engine serialised). The head is thus locked
-only for one statement and the commit, whoever else writes in the organisation. When the
-engine owns the connection both statements run in autocommit mode: one statement is one
-transaction, all or nothing, and two round trips are half those of BEGIN, UPDATE, INSERT,
-COMMIT. (psycopg's pipeline mode was slower here than these round trips.)
+Built and executed through SQLAlchemy each statement cost 60–100 µs of Python here, several
+times the database's own work, so the SQL is written out once per dialect and shape and run
+on the DBAPI cursor of the caller's SQLAlchemy connection. Values still pass through the
+columns' own SQLAlchemy bind processors, so rows are stored exactly as the ORM would store
+them, and driver errors are re-raised as SQLAlchemy's exception classes.
+
+SQLite holds its write lock from ``BEGIN IMMEDIATE`` on, so statements simply run one by one.
+On PostgreSQL a transition is two statements: one reads the case, one writes everything
+behind the compare-and-set on (id, version, status) as data-modifying CTEs. Either way the
+audit event arrives chained (``workflow.audit.chained``) onto the case's own chain head,
+which the compare-and-set UPDATE moves: no other row is locked.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
+from workflow.db import per_engine
 from workflow.hotpath.base import CaseRow, Writes, Written
-from workflow.hotpath.postgres import PostgresStore
-from workflow.hotpath.sqlite import SqliteStore
+from workflow.hotpath.postgres import PostgresWriter
+from workflow.hotpath.sqlite import SqliteWriter
 
-__all__ = ["CaseRow", "PostgresStore", "SqliteStore", "Writes", "Written", "store_for"]
-
-_STORES: dict[type, SqliteStore | PostgresStore] = {}
+__all__ = ["CaseRow", "PostgresWriter", "SqliteWriter", "Writes", "Written", "writer_for"]
 
 
-def store_for(conn: Connection) -> SqliteStore | PostgresStore:
-    """The store for the connection's dialect (built once per dialect class)."""
-    dialect = conn.dialect
-    store = _STORES.get(type(dialect))
-    if store is None:
-        if dialect.name == "sqlite":
-            store = SqliteStore(dialect)
-        elif dialect.name == "postgresql" and dialect.driver == "psycopg":
-            store = PostgresStore(dialect)
-        else:
-            raise RuntimeError(f"no transition store for {dialect.name}+{dialect.driver}")
-        _STORES[type(dialect)] = store
-    return store
+def _make(engine: Engine) -> SqliteWriter | PostgresWriter:
+    dialect = engine.dialect
+    if dialect.name == "sqlite":
+        return SqliteWriter(dialect)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        return PostgresWriter(dialect)
+    raise RuntimeError(f"no transition writer for {dialect.name}+{dialect.driver}")
+
+
+def writer_for(engine: Engine) -> SqliteWriter | PostgresWriter:
+    """The engine's transition writer, built once per database engine under a lock."""
+    return per_engine(engine, "transition_writer", _make)

@@ -1,4 +1,4 @@
-"""Shared parts of the transition stores: the rows' types, bind processors, error translation."""
+"""Shared parts of the transition writers: the rows' types, bind processors, error translation."""
 
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ from typing import Any, NamedTuple
 from sqlalchemy import Dialect, Table
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from workflow.tables import AuditHead, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.audit import GENESIS
+from workflow.tables import Case, CaseEvent, Deadline, Decision, Outbox
 from workflow.types import UTCDateTime
 
-GENESIS = "0" * 64
 TABLES: dict[str, Table] = {  # the tables a transition writes, by name
     "case": Case.__table__,  # type: ignore[attr-defined]
     "case_event": CaseEvent.__table__,  # type: ignore[attr-defined]
     "deadline": Deadline.__table__,  # type: ignore[attr-defined]
     "decision": Decision.__table__,  # type: ignore[attr-defined]
     "outbox": Outbox.__table__,  # type: ignore[attr-defined]
-    "audit_head": AuditHead.__table__,  # type: ignore[attr-defined]
 }
 
 
@@ -38,6 +37,7 @@ class CaseRow(NamedTuple):
     agreement_id: int | None
     owner_id: int | None
     provider_id: int | None
+    audit_hash: str = GENESIS  # the head of the case's audit chain (its last event's hash)
 
 
 @dataclass(slots=True)
@@ -53,27 +53,31 @@ class Writes:
     now: datetime
     trigger: str
     deadline: dict[str, Any] | None
-    event: dict[str, Any]  # without seq, prev_hash and hash: the store chains it
-    decision: dict[str, Any] | None  # event_id is added by the store
-    outbox: dict[str, Any] | None  # dedupe_key "event:<id>" is added by the store
+    event: dict[str, Any]  # chained already (workflow.audit.chained): seq, prev_hash and hash included
+    decision: dict[str, Any] | None  # event_id is added by the writer
+    outbox: dict[str, Any] | None  # dedupe_key "event:<id>" is added by the writer
     agreement_id: int | None  # the agreement whose status follows the case's
 
 
 class Written(NamedTuple):
-    """Primary keys of the rows a transition added, and the event's place in its chain."""
+    """Primary keys of the rows a transition added."""
 
     event_id: int
     deadline_id: int | None
     decision_id: int | None
-    seq: int
 
 
 SELECT_CASE = f'SELECT {", ".join(CaseRow._fields)} FROM "case" WHERE id = '
 CLOSED = "status = 'closed', closed_at = {now}, closed_by = {by}, next_action_at = NULL"
 
 
-class Store:
-    """Shared parts: the dialect's bind processors and error translation."""
+class Writer:
+    """Shared parts: the dialect's bind processors and error translation.
+
+    One writer per database engine (``workflow.hotpath.writer_for``), shared by its threads: its caches
+    are plain dicts whose single operations are atomic under the interpreter lock, and a lost race only
+    computes the same entry twice.
+    """
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -134,4 +138,5 @@ def case_row(raw: Any) -> CaseRow:
         raw[8],
         raw[9],
         raw[10],
+        raw[11],
     )

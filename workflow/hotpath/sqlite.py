@@ -1,4 +1,4 @@
-"""The transition store for SQLite: statements one by one under the write lock, the event chained in Python."""
+"""The transition writer for SQLite: statements one by one under the write lock the transaction holds."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow.audit import event_hash
-from workflow.hotpath.base import CLOSED, GENESIS, SELECT_CASE, CaseRow, Store, Writes, Written, case_row
+from workflow.hotpath.base import CLOSED, SELECT_CASE, CaseRow, Writer, Writes, Written, case_row
 
 
-class SqliteStore(Store):
+class SqliteWriter(Writer):
     """Statements run one by one; ``BEGIN IMMEDIATE`` already holds the write lock, so nothing is locked here."""
 
-    def load(self, conn: Connection, case_id: int) -> tuple[CaseRow | None, bool]:
-        """The case, and True: a missing chain head is created by :meth:`apply` under the write lock."""
+    def load(self, conn: Connection, case_id: int) -> CaseRow | None:
+        """The case as the rules see it (with its chain head)."""
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         sql = SELECT_CASE + "?"
         try:
@@ -22,10 +21,7 @@ class SqliteStore(Store):
             raw = cur.fetchone()
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, case_id) from exc
-        return (case_row(raw) if raw else None), True
-
-    def ensure_head(self, conn: Connection, org: int) -> None:
-        """Nothing to do: :meth:`apply` creates a missing head."""
+        return case_row(raw) if raw else None
 
     def _insert(self, cur: Any, table: str, row: dict[str, Any]) -> int:
         key = (table, *row)
@@ -53,18 +49,7 @@ class SqliteStore(Store):
                 sql += " WHERE case_id = ? AND status IN ('pending', 'suspended')"
                 cur.execute(sql, (self.instant(w.now), w.trigger, w.case_id))
             deadline_id = self._insert(cur, "deadline", w.deadline) if w.deadline else None
-            sql = "SELECT seq, hash FROM audit_head WHERE organisation_id = ?"
-            cur.execute(sql, (w.organisation_id,))
-            head = cur.fetchone()
-            if head is None:
-                sql = "INSERT INTO audit_head (organisation_id, seq, hash) VALUES (?, 0, ?)"
-                cur.execute(sql, (w.organisation_id, GENESIS))
-                head = (0, GENESIS)
-            ev = {**w.event, "seq": head[0] + 1, "prev_hash": head[1]}
-            ev["hash"] = event_hash(head[1], ev)
-            sql = "UPDATE audit_head SET seq = ?, hash = ? WHERE organisation_id = ?"
-            cur.execute(sql, (ev["seq"], ev["hash"], w.organisation_id))
-            event_id = self._insert(cur, "case_event", ev)
+            event_id = self._insert(cur, "case_event", w.event)
             decision_id = None
             if w.decision is not None:
                 decision_id = self._insert(cur, "decision", {**w.decision, "event_id": event_id})
@@ -75,4 +60,4 @@ class SqliteStore(Store):
                 cur.execute(sql, (w.case_set["status"], w.agreement_id))
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, None) from exc
-        return Written(event_id, deadline_id, decision_id, ev["seq"])
+        return Written(event_id, deadline_id, decision_id)

@@ -1,0 +1,113 @@
+"""Every way a transition is written yields the same audit chain: same seqs, same hashes, on both databases."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import Engine, delete, select, text
+from sqlmodel import SQLModel
+
+from states.registry import CASE_TYPES
+from tests.world import Clock, World, build_world
+from workflow.audit import verify
+from workflow.bootstrap import Application
+from workflow.calendar import STOCKHOLM
+from workflow.commands import FireTrigger
+from workflow.engine import Actor
+from workflow.opening import open_case
+from workflow.settings import Settings
+from workflow.sweep import due_date_of, sweep
+from workflow.tables import CaseEvent, Deadline
+
+pytestmark = pytest.mark.integration
+EV = CaseEvent.__table__  # type: ignore[attr-defined]
+DL = Deadline.__table__  # type: ignore[attr-defined]
+START = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)
+EXPIRED = datetime(2026, 3, 14, 0, 0, 1, tzinfo=STOCKHOLM)  # the day after the answer was due
+SEND = {"registry_number": "NOR-2026-00001", "params": {"response_due": date(2026, 3, 13).isoformat()}}
+# sha256 over every event's hash, in (case, seq) order, of the scenario below: the same on SQLite and PostgreSQL.
+EXPECTED = "87e996bbc6a9aea11e913be90d2b4c83c4b3ac6789e3cd3ed6d665338803fff8"
+EXPIRY = CASE_TYPES["rectification_request"].deadlines["sent"].on_expiry or ""
+
+
+def _empty(engine: Engine) -> None:
+    """Every table emptied and its ids restarted, so each path writes the same ids."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                conn.execute(delete(table))
+
+
+def _expiry_reason(engine: Engine, case_id: int) -> str:
+    """The reason the sweep gives an expiry (``workflow.sweep._expire``)."""
+    policy = CASE_TYPES["rectification_request"].deadlines["sent"]
+    with engine.connect() as conn:
+        d = conn.execute(select(DL.c.kind, DL.c.due_at).where(DL.c.case_id == case_id, DL.c.state == "sent")).one()
+    return f"Deadline {d.kind} passed (due {due_date_of(d.due_at).isoformat()}, rule {policy.rule_version})"
+
+
+def _opened(w: World) -> int:
+    return open_case(
+        w.wf,
+        "rectification_request",
+        w.actor("NORTH", "contract_strategist"),
+        "deficiency found",
+        kind="supplementation",
+        agreement_id=w.agreements["north_calloff"],
+    ).case_id
+
+
+def _direct(w: World, cid: int) -> None:
+    w.wf.fire(cid, "send", w.actor("NORTH", "contract_strategist"), "send", **SEND)  # type: ignore[arg-type]
+    w.clock.now = EXPIRED
+    w.wf.fire(cid, EXPIRY, Actor.system(w.orgs["NORTH"]), _expiry_reason(w.engine, cid))
+
+
+def _in_callers_transaction(w: World, cid: int) -> None:
+    with w.engine.begin() as conn:
+        w.wf.fire(cid, "send", w.actor("NORTH", "contract_strategist"), "send", conn=conn, **SEND)  # type: ignore[arg-type]
+    w.clock.now = EXPIRED
+    reason = _expiry_reason(w.engine, cid)
+    with w.engine.begin() as conn:
+        w.wf.fire(cid, EXPIRY, Actor.system(w.orgs["NORTH"]), reason, conn=conn)
+
+
+def _command_then_sweep(w: World, cid: int) -> None:
+    app = Application(Settings(), w.engine, w.clock)
+    app.execute(FireTrigger(cid, "send", "send", **SEND), w.actor("NORTH", "contract_strategist"))  # type: ignore[arg-type]
+    w.clock.now = EXPIRED
+    assert sweep(w.engine, w.clock).transitions == 1
+
+
+PATHS: dict[str, Callable[[World, int], None]] = {
+    "direct": _direct,
+    "caller's transaction": _in_callers_transaction,
+    "command and the sweep's expiry": _command_then_sweep,
+}
+
+
+def _chain(engine: Engine, path: Callable[[World, int], None]) -> list[tuple[int, int, str, str]]:
+    _empty(engine)
+    w = build_world(engine, Clock(START))
+    cid = _opened(w)
+    path(w, cid)
+    with engine.connect() as conn:
+        assert verify(conn) == []
+        rows = conn.execute(select(EV.c.case_id, EV.c.seq, EV.c.trigger, EV.c.hash).order_by(EV.c.case_id, EV.c.seq))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_every_write_path_yields_the_identical_chain_on_either_database(engine: Engine) -> None:
+    chains = {name: _chain(engine, path) for name, path in PATHS.items()}
+    first = chains["direct"]
+    assert [(c, s, t) for c, s, t, _h in first] == [(1, 1, "open"), (1, 2, "send"), (1, 3, EXPIRY)]
+    for name, chain in chains.items():
+        assert chain == first, name
+    digest = hashlib.sha256("".join(h for *_rest, h in first).encode()).hexdigest()
+    assert digest == EXPECTED

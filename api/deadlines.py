@@ -17,7 +17,7 @@ from litestar import Request, get, post
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import Connection, select
 
-from api import scoping
+from workflow import scoping
 from api.auth import AuthUser
 from api.deps import workflow_of, writing
 from api.problems import READ, WRITE

@@ -15,7 +15,7 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import PathParameter, QueryParameter
 
-from api import scoping
+from workflow import scoping
 from api.auth import AuthUser
 from api.deps import workflow_of, writing
 from api.problems import LIST, WRITE

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from api import scoping
+from workflow import scoping
 from api.auth import CurrentUser
 from api.deps import to
 from api.schemas.cases import CaseDetail, DeadlineOut, EventOut

@@ -16,7 +16,7 @@ from litestar import Request, Response, post, put
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import Connection, select
 
-from api import scoping
+from workflow import scoping
 from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, create_once, writing
 from api.problems import WRITE

@@ -19,7 +19,7 @@ from litestar.params import PathParameter, QueryParameter
 from api.auth import AuthUser
 from api.deps import workflow_of
 from api.problems import LIST, READ
-from api.scoping import sees_individuals
+from workflow.scoping import sees_individuals
 from workflow.db import read
 from workflow.errors import InvalidInput
 from workflow.reports.catalogue import REPORTS, build_report

@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from sqlalchemy import Connection, case, select
 
-from api import scoping
+from workflow import scoping
 from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
 from api.problems import LIST, READ, WRITE

@@ -9,7 +9,7 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy import Connection, select
 
-from api import scoping
+from workflow import scoping
 from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
 from api.problems import READ, WRITE, responses

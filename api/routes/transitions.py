@@ -9,7 +9,7 @@ import structlog
 from litestar import Request, get, post
 from litestar.params import JSONBody, Parameter
 
-from api import scoping
+from workflow import scoping
 from api.auth import AuthUser
 from api.deps import workflow_of, writer_of
 from api.problems import READ, WRITE

@@ -3,7 +3,7 @@
 Tokens of the central board and three districts try every list (with random filters),
 random ids of every kind of object, and writes on other boards' objects. What comes
 back must be exactly what the secrecy rules allow (the oracle below restates them
-independently of ``api.scoping``), refused writes answer 404 (403 where the object is
+independently of ``workflow.scoping``), refused writes answer 404 (403 where the object is
 a shared register the caller may read but not change), and nothing changes.
 """
 

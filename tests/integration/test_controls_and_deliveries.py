@@ -70,7 +70,6 @@ def test_controls_open_once_per_subject_and_period_with_their_deadline(engine: E
     assert due.astimezone(STOCKHOLM).date() == date(2026, 8, 2)  # six months after 2026-02-01, end of day
 
 
-
 def _reconsiderations(engine: Engine) -> list[tuple[str, date]]:
     """Each reconsideration case's title and its deadline's due date (Stockholm)."""
     with engine.connect() as conn:
@@ -141,6 +140,7 @@ def test_registering_a_placement_records_when_it_entered_the_register(engine: En
     with engine.connect() as conn:
         at = conn.execute(select(PLACEMENT.c.registered_at).where(PLACEMENT.c.id == pid)).scalar_one()
     assert at == NOW
+
 
 def test_the_control_configuration_names_a_source_for_every_rule() -> None:
     cfg = load()

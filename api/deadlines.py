@@ -1,4 +1,5 @@
-"""Changing a deadline over HTTP (ändrad tidsfrist): suspend, resume, extend, and the changes made.
+"""Deadlines over HTTP (tidsfrister): the organisation's open ones, and changing one (ändrad tidsfrist):
+suspend, resume, extend, and the changes made.
 
 A deadline is seen through its case: another board's deadline, or an individual-level case's
 deadline asked for by an aggregate-only role, answers 404. Each change records who made it,

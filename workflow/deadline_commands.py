@@ -49,6 +49,8 @@ class ExtendDeadline:
 
 @handles(SuspendDeadline)
 def suspend_deadline(cmd: SuspendDeadline, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
+    """Suspend the deadline; answers its row."""
+
     def work(conn: Connection) -> dict[str, Any]:
         require_deadline_visible(conn, actor, cmd.deadline_id)
         deadline_changes.suspend(conn, cmd.deadline_id, actor, cmd.reason, cmd.until, uow.clock())
@@ -59,6 +61,8 @@ def suspend_deadline(cmd: SuspendDeadline, actor: Actor, uow: UnitOfWork) -> dic
 
 @handles(ResumeDeadline)
 def resume_deadline(cmd: ResumeDeadline, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
+    """Resume the deadline; answers the new row."""
+
     def work(conn: Connection) -> dict[str, Any]:
         require_deadline_visible(conn, actor, cmd.deadline_id)
         return deadline(conn, deadline_changes.resume(conn, cmd.deadline_id, actor, cmd.reason, uow.clock()))
@@ -68,6 +72,8 @@ def resume_deadline(cmd: ResumeDeadline, actor: Actor, uow: UnitOfWork) -> dict[
 
 @handles(ExtendDeadline)
 def extend_deadline(cmd: ExtendDeadline, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
+    """Extend the deadline; answers the new row."""
+
     def work(conn: Connection) -> dict[str, Any]:
         require_deadline_visible(conn, actor, cmd.deadline_id)
         new_id = deadline_changes.extend(conn, cmd.deadline_id, actor, cmd.reason, cmd.new_due, uow.clock())

@@ -37,6 +37,7 @@ class IncidentStatus:
 
 @handles(RetryIncident)
 def retry_incident(cmd: RetryIncident, actor: Actor, uow: UnitOfWork) -> IncidentStatus:
+    """Queue the message again."""
     scoping.require_staff(actor, "act on outbox incidents")
     uow.write(lambda conn: outbox.retry_incident(conn, actor.organisation_id, cmd.outbox_id, uow.clock()))
     return IncidentStatus(cmd.outbox_id, "pending")
@@ -44,6 +45,7 @@ def retry_incident(cmd: RetryIncident, actor: Actor, uow: UnitOfWork) -> Inciden
 
 @handles(ConfirmDelivered)
 def confirm_delivered(cmd: ConfirmDelivered, actor: Actor, uow: UnitOfWork) -> IncidentStatus:
+    """Mark the message delivered."""
     scoping.require_staff(actor, "act on outbox incidents")
     uow.write(lambda conn: outbox.confirm_delivered(conn, actor.organisation_id, cmd.outbox_id, uow.clock()))
     return IncidentStatus(cmd.outbox_id, "sent")

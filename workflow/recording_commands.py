@@ -70,6 +70,7 @@ class SetFollowUpOwner:
 
 @handles(RecordInvoiceSamples)
 def record_invoice_samples(cmd: RecordInvoiceSamples, actor: Actor, uow: UnitOfWork) -> InvoiceRound:
+    """Store the round; every agreement named must be in the actor's scope."""
     scoping.require_staff(actor, "record follow-up data")
 
     def work(conn: Connection) -> InvoiceRound:
@@ -87,6 +88,7 @@ def record_invoice_samples(cmd: RecordInvoiceSamples, actor: Actor, uow: UnitOfW
 def record_individual_follow_up(
     cmd: RecordIndividualFollowUp, actor: Actor, uow: UnitOfWork
 ) -> IndividualFollowUpRecorded:
+    """Store the follow-up of a placement of the actor's board."""
     scoping.require_individual_access(actor)
     scoping.require_staff(actor, "record follow-up data")
 
@@ -107,6 +109,7 @@ def record_individual_follow_up(
 
 @handles(SetFollowUpOwner)
 def set_follow_up_owner(cmd: SetFollowUpOwner, actor: Actor, uow: UnitOfWork) -> SetFollowUpOwner:
+    """Make the user the follow-up owner; answers the command as done."""
     scoping.require_staff(actor, "record follow-up data")
     uow.write(
         lambda conn: recording.set_follow_up_owner(

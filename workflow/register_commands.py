@@ -98,6 +98,8 @@ def _changes(**fields: Any) -> dict[str, Any]:
 
 @handles(RegisterProvider)
 def register_provider(cmd: RegisterProvider, actor: Actor, uow: UnitOfWork) -> Row:
+    """Register the provider; answers its row."""
+
     def work(conn: Connection) -> Row:
         pid = contracts.register_provider(conn, actor, cmd.org_number, cmd.name, cmd.in_house, cmd.contact_email)
         return provider(conn, pid)
@@ -107,6 +109,8 @@ def register_provider(cmd: RegisterProvider, actor: Actor, uow: UnitOfWork) -> R
 
 @handles(UpdateProvider)
 def update_provider(cmd: UpdateProvider, actor: Actor, uow: UnitOfWork) -> Row:
+    """Change the provider; answers its row."""
+
     def work(conn: Connection) -> Row:
         changes = _changes(name=cmd.name, contact_email=cmd.contact_email)
         contracts.update_provider(conn, actor, cmd.provider_id, changes)
@@ -117,6 +121,8 @@ def update_provider(cmd: UpdateProvider, actor: Actor, uow: UnitOfWork) -> Row:
 
 @handles(RegisterContractArea)
 def register_contract_area(cmd: RegisterContractArea, actor: Actor, uow: UnitOfWork) -> Row:
+    """Add the contract area; answers its row."""
+
     def work(conn: Connection) -> Row:
         return contract_area(conn, contracts.register_contract_area(conn, actor, cmd.code, cmd.name, cmd.regime))
 
@@ -125,6 +131,8 @@ def register_contract_area(cmd: RegisterContractArea, actor: Actor, uow: UnitOfW
 
 @handles(RenameContractArea)
 def rename_contract_area(cmd: RenameContractArea, actor: Actor, uow: UnitOfWork) -> Row:
+    """Rename the contract area; answers its row."""
+
     def work(conn: Connection) -> Row:
         contracts.update_contract_area(conn, actor, cmd.area_id, cmd.name)
         return contract_area(conn, cmd.area_id)
@@ -134,6 +142,8 @@ def rename_contract_area(cmd: RenameContractArea, actor: Actor, uow: UnitOfWork)
 
 @handles(RegisterAgreement)
 def register_agreement(cmd: RegisterAgreement, actor: Actor, uow: UnitOfWork) -> Row:
+    """Register the agreement; answers its row."""
+
     def work(conn: Connection) -> Row:
         return agreement(conn, actor, contracts.register_agreement(conn, actor, cmd.terms))
 
@@ -142,6 +152,8 @@ def register_agreement(cmd: RegisterAgreement, actor: Actor, uow: UnitOfWork) ->
 
 @handles(UpdateAgreement)
 def update_agreement(cmd: UpdateAgreement, actor: Actor, uow: UnitOfWork) -> Row:
+    """Change the agreement; answers its row."""
+
     def work(conn: Connection) -> Row:
         changes = _changes(
             ends_on=cmd.ends_on, purchase_value_sek=cmd.purchase_value_sek, contract_area_id=cmd.contract_area_id
@@ -160,6 +172,7 @@ def _placement(conn: Connection, placement_id: int) -> Row:
 
 @handles(RegisterPlacement)
 def register_placement(cmd: RegisterPlacement, actor: Actor, uow: UnitOfWork) -> Row:
+    """Register the placement and open its implementation-plan case; answers its row."""
     scoping.require_individual_access(actor)
     wf = Workflow(uow.engine, uow.clock)
 
@@ -171,6 +184,7 @@ def register_placement(cmd: RegisterPlacement, actor: Actor, uow: UnitOfWork) ->
 
 @handles(UpdatePlacement)
 def update_placement(cmd: UpdatePlacement, actor: Actor, uow: UnitOfWork) -> Row:
+    """Change the placement; answers its row."""
     scoping.require_individual_access(actor)
 
     def work(conn: Connection) -> Row:

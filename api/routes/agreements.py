@@ -11,7 +11,14 @@ from litestar.params import FromQuery, JSONBody, Parameter
 from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, Page, application_of, create_once, items, to
 from api.problems import LIST, READ, WRITE
-from api.schemas.catalogue import AgreementIn, AgreementOut, AgreementPage, AgreementPatch, AgreementType
+from api.schemas.catalogue import (
+    AgreementIn,
+    AgreementOut,
+    AgreementOverviewOut,
+    AgreementPage,
+    AgreementPatch,
+    AgreementType,
+)
 from workflow import contracts
 from workflow import register_queries as registers
 from workflow.register_commands import RegisterAgreement, UpdateAgreement
@@ -55,6 +62,19 @@ def get_agreement(request: Request[Any, Any, Any], user: AuthUser, agreement_id:
     return to(AgreementOut, row)  # type: ignore[no-any-return]
 
 
+@get(
+    "/agreements/{agreement_id:int}/overview",
+    operation_id="getAgreementOverview",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=READ,
+)
+def agreement_overview(request: Request[Any, Any, Any], user: AuthUser, agreement_id: PathId) -> AgreementOverviewOut:
+    """An agreement's screen: its provider and area by name, its call-offs, and the caller's board's work on it."""
+    view = registers.agreement_view(application_of(request).uow, user.actor, agreement_id)
+    return to(AgreementOverviewOut, view)  # type: ignore[no-any-return]
+
+
 @post("/agreements", operation_id="registerAgreement", tags=["registers"], sync_to_thread=True, responses=WRITE)
 def register_agreement(
     request: Request[Any, Any, Any],
@@ -94,4 +114,4 @@ def update_agreement(
     return to(AgreementOut, row)  # type: ignore[no-any-return]
 
 
-HANDLERS = [list_agreements, get_agreement, register_agreement, update_agreement]
+HANDLERS = [list_agreements, get_agreement, agreement_overview, register_agreement, update_agreement]

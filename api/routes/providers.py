@@ -17,6 +17,7 @@ from api.schemas.catalogue import (
     ContractAreaPatch,
     ProviderIn,
     ProviderOut,
+    ProviderOverviewOut,
     ProviderPage,
     ProviderPatch,
     Regime,
@@ -59,6 +60,19 @@ def list_providers(
 def get_provider(request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId) -> ProviderOut:
     """One provider."""
     return to(ProviderOut, registers.get_provider(application_of(request).uow, user.actor, provider_id))  # type: ignore[no-any-return]
+
+
+@get(
+    "/providers/{provider_id:int}/overview",
+    operation_id="getProviderOverview",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=READ,
+)
+def provider_overview(request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId) -> ProviderOverviewOut:
+    """A provider's screen: the agreements the caller sees; the caller's board's cases, exclusions, placements."""
+    view = registers.provider_view(application_of(request).uow, user.actor, provider_id)
+    return to(ProviderOverviewOut, view)  # type: ignore[no-any-return]
 
 
 @post("/providers", operation_id="registerProvider", tags=["registers"], sync_to_thread=True, responses=WRITE)
@@ -145,6 +159,7 @@ def rename_area(
 HANDLERS = [
     list_providers,
     get_provider,
+    provider_overview,
     register_provider,
     update_provider,
     list_areas,

@@ -80,10 +80,14 @@ def create_once(cmd: CreateOnce, actor: Actor, uow: UnitOfWork) -> Created:
         stored = idempotency.find(conn, actor.organisation_id, user_id, cmd.key, cmd.request)
         if stored is not None:
             return Created(stored.body, stored.status_code, True)
+        # The key's row first: a concurrent request with the same key waits on it and then replays (PostgreSQL),
+        # rather than creating its own object or being refused by the first one's.
+        idempotency.claim(conn, actor.organisation_id, user_id, cmd.key, cmd.request, uow.clock())
         joined = JoinedUnitOfWork(conn, uow)
         body = cmd.respond(handler(cmd.command, actor, joined), joined)
-        response = idempotency.StoredResponse(cmd.status_code, body)
-        idempotency.store(conn, actor.organisation_id, user_id, cmd.key, cmd.request, response, uow.clock())
+        idempotency.fulfil(
+            conn, actor.organisation_id, user_id, cmd.key, idempotency.StoredResponse(cmd.status_code, body)
+        )
         return Created(body, cmd.status_code, False)
 
     try:

@@ -7,8 +7,6 @@ so adding a module is a one-line change. The OpenAPI document is at ``/schema/op
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from litestar import Litestar
@@ -16,18 +14,15 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from sqlalchemy import Engine
 
 from api.auth import Authenticator, current_user
 from api.context import request_context
-from api.deps import paging, write_gate
+from api.deps import paging
 from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS
 from api.web import WebInterface
-from api.writer import Writer
-from workflow.clock import utcnow
-from workflow.engine import Workflow
-from workflow.settings import Settings, get_settings
+from workflow.bootstrap import Application, bootstrap
+from workflow.settings import get_settings
 
 ROUTE_MODULES: list[str] = [
     "api.routes.system",
@@ -49,28 +44,22 @@ def route_handlers() -> list[Any]:
     return [h for name in ROUTE_MODULES for h in importlib.import_module(name).HANDLERS]
 
 
-def create_app(
-    engine: Engine | None = None,
-    clock: Callable[[], datetime] = utcnow,
-    settings: Settings | None = None,
-) -> Litestar:
-    """Build the application on ``engine`` (default: the configured database, migrated)."""
-    settings = settings or get_settings()
+def create_app(application: Application | None = None) -> Litestar:
+    """The HTTP application over ``application`` (default: :func:`workflow.bootstrap.bootstrap`'s, on the configured
+    database, migrated); controllers reach it as ``app.state.application``."""
+    if application is None:
+        get_settings().check_production()  # before anything is opened
+        application = bootstrap()
+    settings = application.settings
     settings.check_production()
-    if engine is None:
-        from workflow.runtime import engine_for
-
-        engine = engine_for()
-    workflow = Workflow(engine, clock)
+    clock = application.clock
     from scheduler.lifecycle import litestar_hooks  # the scheduler runs beside the API when settings say so
 
-    on_startup, on_shutdown = litestar_hooks(engine, settings, clock)
-    gate = write_gate(engine)
-    writer = Writer(engine, gate)
+    on_startup, on_shutdown = litestar_hooks(application.engine, settings, clock)
     app = Litestar(
         route_handlers=route_handlers(),
         on_startup=on_startup,
-        on_shutdown=[*on_shutdown, writer.close],
+        on_shutdown=on_shutdown,
         dependencies={
             "user": Provide(current_user),
             "paging": Provide(paging, sync_to_thread=False),
@@ -78,11 +67,9 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         state=State(
             {
-                "workflow": workflow,
-                "authenticator": Authenticator(settings, engine, clock),
+                "application": application,
+                "authenticator": Authenticator(settings, application.uow, clock),
                 "settings": settings,
-                "write_gate": gate,
-                "writer": writer,
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -21,21 +21,18 @@ import structlog
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
-from sqlalchemy import Engine, select
 
 from states.roles import Role
+from workflow.accounts import Account, find_account
 from workflow.clock import utcnow
-from workflow.db import read
 from workflow.engine import Actor
 from workflow.settings import Settings
-from workflow.tables import AppUser, Organisation
 from workflow.tokens import signing_key
+from workflow.uow import UnitOfWork
 
 LEEWAY = 30  # seconds of clock skew allowed
 VERIFIED_CACHE_SIZE = 10_000
 _ROLES = frozenset(r.value for r in Role)
-_USERS = AppUser.__table__  # type: ignore[attr-defined]
-_ORGS = Organisation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,23 +52,13 @@ class CurrentUser:
         return Actor(self.user_id, self.organisation_id, self.roles)
 
 
-@dataclass(frozen=True, slots=True)
-class _Account:
-    user_id: int
-    organisation_id: int
-    organisation_code: str
-    organisation_kind: str
-    roles: tuple[str, ...]
-    active: bool
-
-
 class Authenticator:
     """Verifies tokens and resolves their user, caching users for a few seconds."""
 
     def __init__(
-        self, settings: Settings, engine: Engine, clock: Callable[[], datetime] = utcnow, user_ttl: float = 30.0
+        self, settings: Settings, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow, user_ttl: float = 30.0
     ) -> None:
-        self.engine = engine
+        self.uow = uow
         self.clock = clock
         self.audience = settings.jwt_audience
         self._jwks: jwt.PyJWKClient | None = None
@@ -85,7 +72,7 @@ class Authenticator:
             self.algorithms = ["HS256"]
             self._key = signing_key(settings)
         self.user_ttl = user_ttl
-        self._cache: dict[str, tuple[float, _Account | None]] = {}
+        self._cache: dict[str, tuple[float, Account | None]] = {}
         self._verified: dict[str, dict[str, Any]] = {}
 
     def claims(self, token: str) -> dict[str, Any]:
@@ -123,25 +110,17 @@ class Authenticator:
             raise NotAuthorizedException(f"invalid bearer token: {exc}") from exc
         return claims
 
-    def account(self, username: str) -> _Account | None:
+    def account(self, username: str) -> Account | None:
         """The user row behind ``username`` (cached)."""
         now = time.monotonic()
         hit = self._cache.get(username)
         if hit is not None and hit[0] > now:
             return hit[1]
-        with read(self.engine) as conn:
-            row = conn.execute(
-                select(
-                    _USERS.c.id, _USERS.c.organisation_id, _ORGS.c.code, _ORGS.c.kind, _USERS.c.roles, _USERS.c.active
-                )
-                .join(_ORGS, _ORGS.c.id == _USERS.c.organisation_id)
-                .where(_USERS.c.username == username)
-            ).first()
-        acc = _Account(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5])) if row else None
+        acc = find_account(self.uow, username)
         self._cache[username] = (now + self.user_ttl, acc)
         return acc
 
-    def user(self, claims: dict[str, Any], account: _Account | None) -> CurrentUser:
+    def user(self, claims: dict[str, Any], account: Account | None) -> CurrentUser:
         """The caller from verified claims and the stored account, or 401."""
         if account is None or not account.active:
             raise NotAuthorizedException("the token's user is unknown or inactive")

@@ -1,4 +1,5 @@
-"""Changing a deadline over HTTP (ändrad tidsfrist): suspend, resume, extend, and the changes made.
+"""Deadlines over HTTP (tidsfrister): the organisation's open ones, and changing one (ändrad tidsfrist):
+suspend, resume, extend, and the changes made.
 
 A deadline is seen through its case: another board's deadline, or an individual-level case's
 deadline asked for by an aggregate-only role, answers 404. Each change records who made it,
@@ -8,26 +9,20 @@ old row and answers with the new one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
 import structlog
 from litestar import Request, get, post
-from litestar.params import JSONBody, PathParameter
-from sqlalchemy import Connection, select
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from api import scoping
 from api.auth import AuthUser
-from api.deps import workflow_of, writing
-from api.problems import READ, WRITE
-from workflow import deadline_changes
-from workflow.db import read
-from workflow.engine import CASE, DEADLINE
-from workflow.errors import NotFound
-from workflow.scheduler_tables import DeadlineChange
-
-CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]
+from api.deps import Page, application_of, items, to
+from api.problems import LIST, READ, WRITE
+from workflow import deadline_queries
+from workflow.deadline_commands import ExtendDeadline, ResumeDeadline, SuspendDeadline
 
 DeadlineId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
@@ -81,29 +76,55 @@ class DeadlineChangeOut(msgspec.Struct):
     at: datetime
 
 
-def _visible(conn: Connection, user: Any, deadline_id: int) -> None:
-    """404 unless the deadline's case is in the caller's scope (organisation and secrecy)."""
-    row = conn.execute(
-        select(CASE.c.organisation_id, CASE.c.case_type, CASE.c.placement_id)
-        .select_from(DEADLINE.join(CASE, CASE.c.id == DEADLINE.c.case_id))
-        .where(DEADLINE.c.id == deadline_id)
-    ).first()
-    if row is None or not scoping.case_visible(user, row):
-        raise NotFound(f"deadline {deadline_id} not found")
+class OpenDeadlineOut(msgspec.Struct):
+    """An open deadline of the organisation, with its case."""
+
+    id: int
+    case_id: int
+    case_type: str
+    case_status: str
+    case_title: str
+    kind: str
+    state: str
+    status: str
+    due_at: datetime
+    next_rung: int
+    suspended_until: datetime | None
+    overdue: bool
 
 
-def _out(conn: Connection, deadline_id: int) -> DeadlineOut:
-    d = conn.execute(select(DEADLINE).where(DEADLINE.c.id == deadline_id)).one()
-    return DeadlineOut(d.id, d.case_id, d.kind, d.state, d.status, d.due_at, d.rule_version, d.suspended_until)
+class DeadlinePage(msgspec.Struct):
+    """One page of open deadlines."""
+
+    page: int | None
+    page_size: int
+    total: int
+    items: list[OpenDeadlineOut]
+    next_cursor: str | None
 
 
-def _change(request: Request[Any, Any, Any], user: AuthUser, deadline_id: int, apply: Any) -> DeadlineOut:
-    structlog.contextvars.bind_contextvars(deadline_id=deadline_id)
-    now = workflow_of(request).clock()
-    with writing(request) as conn:
-        _visible(conn, user, deadline_id)
-        result_id = apply(conn, now)
-        return _out(conn, result_id)
+@get("/deadlines", operation_id="listOpenDeadlines", tags=["deadlines"], sync_to_thread=True, responses=LIST)
+def open_deadlines(
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    paging: Page,
+    mine: Annotated[bool, QueryParameter(description="only deadlines of cases the caller owns")] = False,
+    cursor: Annotated[str | None, QueryParameter(min_length=1, max_length=400)] = None,
+) -> DeadlinePage:
+    """The open deadlines of the caller's organisation's cases, overdue first, then by due date."""
+    found = deadline_queries.organisation_deadlines(
+        application_of(request).uow, user.actor, replace(paging, cursor=cursor), mine=mine
+    )
+    return DeadlinePage(found.page, found.page_size, found.total, items(OpenDeadlineOut, found), found.next_cursor)
+
+
+def _out(row: dict[str, Any]) -> DeadlineOut:
+    return to(DeadlineOut, row)  # type: ignore[no-any-return]
+
+
+def _change(request: Request[Any, Any, Any], user: AuthUser, command: Any) -> DeadlineOut:
+    structlog.contextvars.bind_contextvars(deadline_id=command.deadline_id)
+    return _out(application_of(request).execute(command, user.actor))
 
 
 @post(
@@ -118,12 +139,7 @@ def suspend(
     request: Request[Any, Any, Any], user: AuthUser, deadline_id: DeadlineId, data: JSONBody[SuspendIn]
 ) -> DeadlineOut:
     """Suspend a pending deadline: no reminders until it ends."""
-
-    def apply(conn: Connection, now: datetime) -> int:
-        deadline_changes.suspend(conn, deadline_id, user.actor, data.reason, data.until, now)
-        return deadline_id
-
-    return _change(request, user, deadline_id, apply)
+    return _change(request, user, SuspendDeadline(deadline_id, data.reason, data.until))
 
 
 @post(
@@ -138,12 +154,7 @@ def resume(
     request: Request[Any, Any, Any], user: AuthUser, deadline_id: DeadlineId, data: JSONBody[ResumeIn]
 ) -> DeadlineOut:
     """End a suspension now; answered with the new deadline row."""
-    return _change(
-        request,
-        user,
-        deadline_id,
-        lambda conn, now: deadline_changes.resume(conn, deadline_id, user.actor, data.reason, now),
-    )
+    return _change(request, user, ResumeDeadline(deadline_id, data.reason))
 
 
 @post(
@@ -158,12 +169,7 @@ def extend(
     request: Request[Any, Any, Any], user: AuthUser, deadline_id: DeadlineId, data: JSONBody[ExtendIn]
 ) -> DeadlineOut:
     """Move a pending deadline to a later date; answered with the new deadline row."""
-    return _change(
-        request,
-        user,
-        deadline_id,
-        lambda conn, now: deadline_changes.extend(conn, deadline_id, user.actor, data.reason, data.new_due, now),
-    )
+    return _change(request, user, ExtendDeadline(deadline_id, data.reason, data.new_due))
 
 
 @get(
@@ -175,34 +181,8 @@ def extend(
 )
 def changes(request: Request[Any, Any, Any], user: AuthUser, deadline_id: DeadlineId) -> list[DeadlineChangeOut]:
     """Every change made to this deadline, and to the rows it was replaced by, oldest first."""
-    with read(workflow_of(request).engine) as conn:
-        _visible(conn, user, deadline_id)
-        case_id = conn.execute(select(DEADLINE.c.case_id).where(DEADLINE.c.id == deadline_id)).scalar_one()
-        rows = conn.execute(select(CHANGE).where(CHANGE.c.case_id == case_id).order_by(CHANGE.c.id)).all()
-    chain: set[int | None] = {deadline_id}
-    grown = True
-    while grown:  # a lineage of replacements, followed both ways
-        before = len(chain)
-        for r in rows:
-            if r.deadline_id in chain or r.new_deadline_id in chain:
-                chain |= {r.deadline_id, r.new_deadline_id}
-        grown = len(chain) > before
-    return [
-        DeadlineChangeOut(
-            r.id,
-            r.deadline_id,
-            r.new_deadline_id,
-            r.action,
-            r.changed_by_id,
-            r.reason,
-            r.until,
-            r.old_due_at,
-            r.new_due_at,
-            r.at,
-        )
-        for r in rows
-        if r.deadline_id in chain
-    ]
+    rows = deadline_queries.deadline_changes(application_of(request).uow, user.actor, deadline_id)
+    return [to(DeadlineChangeOut, r) for r in rows]
 
 
-HANDLERS = [suspend, resume, extend, changes]
+HANDLERS = [open_deadlines, suspend, resume, extend, changes]

@@ -15,12 +15,11 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import PathParameter, QueryParameter
 
-from api import scoping
 from api.auth import AuthUser
-from api.deps import workflow_of, writing
+from api.deps import application_of
 from api.problems import LIST, WRITE
-from workflow import outbox
-from workflow.db import read
+from workflow import board_queries
+from workflow.outbox_commands import ConfirmDelivered, RetryIncident
 
 
 class OutboxSummaryOut(msgspec.Struct):
@@ -52,8 +51,7 @@ Offset = Annotated[int, QueryParameter(ge=0, le=10**9)]
 @get("/outbox/summary", operation_id="getOutboxSummary", tags=["outbox"], sync_to_thread=True, responses=LIST)
 def outbox_summary(request: Request[Any, Any, Any], user: AuthUser) -> OutboxSummaryOut:
     """Counts of the caller's organisation's messages by delivery state."""
-    with read(workflow_of(request).engine) as conn:
-        counts = outbox.summary(conn, user.organisation_id)
+    counts = board_queries.outbox_summary(application_of(request).uow, user.actor)
     return OutboxSummaryOut(counts["pending"], counts["sent"], counts["failed"])
 
 
@@ -62,8 +60,7 @@ def outbox_incidents(
     request: Request[Any, Any, Any], user: AuthUser, limit: Limit = 100, offset: Offset = 0
 ) -> list[IncidentOut]:
     """The caller's organisation's failed messages, newest first."""
-    with read(workflow_of(request).engine) as conn:
-        rows = outbox.incidents(conn, user.organisation_id, limit, offset)
+    rows = board_queries.outbox_incidents(application_of(request).uow, user.actor, limit, offset)
     return [IncidentOut(**r) for r in rows]
 
 
@@ -87,10 +84,8 @@ IncidentId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 )
 def retry_incident(request: Request[Any, Any, Any], user: AuthUser, outbox_id: IncidentId) -> IncidentActionOut:
     """Queue a failed message again, its attempts starting over (check first if it was ``uncertain``)."""
-    scoping.require_staff(user, "act on outbox incidents")
-    with writing(request) as conn:
-        outbox.retry_incident(conn, user.organisation_id, outbox_id, workflow_of(request).clock())
-    return IncidentActionOut(outbox_id, "pending")
+    done = application_of(request).execute(RetryIncident(outbox_id), user.actor)
+    return IncidentActionOut(done.outbox_id, done.status)
 
 
 @post(
@@ -103,10 +98,8 @@ def retry_incident(request: Request[Any, Any, Any], user: AuthUser, outbox_id: I
 )
 def confirm_delivered(request: Request[Any, Any, Any], user: AuthUser, outbox_id: IncidentId) -> IncidentActionOut:
     """Close an ``uncertain`` incident: the recipient is known to have the message."""
-    scoping.require_staff(user, "act on outbox incidents")
-    with writing(request) as conn:
-        outbox.confirm_delivered(conn, user.organisation_id, outbox_id, workflow_of(request).clock())
-    return IncidentActionOut(outbox_id, "sent")
+    done = application_of(request).execute(ConfirmDelivered(outbox_id), user.actor)
+    return IncidentActionOut(done.outbox_id, done.status)
 
 
 HANDLERS = [outbox_summary, outbox_incidents, retry_incident, confirm_delivered]

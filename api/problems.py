@@ -16,7 +16,6 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from sqlalchemy.exc import IntegrityError
 
 from workflow.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused, WorkflowError
 
@@ -48,14 +47,6 @@ class Problem(msgspec.Struct, omit_defaults=True):
     rule: str | None = None
     request_id: str | None = None
     errors: list[dict[str, Any]] | None = None
-
-
-class AccessDenied(Exception):
-    """The caller's roles may not use this endpoint at all (403)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 def problem(request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any) -> Response[Problem]:
@@ -90,12 +81,6 @@ def workflow_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     return problem(request, 422, exc.code, exc.message, rule=exc.code)
 
 
-def access_denied(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    """403: the role may not use this endpoint."""
-    assert isinstance(exc, AccessDenied)
-    return problem(request, 403, "forbidden", exc.detail, rule="role")
-
-
 def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """Litestar's own errors (validation, 401, 404 route, 405) as problems; bad input is 422."""
     assert isinstance(exc, HTTPException)
@@ -107,11 +92,6 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
         status, "http_error"
     )
     return problem(request, status, code, _plain(exc.detail))
-
-
-def integrity_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    """A unique or foreign-key constraint held against a concurrent writer: 409."""
-    return problem(request, 409, "conflict", "the request collides with a concurrent change; reload and try again")
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
@@ -126,9 +106,7 @@ def _plain(detail: Any) -> str:
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     WorkflowError: workflow_error,
-    AccessDenied: access_denied,
     HTTPException: http_error,
-    IntegrityError: integrity_error,
     Exception: internal_error,
 }
 

@@ -2,7 +2,7 @@
 
 Invoice sampling rounds (fakturagranskning), individual follow-ups of the pilot model
 (individuppföljning, domain.md §4.4) and the follow-up owner of a unit (uppföljningsansvarig).
-Each request is one command of ``workflow.reports.recording``, validated before anything is
+Each request is one command of ``workflow.recording_commands``, validated before anything is
 written; creating requests take an ``Idempotency-Key``.
 """
 
@@ -14,15 +14,12 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Request, Response, post, put
 from litestar.params import JSONBody, PathParameter
-from sqlalchemy import Connection, select
 
-from api import scoping
 from api.auth import AuthUser
-from api.deps import IdempotencyKeyHeader, create_once, writing
+from api.deps import IdempotencyKeyHeader, application_of, create_once
 from api.problems import WRITE
-from workflow.errors import NotFound
+from workflow.recording_commands import RecordIndividualFollowUp, RecordInvoiceSamples, SetFollowUpOwner
 from workflow.reports import recording
-from workflow.reports.queries import AGREEMENT, PLACEMENT
 
 PathId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Selection = Literal["random_invoices", "random_closed_cases", "special_follow_up", "pilot"]
@@ -107,26 +104,15 @@ def record_invoice_samples(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[InvoiceRoundOut]:
     """Record one invoice sampling round of the caller's organisation."""
-    scoping.require_staff(user, "record follow-up data")
-
-    def create(conn: Connection) -> InvoiceRoundOut:
-        for agreement_id in {i.agreement_id for i in data.invoices if i.agreement_id is not None}:
-            visible = conn.execute(
-                select(AGREEMENT.c.id).where(AGREEMENT.c.id == agreement_id, scoping.agreements(user))
-            ).first()
-            if visible is None:
-                raise NotFound(f"agreement {agreement_id} not found")
-        stored = recording.record_invoice_samples(
-            conn,
-            user.organisation_id,
-            data.round_label,
-            data.sampled_on,
-            data.selection,
-            [recording.SampledInvoice(i.invoice_ref, i.correct, i.agreement_id, i.error_type) for i in data.invoices],
-        )
-        return InvoiceRoundOut(data.round_label.strip(), stored)
-
-    return create_once(request, user, idempotency_key, request.url.path, data, create)
+    command = RecordInvoiceSamples(
+        data.round_label,
+        data.sampled_on,
+        data.selection,
+        tuple(recording.SampledInvoice(i.invoice_ref, i.correct, i.agreement_id, i.error_type) for i in data.invoices),
+    )
+    return create_once(
+        request, user, idempotency_key, data, command, lambda done, uow: InvoiceRoundOut(done.round_label, done.stored)
+    )
 
 
 @post(
@@ -144,22 +130,16 @@ def record_individual_follow_up(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[IndividualFollowUpOut]:
     """Record an individual follow-up of a placement of the caller's board (individual-level data)."""
-    scoping.require_individual_access(user)
-    scoping.require_staff(user, "record follow-up data")
-
-    def create(conn: Connection) -> IndividualFollowUpOut:
-        visible = conn.execute(
-            select(PLACEMENT.c.id).where(PLACEMENT.c.id == placement_id, scoping.placements(user))
-        ).first()
-        if visible is None:
-            raise NotFound(f"placement {placement_id} not found")
-        answers = {str(q): str(r) for q, r in data.answers.items()} if data.answers is not None else None
-        fid = recording.record_individual_follow_up(
-            conn, user.organisation_id, placement_id, data.performed_on, answers
-        )
-        return IndividualFollowUpOut(fid, placement_id, answers is not None)
-
-    return create_once(request, user, idempotency_key, request.url.path, data, create)
+    answers = {str(q): str(r) for q, r in data.answers.items()} if data.answers is not None else None
+    command = RecordIndividualFollowUp(placement_id, data.performed_on, answers)
+    return create_once(
+        request,
+        user,
+        idempotency_key,
+        data,
+        command,
+        lambda done, uow: IndividualFollowUpOut(done.id, done.placement_id, done.registered),
+    )
 
 
 @put(
@@ -173,10 +153,8 @@ def set_follow_up_owner(
     request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId, data: JSONBody[FollowUpOwnerIn]
 ) -> FollowUpOwnerOut:
     """Make a user of the caller's organisation responsible for following up the unit."""
-    scoping.require_staff(user, "record follow-up data")
-    with writing(request) as conn:
-        recording.set_follow_up_owner(conn, user.organisation_id, provider_id, data.owner_id, data.since)
-    return FollowUpOwnerOut(provider_id, data.owner_id, data.since)
+    done = application_of(request).execute(SetFollowUpOwner(provider_id, data.owner_id, data.since), user.actor)
+    return FollowUpOwnerOut(done.provider_id, done.owner_id, done.since)
 
 
 HANDLERS = [record_invoice_samples, record_individual_follow_up, set_follow_up_owner]

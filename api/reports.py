@@ -3,7 +3,7 @@
 Thin controllers: each resolves the caller's scope and period, asks ``workflow.reports``
 for the report and renders it. Scoping lives in :mod:`workflow.reports.scope`: a board
 sees its own reports, individual-level detail only for roles that work with individual
-cases (:func:`api.scoping.sees_individuals`); the central board may see a district's,
+cases (:func:`workflow.scoping.sees_individuals`); the central board may see a district's,
 contract-level and aggregated only; anything else answers 404.
 """
 
@@ -17,12 +17,11 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
 from api.auth import AuthUser
-from api.deps import workflow_of
+from api.deps import application_of
 from api.problems import LIST, READ
-from api.scoping import sees_individuals
-from workflow.db import read
+from workflow import board_queries
 from workflow.errors import InvalidInput
-from workflow.reports.catalogue import REPORTS, build_report
+from workflow.reports.catalogue import REPORTS
 from workflow.reports.model import Report
 from workflow.reports.render import MEDIA_TYPES, render
 
@@ -93,8 +92,7 @@ class ReportOut(msgspec.Struct):
 
 
 def _build(request: Request[Any, Any, Any], user: Any, name: str, start: date, end: date, org: str | None) -> Report:
-    with read(workflow_of(request).engine) as conn:
-        return build_report(conn, name, user.organisation_id, start, end, org, sees_individuals=sees_individuals(user))
+    return board_queries.report(application_of(request).uow, user.actor, name, start, end, org)
 
 
 def _file(report: Report, fmt: str) -> Response[bytes]:

@@ -114,8 +114,9 @@ def naive_app(db: str) -> Litestar:
 def real_app(db: str) -> Litestar:
     from api.app import create_app
     from api.gc_tuning import tune_gc
+    from workflow.bootstrap import bootstrap
 
-    app = create_app(make_engine(f"sqlite:///{db}"))
+    app = create_app(bootstrap(engine=make_engine(f"sqlite:///{db}")))
     if os.environ.get("BENCH_GC", "1") == "1":  # as ``uppfoljning serve`` runs it (api.app.create_server_app)
         app.on_startup.append(tune_gc)
     return app

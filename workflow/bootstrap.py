@@ -12,11 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
+from workflow import create_once as _create_once  # noqa: F401 - registers the idempotent creation's handler
+from workflow import deadline_commands as _deadline_commands  # noqa: F401 - registers the deadline commands' handlers
 from workflow import handlers as _handlers  # noqa: F401 - registers the case commands' handlers
+from workflow import outbox_commands as _outbox_commands  # noqa: F401 - registers the outbox commands' handlers
+from workflow import recording_commands as _recording_commands  # noqa: F401 - registers the recording handlers
+from workflow import register_commands as _register_commands  # noqa: F401 - registers the register commands' handlers
 from workflow.clock import utcnow
 from workflow.commands import handler_for
 from workflow.engine import Actor
+from workflow.errors import Conflict
 from workflow.settings import Settings, get_settings
 from workflow.uow import UnitOfWork
 
@@ -34,8 +41,14 @@ class Application:
         self.uow = UnitOfWork(self.engine, self.clock)
 
     def execute(self, command: object, actor: Actor) -> Any:
-        """Run ``command`` for ``actor`` through its handler; a refusal raises and writes nothing."""
-        return handler_for(command)(command, actor, self.uow)
+        """Run ``command`` for ``actor`` through its handler; a refusal raises and writes nothing.
+
+        A unique or foreign-key constraint that held against a concurrent writer is a :class:`Conflict`.
+        """
+        try:
+            return handler_for(command)(command, actor, self.uow)
+        except IntegrityError as exc:
+            raise Conflict("the request collides with a concurrent change; reload and try again") from exc
 
 
 def bootstrap(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from workflow.case_queries import require_case_visible
 from workflow.commands import FireTrigger, OpenCase, handles
 from workflow.engine import Actor, FireResult, Workflow
 from workflow.opening import OpenedCase, open_case
+from workflow.scoping import sees_individuals
 from workflow.uow import UnitOfWork
 
 
 @handles(FireTrigger)
 def fire_trigger(cmd: FireTrigger, actor: Actor, uow: UnitOfWork) -> FireResult:
     """Fire the trigger in one unit of work; refusals write nothing."""
+    if not actor.is_system and not sees_individuals(actor):  # the engine checks the organisation, this the secrecy rule
+        uow.read(lambda conn: require_case_visible(conn, actor, cmd.case_id))
     wf = Workflow(uow.engine, uow.clock)
     return uow.write(
         lambda conn: wf.fire(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Column, Connection, Engine, Index, LargeBinary, UniqueConstraint, delete, insert, select
+from sqlalchemy import Column, Connection, Engine, Index, LargeBinary, UniqueConstraint, delete, insert, select, update
 from sqlmodel import Field, SQLModel
 
 from workflow.errors import InvalidInput
@@ -96,6 +96,23 @@ def store(
             response=response.body,
             created_at=now,
         )
+    )
+
+
+def claim(conn: Connection, organisation_id: int, user_id: int, key: str, digest: str, now: datetime) -> None:
+    """Take ``key`` before creating anything (a concurrent request with the same key waits on its row, then replays).
+
+    :func:`fulfil` stores the response in the same transaction.
+    """
+    store(conn, organisation_id, user_id, key, digest, StoredResponse(0, b""), now)
+
+
+def fulfil(conn: Connection, organisation_id: int, user_id: int, key: str, response: StoredResponse) -> None:
+    """Store the response of the request that claimed ``key``."""
+    conn.execute(
+        update(KEYS)
+        .where(KEYS.c.organisation_id == organisation_id, KEYS.c.user_id == user_id, KEYS.c.key == key)
+        .values(status_code=response.status_code, response=response.body)
     )
 
 

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import structlog
 from litestar import Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
-from sqlalchemy import Connection, case, select
 
-from api import scoping
 from api.auth import AuthUser
-from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
+from api.deps import IdempotencyKeyHeader, Page, application_of, create_once, items, to
 from api.problems import LIST, READ, WRITE
-from api.queries import case_columns, case_detail, overdue
 from api.schemas.cases import CaseDetail, CaseOut, CasePage, CaseTypeName, OpenCaseIn
-from workflow.access import record_reads
-from workflow.calendar import end_of_day
-from workflow.db import read
-from workflow.engine import CASE
-from workflow.errors import NotFound
-from workflow.opening import open_case
+from workflow.case_queries import CaseFilter, case_view, list_cases, listed_case
+from workflow.commands import OpenCase
+from workflow.opening import OpenedCase
+from workflow.uow import UnitOfWork
 
-CaseSort = Literal["overdue_first", "opened_at", "-opened_at", "updated_at", "-updated_at", "id", "-id"]
+CaseSort = Literal["overdue_first", "next_due", "opened_at", "-opened_at", "updated_at", "-updated_at", "id", "-id"]
 PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Filter = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
+Search = Annotated[str | None, Parameter(min_length=1, max_length=100)]
 
 
 @get("/cases", operation_id="listCases", tags=["cases"], sync_to_thread=True, responses=LIST)
-def list_cases(
+def get_cases(
     request: Request[Any, Any, Any],
     user: AuthUser,
     paging: Page,
@@ -49,69 +46,49 @@ def list_cases(
     ] = None,
     opened_from: FromQuery[date | None] = None,
     opened_to: FromQuery[date | None] = None,
+    registry_number: Annotated[
+        str | None, Parameter(min_length=1, max_length=40, description="part of a registry number (diarienummer)")
+    ] = None,
+    provider_name: Search = None,
     sort: FromQuery[CaseSort] = "-opened_at",
+    cursor: Annotated[
+        str | None, Parameter(min_length=1, max_length=400, description="the next_cursor of the page before")
+    ] = None,
 ) -> CasePage:
-    """Cases of the caller's organisation; ``sort=overdue_first`` puts overdue cases first, earliest due first."""
-    wf = workflow_of(request)
-    now = wf.clock()
-    cols = case_columns()
-    due = cols[-1]
-    q = select(*cols).where(scoping.cases(user))
-    conditions = {
-        CASE.c.owner_id: user.user_id if mine else None,
-        CASE.c.case_type: case_type.value if case_type else None,
-        CASE.c.status: status,
-        CASE.c.kind: kind,
-        CASE.c.provider_id: provider_id,
-        CASE.c.agreement_id: agreement_id,
-        CASE.c.placement_id: placement_id,
-        CASE.c.contract_area_id: contract_area_id,
-    }
-    for column, value in conditions.items():
-        if value is not None:
-            q = q.where(column == value)
-    if is_open is not None:
-        q = q.where(CASE.c.closed_at.is_(None) if is_open else CASE.c.closed_at.is_not(None))
-    if opened_from is not None:
-        q = q.where(CASE.c.opened_at > end_of_day(opened_from) - timedelta(days=1))
-    if opened_to is not None:
-        q = q.where(CASE.c.opened_at <= end_of_day(opened_to))
-    late = overdue(due, now)
-    if is_overdue is not None:
-        q = q.where(late if is_overdue else ~late)
-    q = q.order_by(*_order(sort, late, due))
-    with read(wf.engine) as conn:
-        rows, total = paging.apply(conn, q)
-    items = [to(CaseOut, {**r, "overdue": bool(r["next_due_at"] and r["next_due_at"] < now)}) for r in rows]
-    individual = [c.id for c in items if scoping.is_individual_case(c.case_type, c.placement_id)]
-    if individual:  # logged before anything individual leaves the server
-        with writing(request) as conn:
-            record_reads(conn, user.actor, "case", individual, "list", now)
-    return CasePage(page=paging.page, page_size=paging.page_size, total=total, items=items)
+    """Cases of the caller's organisation; ``sort=overdue_first`` (or ``next_due``) puts the earliest deadline first.
 
-
-def _order(sort: str, late: Any, due: Any) -> list[Any]:
-    if sort == "overdue_first":
-        return [case((late, 0), else_=1), case((due.is_(None), 1), else_=0), due, CASE.c.id]
-    column = {"opened_at": CASE.c.opened_at, "updated_at": CASE.c.updated_at, "id": CASE.c.id}[sort.lstrip("-")]
-    return [column.desc(), CASE.c.id.desc()] if sort.startswith("-") else [column, CASE.c.id]
+    Page by ``page`` or, steadier while cases change, by ``cursor`` (each page's ``next_cursor``).
+    """
+    filters = CaseFilter(
+        mine=mine,
+        case_type=case_type.value if case_type else None,
+        status=status,
+        kind=kind,
+        provider_id=provider_id,
+        agreement_id=agreement_id,
+        placement_id=placement_id,
+        contract_area_id=contract_area_id,
+        open=is_open,
+        overdue=is_overdue,
+        opened_from=opened_from,
+        opened_to=opened_to,
+        registry_number=registry_number,
+        provider_name=provider_name,
+        sort=sort,
+    )
+    found = list_cases(application_of(request).uow, user.actor, filters, replace(paging, cursor=cursor))
+    return CasePage(found.page, found.page_size, found.total, items(CaseOut, found), found.next_cursor)
 
 
 @get("/cases/{case_id:int}", operation_id="getCase", tags=["cases"], sync_to_thread=True, responses=READ)
 def get_case(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -> CaseDetail:
-    """One case with its timeline (audit events) and open deadlines; 404 if unknown or out of scope."""
-    wf = workflow_of(request)
+    """One case with the names of what it is about, its timeline and its deadlines; 404 if out of scope."""
     structlog.contextvars.bind_contextvars(case_id=case_id)
-    now = wf.clock()
-    with read(wf.engine) as conn:
-        found = case_detail(conn, user, case_id, now)
-    if found is None:
-        raise NotFound(f"case {case_id} not found")
-    detail, individual = found
-    if individual:  # logged before the record leaves the server
-        with writing(request) as conn:
-            record_reads(conn, user.actor, "case", [case_id], "read", now)
-    return detail
+    view = case_view(application_of(request).uow, user.actor, case_id)
+    deadlines = view.pop("deadlines")
+    view["deadlines"] = [d for d in deadlines if d["open"]]
+    view["closed_deadlines"] = [d for d in deadlines if not d["open"]]
+    return to(CaseDetail, view)  # type: ignore[no-any-return]
 
 
 @post("/cases", operation_id="openCase", tags=["cases"], sync_to_thread=True, responses=WRITE, status_code=201)
@@ -122,29 +99,24 @@ def create_case(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[CaseOut]:
     """Open a case of any type in the caller's organisation (its first deadline opens with it)."""
-    wf = workflow_of(request)
+    command = OpenCase(
+        data.case_type.value,
+        data.reason,
+        kind=data.kind,
+        title=data.title,
+        provider_id=data.provider_id,
+        agreement_id=data.agreement_id,
+        placement_id=data.placement_id,
+        parent_case_id=data.parent_case_id,
+        owner_id=data.owner_id,
+        plan_year=data.plan_year,
+        params=dict(data.params) if data.params else None,
+    )
 
-    def create(conn: Connection) -> CaseOut:
-        opened = open_case(
-            wf,
-            data.case_type.value,
-            user.actor,
-            data.reason,
-            kind=data.kind,
-            title=data.title,
-            provider_id=data.provider_id,
-            agreement_id=data.agreement_id,
-            placement_id=data.placement_id,
-            parent_case_id=data.parent_case_id,
-            owner_id=data.owner_id,
-            plan_year=data.plan_year,
-            params=dict(data.params) if data.params else None,
-            conn=conn,
-        )
-        row = conn.execute(select(*case_columns()).where(CASE.c.id == opened.case_id)).mappings().one()
-        return to(CaseOut, {**row, "overdue": False})
+    def respond(opened: OpenedCase, uow: UnitOfWork) -> CaseOut:
+        return to(CaseOut, listed_case(uow, user.actor, opened.case_id))  # type: ignore[no-any-return]
 
-    return create_once(request, user, idempotency_key, request.url.path, data, create)
+    return create_once(request, user, idempotency_key, data, command, respond)
 
 
-HANDLERS = [list_cases, get_case, create_case]
+HANDLERS = [get_cases, get_case, create_case]

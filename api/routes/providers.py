@@ -6,11 +6,9 @@ from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, Parameter
-from sqlalchemy import Connection, select
 
-from api import scoping
 from api.auth import AuthUser
-from api.deps import IdempotencyKeyHeader, Page, create_once, to, workflow_of, writing
+from api.deps import IdempotencyKeyHeader, Page, application_of, create_once, items, to
 from api.problems import LIST, READ, WRITE
 from api.schemas.catalogue import (
     ContractAreaIn,
@@ -19,21 +17,26 @@ from api.schemas.catalogue import (
     ContractAreaPatch,
     ProviderIn,
     ProviderOut,
+    ProviderOverviewOut,
     ProviderPage,
     ProviderPatch,
     Regime,
 )
-from workflow import contracts
-from workflow.contracts import AREA, PROVIDER
-from workflow.db import read
-from workflow.errors import NotFound
+from workflow import register_queries as registers
+from workflow.register_commands import (
+    RegisterContractArea,
+    RegisterProvider,
+    RenameContractArea,
+    UpdateProvider,
+)
 
 PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Search = Annotated[str | None, Parameter(min_length=1, max_length=100, description="part of the name")]
 
 
-def _read(request: Request[Any, Any, Any]) -> Any:
-    return read(workflow_of(request).engine)
+def _row(kind: type[Any]) -> Any:
+    """The response to a register command: its row as ``kind``."""
+    return lambda row, uow: to(kind, row)
 
 
 @get("/providers", operation_id="listProviders", tags=["registers"], sync_to_thread=True, responses=LIST)
@@ -46,16 +49,9 @@ def list_providers(
     sort: FromQuery[Literal["name", "-name", "id", "-id"]] = "name",
 ) -> ProviderPage:
     """Providers and in-house units, filtered by name and kind."""
-    q = select(PROVIDER).where(scoping.shared_register())
-    if name:
-        q = q.where(PROVIDER.c.name.ilike(f"%{name}%"))
-    if in_house is not None:
-        q = q.where(PROVIDER.c.in_house.is_(in_house))
-    col = PROVIDER.c.name if sort.lstrip("-") == "name" else PROVIDER.c.id
-    q = q.order_by(col.desc() if sort.startswith("-") else col, PROVIDER.c.id)
-    with _read(request) as conn:
-        rows, total = paging.apply(conn, q)
-    return ProviderPage(paging.page, paging.page_size, total, [to(ProviderOut, r) for r in rows])
+    filters = registers.ProviderFilter(name, in_house, sort)
+    found = registers.list_providers(application_of(request).uow, user.actor, filters, paging)
+    return ProviderPage(paging.page, paging.page_size, found.total, items(ProviderOut, found))
 
 
 @get(
@@ -63,11 +59,20 @@ def list_providers(
 )
 def get_provider(request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId) -> ProviderOut:
     """One provider."""
-    with _read(request) as conn:
-        row = conn.execute(select(PROVIDER).where(PROVIDER.c.id == provider_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"provider {provider_id} not found")
-    return to(ProviderOut, row)  # type: ignore[no-any-return]
+    return to(ProviderOut, registers.get_provider(application_of(request).uow, user.actor, provider_id))  # type: ignore[no-any-return]
+
+
+@get(
+    "/providers/{provider_id:int}/overview",
+    operation_id="getProviderOverview",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=READ,
+)
+def provider_overview(request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId) -> ProviderOverviewOut:
+    """A provider's screen: the agreements the caller sees; the caller's board's cases, exclusions, placements."""
+    view = registers.provider_view(application_of(request).uow, user.actor, provider_id)
+    return to(ProviderOverviewOut, view)  # type: ignore[no-any-return]
 
 
 @post("/providers", operation_id="registerProvider", tags=["registers"], sync_to_thread=True, responses=WRITE)
@@ -78,14 +83,8 @@ def register_provider(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[ProviderOut]:
     """Register a provider; an in-house unit belongs to the caller's organisation."""
-
-    def create(conn: Connection) -> ProviderOut:
-        pid = contracts.register_provider(
-            conn, user.actor, data.org_number, data.name, data.in_house, data.contact_email
-        )
-        return to(ProviderOut, conn.execute(select(PROVIDER).where(PROVIDER.c.id == pid)).mappings().one())  # type: ignore[no-any-return]
-
-    return create_once(request, user, idempotency_key, request.url.path, data, create)
+    command = RegisterProvider(data.org_number, data.name, data.in_house, data.contact_email)
+    return create_once(request, user, idempotency_key, data, command, _row(ProviderOut))
 
 
 @patch(
@@ -99,10 +98,7 @@ def update_provider(
     request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId, data: JSONBody[ProviderPatch]
 ) -> ProviderOut:
     """Change a provider's name or contact address."""
-    changes = {k: v for k, v in (("name", data.name), ("contact_email", data.contact_email)) if v is not None}
-    with writing(request) as conn:
-        contracts.update_provider(conn, user.actor, provider_id, changes)
-        row = conn.execute(select(PROVIDER).where(PROVIDER.c.id == provider_id)).mappings().one()
+    row = application_of(request).execute(UpdateProvider(provider_id, data.name, data.contact_email), user.actor)
     return to(ProviderOut, row)  # type: ignore[no-any-return]
 
 
@@ -116,16 +112,9 @@ def list_areas(
     sort: FromQuery[Literal["code", "-code", "id", "-id"]] = "code",
 ) -> ContractAreaPage:
     """Contract areas of every board, filtered by owner and regime."""
-    q = select(AREA).where(scoping.shared_register())
-    if organisation_id is not None:
-        q = q.where(AREA.c.organisation_id == organisation_id)
-    if regime is not None:
-        q = q.where(AREA.c.regime == regime)
-    col = AREA.c.code if sort.lstrip("-") == "code" else AREA.c.id
-    q = q.order_by(col.desc() if sort.startswith("-") else col, AREA.c.id)
-    with _read(request) as conn:
-        rows, total = paging.apply(conn, q)
-    return ContractAreaPage(paging.page, paging.page_size, total, [to(ContractAreaOut, r) for r in rows])
+    filters = registers.AreaFilter(organisation_id, regime, sort)
+    found = registers.list_contract_areas(application_of(request).uow, user.actor, filters, paging)
+    return ContractAreaPage(paging.page, paging.page_size, found.total, items(ContractAreaOut, found))
 
 
 @get(
@@ -137,11 +126,7 @@ def list_areas(
 )
 def get_area(request: Request[Any, Any, Any], user: AuthUser, area_id: PathId) -> ContractAreaOut:
     """One contract area."""
-    with _read(request) as conn:
-        row = conn.execute(select(AREA).where(AREA.c.id == area_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"contract area {area_id} not found")
-    return to(ContractAreaOut, row)  # type: ignore[no-any-return]
+    return to(ContractAreaOut, registers.get_contract_area(application_of(request).uow, user.actor, area_id))  # type: ignore[no-any-return]
 
 
 @post("/contract-areas", operation_id="addContractArea", tags=["registers"], sync_to_thread=True, responses=WRITE)
@@ -152,12 +137,8 @@ def add_area(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[ContractAreaOut]:
     """Add a contract area owned by the caller's organisation."""
-
-    def create(conn: Connection) -> ContractAreaOut:
-        aid = contracts.register_contract_area(conn, user.actor, data.code, data.name, data.regime)
-        return to(ContractAreaOut, conn.execute(select(AREA).where(AREA.c.id == aid)).mappings().one())  # type: ignore[no-any-return]
-
-    return create_once(request, user, idempotency_key, request.url.path, data, create)
+    command = RegisterContractArea(data.code, data.name, data.regime)
+    return create_once(request, user, idempotency_key, data, command, _row(ContractAreaOut))
 
 
 @patch(
@@ -171,15 +152,14 @@ def rename_area(
     request: Request[Any, Any, Any], user: AuthUser, area_id: PathId, data: JSONBody[ContractAreaPatch]
 ) -> ContractAreaOut:
     """Rename a contract area of the caller's organisation."""
-    with writing(request) as conn:
-        contracts.update_contract_area(conn, user.actor, area_id, data.name)
-        row = conn.execute(select(AREA).where(AREA.c.id == area_id)).mappings().one()
+    row = application_of(request).execute(RenameContractArea(area_id, data.name), user.actor)
     return to(ContractAreaOut, row)  # type: ignore[no-any-return]
 
 
 HANDLERS = [
     list_providers,
     get_provider,
+    provider_overview,
     register_provider,
     update_provider,
     list_areas,

@@ -11,16 +11,13 @@ from litestar import Request, get
 from litestar.params import Parameter, QueryParameter
 
 from api.auth import AuthUser
-from api.deps import to, workflow_of
+from api.deps import application_of, to
 from api.problems import LIST, READ
 from api.schemas.cases import DiagramOut
 from states.diagram import mermaid
 from states.registry import CASE_TYPES
-from workflow.calendar import local_date
-from workflow.db import read
-from workflow.decisions import decisions_under_delegation
-from workflow.delegation import order_in_force
-from workflow.errors import InvalidInput, NotFound
+from workflow import board_queries
+from workflow.errors import NotFound
 
 
 class DelegationRuleOut(msgspec.Struct):
@@ -84,11 +81,7 @@ def delegation_order(
     on: Annotated[date | None, Parameter(description="the date (default today, Stockholm)")] = None,
 ) -> DelegationOrderOut:
     """The caller's board's delegation order in force on a date."""
-    wf = workflow_of(request)
-    with read(wf.engine) as conn:
-        order = order_in_force(conn, user.organisation_id, on or local_date(wf.clock()))
-    if order is None:
-        raise NotFound("no delegation order is in force on that date")
+    order = board_queries.delegation_order(application_of(request).uow, user.actor, on)
     return to(DelegationOrderOut, {**order, "rules": [to(DelegationRuleOut, r) for r in order["rules"]]})  # type: ignore[no-any-return]
 
 
@@ -103,12 +96,7 @@ def decisions(
     include_board: Annotated[bool, Parameter(description="also the board's own decisions")] = False,
 ) -> list[DecisionOut]:
     """Decisions taken under delegation in the caller's board in a period, oldest first."""
-    if end < start:
-        raise InvalidInput("'to' is before 'from'")
-    if (end - start).days > 3 * 366:
-        raise InvalidInput("the period is longer than three years")
-    with read(workflow_of(request).engine) as conn:
-        found = decisions_under_delegation(conn, user.organisation_id, start, end, include_board=include_board)
+    found = board_queries.decisions(application_of(request).uow, user.actor, start, end, include_board=include_board)
     return [DecisionOut(**asdict(d)) for d in found]
 
 

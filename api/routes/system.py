@@ -6,9 +6,9 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.exceptions import HTTPException
-from sqlalchemy import text
 
-from api.deps import workflow_of
+from api.deps import application_of
+from workflow.health import database_answers
 
 
 @get("/health", operation_id="health", tags=["system"], security=[{}])
@@ -20,11 +20,8 @@ async def health() -> dict[str, str]:
 @get("/ready", operation_id="ready", tags=["system"], sync_to_thread=True, security=[{}])
 def ready(request: Request[Any, Any, Any]) -> dict[str, str]:
     """Readiness: the database answers (503 otherwise)."""
-    try:
-        with workflow_of(request).engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any database failure means not ready
-        raise HTTPException(status_code=503, detail="the database does not answer") from exc
+    if not database_answers(application_of(request).uow):
+        raise HTTPException(status_code=503, detail="the database does not answer")
     return {"status": "ready"}
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.schemas.common import Id, PageInfo, Reason, RegistryNumber
+from api.schemas.common import Id, Reason, RegistryNumber
 from states.registry import CASE_TYPES
 
 CaseTypeName = StrEnum("CaseTypeName", {name: name for name in CASE_TYPES})  # type: ignore[misc]
@@ -64,10 +64,11 @@ class CaseOut(msgspec.Struct):
     closed_at: datetime | None
     next_due_at: datetime | None = None
     overdue: bool = False
+    provider_name: str | None = None
 
 
 class EventOut(msgspec.Struct):
-    """One timeline entry (audit event)."""
+    """One timeline entry (audit event): who did what and why; for a decision, its mandate and registry number."""
 
     id: int
     seq: int
@@ -82,10 +83,39 @@ class EventOut(msgspec.Struct):
     registry_number: str | None
     params: dict[str, Any]
     occurred_at: datetime
+    actor_name: str | None = None
+    decision_id: int | None = None
+    rule_ref: str | None = None
+    substitute: bool | None = None
+    under_delegation: bool | None = None
+
+
+class RungOut(msgspec.Struct):
+    """A rung of a deadline's reminder ladder that was done: a reminder, an escalation or a transition."""
+
+    rung: int
+    kind: str
+    done_at: datetime
+
+
+class DeadlineChangeOut(msgspec.Struct):
+    """A suspension, resumption or extension of a deadline: by whom, why, until when, from which due date to which."""
+
+    id: int
+    deadline_id: int
+    new_deadline_id: int | None
+    action: str
+    changed_by_id: int | None
+    changed_by_name: str | None
+    reason: str
+    until: datetime | None
+    old_due_at: datetime
+    new_due_at: datetime | None
+    at: datetime
 
 
 class DeadlineOut(msgspec.Struct):
-    """An open deadline of the case."""
+    """A deadline of the case, with the rungs of its ladder done and the changes made to it."""
 
     id: int
     kind: str
@@ -95,19 +125,35 @@ class DeadlineOut(msgspec.Struct):
     next_action_at: datetime | None
     working_days: bool
     rule_version: str
+    next_rung: int = 0
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    suspended_until: datetime | None = None
+    rungs: list[RungOut] = msgspec.field(default_factory=list)
+    changes: list[DeadlineChangeOut] = msgspec.field(default_factory=list)
 
 
 class CaseDetail(CaseOut, kw_only=True):
-    """A case with its timeline and open deadlines."""
+    """A case with the names of what it is about, its timeline, open deadlines and closed ones."""
 
     timeline: list[EventOut]
     deadlines: list[DeadlineOut]
+    closed_deadlines: list[DeadlineOut] = msgspec.field(default_factory=list)
+    agreement_registry_number: str | None = None
+    contract_area_name: str | None = None
+    placement_client_ref: str | None = None
+    owner_name: str | None = None
 
 
-class CasePage(PageInfo):
-    """One page of cases."""
+class CasePage(msgspec.Struct):
+    """One page of cases: ``page`` is null for a page asked for by cursor; ``next_cursor`` null on the last page."""
 
+    page: int | None
+    page_size: int
+    total: int
     items: list[CaseOut]
+    next_cursor: str | None = None
 
 
 class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):

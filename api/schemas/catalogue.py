@@ -5,7 +5,7 @@ Patch bodies change only what the domain allows; a field left out (or null) stay
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -167,3 +167,52 @@ class PlacementPage(PageInfo):
     """One page of placements."""
 
     items: list[PlacementOut]
+
+
+class CaseBriefOut(msgspec.Struct):
+    """A case as a register's screen lists it."""
+
+    id: int
+    case_type: str
+    kind: str | None
+    status: str
+    title: str
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class FollowUpOwnerBriefOut(msgspec.Struct):
+    """Who in the caller's board follows up the unit (uppföljningsansvarig), since when."""
+
+    user_id: int
+    name: str
+    since: date
+
+
+class ProviderOverviewOut(ProviderOut, kw_only=True):
+    """A provider's screen: the register row, the agreements the caller sees, and the caller's board's work on it:
+    cases (the newest 50 open and closed, with their counts), exclusions in force, placements ongoing today."""
+
+    agreements: list[AgreementOut]
+    follow_up_owner: FollowUpOwnerBriefOut | None
+    open_case_count: int
+    closed_case_count: int
+    open_cases: list[CaseBriefOut]
+    closed_cases: list[CaseBriefOut]
+    exclusions: list[CaseBriefOut]
+    placement_count: int
+
+
+class AgreementOverviewOut(AgreementOut, kw_only=True):
+    """An agreement's screen: the agreement with its provider's and area's names, its call-offs, and the caller's
+    board's work on it (as on a provider's screen)."""
+
+    provider_name: str
+    contract_area_name: str | None
+    call_offs: list[AgreementOut]
+    open_case_count: int
+    closed_case_count: int
+    open_cases: list[CaseBriefOut]
+    closed_cases: list[CaseBriefOut]
+    exclusions: list[CaseBriefOut]
+    placement_count: int

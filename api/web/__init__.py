@@ -42,8 +42,7 @@ class WebInterface(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         state = app_config.state
         settings: Settings = state.get("settings") or get_settings()
-        workflow = state["workflow"]
-        application = Application(settings, workflow.engine, workflow.clock)
+        application: Application = state["application"]
         state["web_application"] = application
         state["web_uow"] = application.uow
         oidc = OidcSettings()

@@ -15,13 +15,13 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from api.auth import Authenticator
-from api.web import data
 from api.web.oidc import OidcClient, SignInFailed
 from api.web.page import render, translator, uow_of
 from api.web.params import Next
 from api.web.security import development_sign_in, renew_session_id, tls_only
 from api.web.viewer import LANGUAGE_COOKIE, sign_in
 from workflow import i18n
+from workflow import screens as data
 from workflow.errors import NotFound
 from workflow.settings import Settings
 

@@ -11,11 +11,11 @@ from typing import Any
 
 from litestar import Request
 
-from api.web.data import CasePage
 from api.web.viewer import locale_of
 from states.registry import CASE_TYPES
 from states.roles import STAFF_ROLES
 from workflow import i18n
+from workflow.screens import CasePage
 
 
 @dataclass(frozen=True, slots=True)

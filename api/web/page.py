@@ -9,9 +9,9 @@ from litestar import Request
 from litestar.response import Template
 
 from api.auth import CurrentUser
-from api.web import data
 from api.web.viewer import locale_of
 from workflow import i18n
+from workflow import screens as data
 from workflow.engine import Workflow
 from workflow.i18n import N_
 from workflow.uow import UnitOfWork
@@ -33,9 +33,9 @@ def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
 
 
 def workflow_of(request: Request[Any, Any, Any]) -> Workflow:
-    """The application's workflow."""
-    wf: Workflow = request.app.state.workflow
-    return wf
+    """The engine's queries (trigger options) on the application's database and clock."""
+    uow = uow_of(request)
+    return Workflow(uow.engine, uow.clock)
 
 
 def translator(request: Request[Any, Any, Any]) -> Callable[[str], str]:
@@ -52,7 +52,7 @@ def render(
     **context: Any,
 ) -> Template:
     """``template`` with the header's user, the navigation and the language (``title`` is translated)."""
-    profile = data.profile(uow_of(request), user) if user else None
+    profile = data.profile(uow_of(request), user.actor) if user else None
     section = "/" + request.url.path.strip("/").split("/")[0]
     return Template(
         template_name=template,

@@ -10,13 +10,13 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from litestar_htmx import HTMXRequest
 
-from api.web import data
 from api.web.actions import action_views
 from api.web.diagram import draw
 from api.web.page import render, translator, uow_of, workflow_of
 from api.web.params import CaseId, Name
 from api.web.viewer import current
 from states.registry import CASE_TYPES
+from workflow import screens as data
 from workflow.errors import NotFound
 
 Flag = Annotated[str | None, Parameter(max_length=8)]
@@ -35,7 +35,9 @@ def overview(request: Request[Any, Any, Any]) -> Template:
     user = current(request)
     _ = translator(request)
     uow = uow_of(request)
-    return render(request, "overview.html", _("Overview"), user, overview=data.overview(uow, user), now=uow.clock())
+    return render(
+        request, "overview.html", _("Overview"), user, overview=data.overview(uow, user.actor), now=uow.clock()
+    )
 
 
 def _on(flag: str | None) -> bool:
@@ -66,7 +68,7 @@ def cases(
     )
     filters = data.CaseFilters(case_type, status if status in states else None, _on(forsenade), _on(mina), sida)
     uow = uow_of(request)
-    listed = data.cases(uow, user, filters)
+    listed = data.cases(uow, user.actor, filters)
     return render(
         request,
         "cases_partial.html" if _list_only(request) else "cases.html",
@@ -88,7 +90,7 @@ def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None) 
     uow = uow_of(request)
     if not 1 <= case_id < 2**31:
         raise NotFound("no such case")
-    found = data.case_page(uow, workflow_of(request), user, case_id)
+    found = data.case_page(uow, workflow_of(request), user.actor, case_id)
     return render(
         request,
         "case.html",
@@ -107,7 +109,7 @@ def deadlines(request: Request[Any, Any, Any], mina: Flag = None) -> Template:
     user = current(request)
     _ = translator(request)
     uow = uow_of(request)
-    rows = data.deadlines(uow, user, _on(mina))
+    rows = data.deadlines(uow, user.actor, _on(mina))
     return render(
         request,
         "deadlines.html",
@@ -125,7 +127,7 @@ def providers(request: Request[Any, Any, Any]) -> Template:
     """The provider register with the organisation's open cases per provider."""
     user = current(request)
     _ = translator(request)
-    return render(request, "providers.html", _("Providers"), user, rows=data.providers(uow_of(request), user))
+    return render(request, "providers.html", _("Providers"), user, rows=data.providers(uow_of(request), user.actor))
 
 
 @get("/arendetyper", sync_to_thread=True)

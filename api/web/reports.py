@@ -12,16 +12,15 @@ from typing import Annotated, Any
 from litestar import Request, Response, get
 from litestar.params import Parameter
 from litestar.response import Template
-from sqlalchemy import Connection
 
-from api.scoping import sees_individuals
 from api.web.page import render, translator, uow_of
 from api.web.params import ReportName
 from api.web.viewer import current
+from workflow.board_queries import report as board_report
 from workflow.calendar import local_date
 from workflow.errors import NotFound
 from workflow.i18n import N_
-from workflow.reports.catalogue import REPORTS, build_report
+from workflow.reports.catalogue import REPORTS
 from workflow.reports.render import MEDIA_TYPES
 from workflow.reports.render import render as render_report
 
@@ -77,15 +76,8 @@ def report_file(
     user = current(request)
     if name not in REPORTS or name not in TITLES or format not in FILE_FORMATS:
         raise NotFound("no such report")
-    individuals = sees_individuals(user)
-
-    def work(conn: Connection) -> bytes:
-        report = build_report(
-            conn, name, user.organisation_id, date(ar, 1, 1), date(ar, 12, 31), sees_individuals=individuals
-        )
-        return render_report(report, format)
-
-    body = uow_of(request).read(work)
+    report = board_report(uow_of(request), user.actor, name, date(ar, 1, 1), date(ar, 12, 31))
+    body = render_report(report, format)
     filename = f"{name}-{user.organisation_code.lower()}-{ar}.{format}"
     return Response(
         body,

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from tests.world import Clock, World, build_world
+from workflow.bootstrap import bootstrap
 from workflow.settings import Settings
 from workflow.tokens import mint
 
@@ -34,7 +35,7 @@ class Api:
 @pytest.fixture
 def api(engine: Engine) -> Iterator[Api]:
     world = build_world(engine, Clock())
-    with TestClient(create_app(engine, world.clock, TEST_SETTINGS), raise_server_exceptions=False) as client:
+    with TestClient(create_app(bootstrap(TEST_SETTINGS, engine, world.clock)), raise_server_exceptions=False) as client:
         yield Api(client, world)
 
 

@@ -3,7 +3,7 @@
 Tokens of the central board and three districts try every list (with random filters),
 random ids of every kind of object, and writes on other boards' objects. What comes
 back must be exactly what the secrecy rules allow (the oracle below restates them
-independently of ``api.scoping``), refused writes answer 404 (403 where the object is
+independently of ``workflow.scoping``), refused writes answer 404 (403 where the object is
 a shared register the caller may read but not change), and nothing changes.
 """
 
@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select
 from api.app import create_app
 from tests.e2e.conftest import TEST_SETTINGS
 from tests.world import Clock
+from workflow.bootstrap import bootstrap
 from workflow.demo import load_demo
 from workflow.tables import AccessLog, Agreement, AppUser, Case, Organisation, Placement
 from workflow.tokens import mint
@@ -92,7 +93,7 @@ def demo(engine: Engine) -> Iterator[Demo]:
         u = by_name[f"{code.lower()}.{suffix}"]
         token = mint(TEST_SETTINGS, u.username, code, list(u.roles), now=clock())
         callers[(code, suffix)] = Caller(u.org, u.id, set(u.roles), {"Authorization": f"Bearer {token}"})
-    with TestClient(create_app(engine, clock, TEST_SETTINGS), raise_server_exceptions=False) as client:
+    with TestClient(create_app(bootstrap(TEST_SETTINGS, engine, clock)), raise_server_exceptions=False) as client:
         yield Demo(client, engine, cases, placements, agreements, callers)
 
 

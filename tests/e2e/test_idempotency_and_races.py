@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from tests.e2e.conftest import TEST_SETTINGS, Api, problem_of
+from workflow.bootstrap import bootstrap
 from workflow.tables import Case, CaseEvent
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +84,7 @@ def test_placements_and_agreements_are_idempotent_too(api: Api) -> None:
 
 def _race(api: Api, requests: list[tuple[str, dict[str, Any], dict[str, str]]]) -> list[Any]:
     async def go() -> list[Any]:
-        app = create_app(api.world.engine, api.world.clock, TEST_SETTINGS)
+        app = create_app(bootstrap(TEST_SETTINGS, api.world.engine, api.world.clock))
         async with AsyncTestClient(app) as client:
             return list(await asyncio.gather(*(client.post(p, json=b, headers=h) for p, b, h in requests)))
 

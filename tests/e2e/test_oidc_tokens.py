@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from tests.world import Clock, build_world
+from workflow.bootstrap import bootstrap
 from workflow.settings import _DEV_SECRET, Settings
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +66,7 @@ def test_tokens_are_checked_against_the_providers_keys(engine: Engine, jwks_url:
     clock = Clock()
     build_world(engine, clock)
     settings = Settings(environment="production", oidc_jwks_url=jwks_url, oidc_issuer=ISSUER)
-    with TestClient(create_app(engine, clock, settings)) as client:
+    with TestClient(create_app(bootstrap(settings, engine, clock))) as client:
 
         def status(token: str) -> int:
             return client.get("/cases", headers={"Authorization": f"Bearer {token}"}).status_code
@@ -81,4 +82,4 @@ def test_tokens_are_checked_against_the_providers_keys(engine: Engine, jwks_url:
 
 def test_outside_development_a_placeholder_secret_is_refused(engine: Engine) -> None:
     with pytest.raises(RuntimeError, match="UPPF_JWT_SECRET"):
-        create_app(engine, settings=Settings(environment="production", jwt_secret=_DEV_SECRET, oidc_jwks_url=None))
+        create_app(bootstrap(Settings(environment="production", jwt_secret=_DEV_SECRET, oidc_jwks_url=None), engine))

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from api.app import create_app
 from tests.world import Clock
+from workflow.bootstrap import bootstrap
 from workflow.demo import Demo
 from workflow.engine import CASE
 from workflow.settings import Settings
@@ -82,7 +83,7 @@ def demo_engine(engine: Engine) -> tuple[Engine, Clock]:
 def staff_client(engine: Engine, clock: Clock, settings: Settings = DEV_SETTINGS) -> TestClient:  # type: ignore[type-arg]
     """A test client of the application with ``settings`` (over HTTPS outside development: cookies are Secure)."""
     base_url = "http://testserver.local" if settings.environment == "development" else "https://testserver.local"
-    return TestClient(create_app(engine, clock, settings), raise_server_exceptions=False, base_url=base_url)
+    return TestClient(create_app(bootstrap(settings, engine, clock)), raise_server_exceptions=False, base_url=base_url)
 
 
 @pytest.fixture

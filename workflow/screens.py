@@ -1,8 +1,9 @@
 """What the staff pages read (sidornas data), behind small functions.
 
-Each function takes the unit of work and the signed-in user and applies the same scoping
-as the JSON API (``api.scoping``): a case outside the user's scope is simply not found.
-They will call the ``workflow`` query functions once those exist; the pages do not change.
+Each function takes the unit of work and the signed-in user (as an :class:`Actor`) and
+applies the secrecy rule of :mod:`workflow.scoping`, as the JSON API's query functions do:
+a case outside the user's scope is simply not found, and reads of individual-level cases
+are logged here.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, case, func, select
 
-from api import scoping
-from api.auth import CurrentUser
+from workflow import scoping
 from workflow.access import record_reads
 from workflow.calendar import local_date
 from workflow.delegation import order_in_force
-from workflow.engine import CASE, DEADLINE, DECISION, EVENT, TriggerOption, Workflow
+from workflow.engine import CASE, DEADLINE, DECISION, EVENT, Actor, TriggerOption, Workflow
 from workflow.errors import NotFound
 from workflow.tables import AppUser, ContractArea, DelegationOrder, Organisation, Provider
 from workflow.uow import UnitOfWork
@@ -108,7 +108,7 @@ def _listed() -> Any:
     )
 
 
-def profile(uow: UnitOfWork, user: CurrentUser) -> Profile:
+def profile(uow: UnitOfWork, user: Actor) -> Profile:
     """The user's name and organisation for the header."""
 
     def work(conn: Connection) -> Profile:
@@ -137,7 +137,7 @@ def sign_in_candidates(uow: UnitOfWork) -> list[RowMapping]:
     return uow.read(work)
 
 
-def overview(uow: UnitOfWork, user: CurrentUser) -> dict[str, Any]:
+def overview(uow: UnitOfWork, user: Actor) -> dict[str, Any]:
     """The start page: my overdue and due-soon deadlines, my open cases by type and state, my organisation's counts."""
     now = uow.clock()
     soon = now + timedelta(days=DUE_SOON_DAYS)
@@ -187,7 +187,7 @@ def overview(uow: UnitOfWork, user: CurrentUser) -> dict[str, Any]:
     return uow.read(work)
 
 
-def cases(uow: UnitOfWork, user: CurrentUser, filters: CaseFilters) -> CaseList:
+def cases(uow: UnitOfWork, user: Actor, filters: CaseFilters) -> CaseList:
     """One page of the cases the user sees, filtered as the URL says; reads of individual cases are logged."""
     now = uow.clock()
     due = _next_due()
@@ -212,11 +212,11 @@ def cases(uow: UnitOfWork, user: CurrentUser, filters: CaseFilters) -> CaseList:
     listed = uow.read(work)
     individual = [r["id"] for r in listed.rows if scoping.is_individual_case(r["case_type"], r["placement_id"])]
     if individual:  # logged before anything individual leaves the server
-        uow.write(lambda conn: record_reads(conn, user.actor, "case", individual, "list", now))
+        uow.write(lambda conn: record_reads(conn, user, "case", individual, "list", now))
     return listed
 
 
-def case_page(uow: UnitOfWork, workflow: Workflow, user: CurrentUser, case_id: int) -> CasePage:
+def case_page(uow: UnitOfWork, workflow: Workflow, user: Actor, case_id: int) -> CasePage:
     """A case with timeline, open deadlines and every action from its state; ``NotFound`` outside scope."""
     now = uow.clock()
     owner = USER.alias("owner")
@@ -281,13 +281,13 @@ def case_page(uow: UnitOfWork, workflow: Workflow, user: CurrentUser, case_id: i
     found = uow.read(work)
     if found is None:
         raise NotFound(f"case {case_id} not found")
-    found.options = workflow.options(case_id, user.actor)
+    found.options = workflow.options(case_id, user)
     if scoping.is_individual_case(found.case["case_type"], found.case["placement_id"]):
-        uow.write(lambda conn: record_reads(conn, user.actor, "case", [case_id], "read", now))
+        uow.write(lambda conn: record_reads(conn, user, "case", [case_id], "read", now))
     return found
 
 
-def deadlines(uow: UnitOfWork, user: CurrentUser, mine: bool) -> list[RowMapping]:
+def deadlines(uow: UnitOfWork, user: Actor, mine: bool) -> list[RowMapping]:
     """Open deadlines (bevakningar) of the cases the user sees, earliest first."""
 
     def work(conn: Connection) -> list[RowMapping]:
@@ -319,7 +319,7 @@ def deadlines(uow: UnitOfWork, user: CurrentUser, mine: bool) -> list[RowMapping
     return uow.read(work)
 
 
-def providers(uow: UnitOfWork, user: CurrentUser) -> list[RowMapping]:
+def providers(uow: UnitOfWork, user: Actor) -> list[RowMapping]:
     """The provider register (shared by every board) with the user's open cases per provider."""
 
     def work(conn: Connection) -> list[RowMapping]:

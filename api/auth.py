@@ -25,10 +25,10 @@ from litestar.exceptions import NotAuthorizedException
 from states.roles import Role
 from workflow.accounts import Account, find_account
 from workflow.clock import utcnow
-from workflow.engine import Actor
+from workflow.engine.firing import Actor
+from workflow.engine.uow import UnitOfWork
 from workflow.settings import Settings
 from workflow.tokens import signing_key
-from workflow.uow import UnitOfWork
 
 LEEWAY = 30  # seconds of clock skew allowed
 VERIFIED_CACHE_SIZE = 10_000

@@ -3,7 +3,7 @@ suspend, resume, extend, and the changes made.
 
 A deadline is seen through its case: another board's deadline, or an individual-level case's
 deadline asked for by an aggregate-only role, answers 404. Each change records who made it,
-why and until when (``workflow.deadline_changes``); an extension or a resumption closes the
+why and until when (``workflow.deadlines.changes``); an extension or a resumption closes the
 old row and answers with the new one.
 """
 
@@ -21,8 +21,8 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from api.auth import AuthUser
 from api.deps import Page, application_of, items, to
 from api.problems import LIST, READ, WRITE
-from workflow import deadline_queries
-from workflow.deadline_commands import ExtendDeadline, ResumeDeadline, SuspendDeadline
+from workflow.deadlines import queries as deadline_queries
+from workflow.deadlines.commands import ExtendDeadline, ResumeDeadline, SuspendDeadline
 
 DeadlineId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]

@@ -11,12 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, Parameter
 
 from api.auth import CurrentUser
-from workflow import idempotency
 from workflow.bootstrap import Application
-from workflow.create_once import Created, CreateOnce
-from workflow.paging import Page as RowPage
-from workflow.paging import PageRequest
-from workflow.uow import UnitOfWork
+from workflow.cases.paging import Page as RowPage
+from workflow.cases.paging import PageRequest
+from workflow.engine import idempotency
+from workflow.engine.create_once import Created, CreateOnce
+from workflow.engine.uow import UnitOfWork
 
 JSON = "application/json"
 

@@ -18,8 +18,8 @@ from litestar.params import PathParameter, QueryParameter
 from api.auth import AuthUser
 from api.deps import application_of
 from api.problems import LIST, WRITE
-from workflow import board_queries
-from workflow.outbox_commands import ConfirmDelivered, RetryIncident
+from workflow.notify.outbox_commands import ConfirmDelivered, RetryIncident
+from workflow.reports import board_queries
 
 
 class OutboxSummaryOut(msgspec.Struct):

@@ -17,7 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
-from workflow.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused, WorkflowError
+from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused, WorkflowError
 
 log = structlog.get_logger("api.problems")
 

@@ -2,7 +2,7 @@
 
 Invoice sampling rounds (fakturagranskning), individual follow-ups of the pilot model
 (individuppföljning, domain.md §4.4) and the follow-up owner of a unit (uppföljningsansvarig).
-Each request is one command of ``workflow.recording_commands``, validated before anything is
+Each request is one command of ``workflow.reports.recording_commands``, validated before anything is
 written; creating requests take an ``Idempotency-Key``.
 """
 
@@ -18,8 +18,8 @@ from litestar.params import JSONBody, PathParameter
 from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, application_of, create_once
 from api.problems import WRITE
-from workflow.recording_commands import RecordIndividualFollowUp, RecordInvoiceSamples, SetFollowUpOwner
 from workflow.reports import recording
+from workflow.reports.recording_commands import RecordIndividualFollowUp, RecordInvoiceSamples, SetFollowUpOwner
 
 PathId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 Selection = Literal["random_invoices", "random_closed_cases", "special_follow_up", "pilot"]

@@ -3,7 +3,7 @@
 Thin controllers: each resolves the caller's scope and period, asks ``workflow.reports``
 for the report and renders it. Scoping lives in :mod:`workflow.reports.scope`: a board
 sees its own reports, individual-level detail only for roles that work with individual
-cases (:func:`workflow.scoping.sees_individuals`); the central board may see a district's,
+cases (:func:`workflow.cases.scoping.sees_individuals`); the central board may see a district's,
 contract-level and aggregated only; anything else answers 404.
 """
 
@@ -19,8 +19,8 @@ from litestar.params import PathParameter, QueryParameter
 from api.auth import AuthUser
 from api.deps import application_of
 from api.problems import LIST, READ
-from workflow import board_queries
-from workflow.errors import InvalidInput
+from workflow.engine.errors import InvalidInput
+from workflow.reports import board_queries
 from workflow.reports.catalogue import REPORTS
 from workflow.reports.model import Report
 from workflow.reports.render import MEDIA_TYPES, render

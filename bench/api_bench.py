@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine  # noqa: E402
 
 from tests.world import build_world  # noqa: E402
-from workflow.db import make_engine  # noqa: E402
+from workflow.cases.opening import open_case  # noqa: E402
 from workflow.logging import configure  # noqa: E402
-from workflow.migrate import upgrade  # noqa: E402
-from workflow.opening import open_case  # noqa: E402
+from workflow.schema.db import make_engine  # noqa: E402
+from workflow.schema.migrate import upgrade  # noqa: E402
 from workflow.settings import Settings  # noqa: E402
 from workflow.tokens import mint  # noqa: E402
 

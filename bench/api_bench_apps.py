@@ -25,9 +25,9 @@ from sqlmodel import Session, select
 from transitions import Machine
 
 from states.registry import CASE_TYPES
-from workflow.db import make_engine
 from workflow.logging import configure
-from workflow.tables import Case, CaseEvent
+from workflow.schema.db import make_engine
+from workflow.schema.tables import Case, CaseEvent
 
 
 @get("/health", sync_to_thread=False)

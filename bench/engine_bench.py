@@ -39,13 +39,13 @@ import structlog
 from sqlalchemy import Engine, insert, text, update
 
 from states.roles import Role
-from workflow import delegation
-from workflow.db import make_engine, new_id
-from workflow.engine import CASE, Actor, Workflow
+from workflow.cases.opening import open_case
+from workflow.engine import delegation
+from workflow.engine.firing import CASE, Actor, Workflow
 from workflow.logging import configure as configure_logging
-from workflow.migrate import upgrade
-from workflow.opening import open_case
-from workflow.tables import Agreement, AppUser, Organisation, Provider
+from workflow.schema.db import make_engine, new_id
+from workflow.schema.migrate import upgrade
+from workflow.schema.tables import Agreement, AppUser, Organisation, Provider
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 VARIANTS = ("raw", "raw_rows", "engine", "orm", "spiff")

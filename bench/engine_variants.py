@@ -26,11 +26,11 @@ from sqlmodel import Session, select
 from statemachine import State, StateMachine
 
 from states.registry import CASE_TYPES
-from workflow import deadlines
-from workflow.audit import event_hash
 from workflow.clock import utcnow
-from workflow.engine import Actor, Workflow
-from workflow.tables import Case, CaseEvent, Deadline
+from workflow.deadlines import rules as deadlines
+from workflow.engine.audit import event_hash
+from workflow.engine.firing import Actor, Workflow
+from workflow.schema.tables import Case, CaseEvent, Deadline
 
 SPEC = CASE_TYPES["rectification_request"]
 BPMN_FILE = Path(__file__).with_name("rectification_request.bpmn")

@@ -44,10 +44,10 @@ from states.vocab import (
     NOT_PERFORMED_REASONS,
     TERMINATION_REASONS,
 )
-from workflow.db import make_engine
-from workflow.migrate import upgrade
 from workflow.reports.catalogue import build_report
 from workflow.reports.render import render
+from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 YEARS = range(2022, 2027)

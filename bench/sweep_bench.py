@@ -40,14 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, delete, text, update
 
 from tests.world import Clock, build_world
-from workflow.calendar import end_of_day
-from workflow.db import make_engine
-from workflow.engine import DEADLINE, OUTBOX
-from workflow.migrate import upgrade
-from workflow.outbox import deliver
+from workflow.deadlines.calendar import end_of_day
+from workflow.deadlines.sweep import sweep
+from workflow.engine.firing import DEADLINE, OUTBOX
+from workflow.notify.outbox import deliver
+from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
+from workflow.schema.tables import DeadlineEffect
 from workflow.settings import Settings
-from workflow.sweep import sweep
-from workflow.tables import DeadlineEffect
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
@@ -144,7 +144,7 @@ def make_cases(engine: Engine, w: Any) -> None:
     """Ten thousand rectification requests waiting for the provider's answer (the deadlines' cases)."""
     from sqlalchemy import insert
 
-    from workflow.engine import CASE
+    from workflow.engine.firing import CASE
 
     rows = [
         {

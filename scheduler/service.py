@@ -17,15 +17,15 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
-from workflow.audit import take_checkpoints
 from workflow.clock import utcnow
-from workflow.controls import run_controls
-from workflow.deliveries import ensure_implementation_plans, open_monthly_reports
-from workflow.idempotency import purge_expired
-from workflow.leader import LeaderLock
-from workflow.outbox import DeliveryResult, Session, deliver
+from workflow.deadlines.leader import LeaderLock
+from workflow.deadlines.sweep import SweepResult, sweep
+from workflow.engine.audit import take_checkpoints
+from workflow.engine.idempotency import purge_expired
+from workflow.notify.outbox import DeliveryResult, Session, deliver
+from workflow.registers.controls import run_controls
+from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports
 from workflow.settings import Settings, get_settings
-from workflow.sweep import SweepResult, sweep
 
 log = structlog.get_logger("scheduler")
 

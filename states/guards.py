@@ -1,6 +1,6 @@
 """Names of the guards a transition table may use (villkor), and what each reads.
 
-The implementations live in ``workflow.guards``; the validator checks every table
+The implementations live in ``workflow.engine.guards``; the validator checks every table
 only uses names listed here, and a test checks every name has an implementation.
 A guard that reads no trigger parameter can be evaluated before the form is filled,
 so the list of a case's triggers can say up front that it would refuse.

@@ -31,13 +31,13 @@ import psycopg
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
-from workflow import delegation
-from workflow.db import make_engine, new_id
-from workflow.engine import Actor, Workflow
-from workflow.migrate import upgrade
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
+from workflow.engine import delegation
+from workflow.engine.firing import Actor, Workflow
+from workflow.schema.db import make_engine, new_id
+from workflow.schema.migrate import upgrade
+from workflow.schema.tables import Agreement, AppUser, ContractArea, Organisation, Provider
 from workflow.settings import Settings
-from workflow.tables import Agreement, AppUser, ContractArea, Organisation, Provider
 from workflow.tokens import mint
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,8 @@ import pytest
 import structlog
 from sqlalchemy import Engine, text
 
-from workflow.db import make_engine
-from workflow.migrate import upgrade
+from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
 
 os.environ["UPPF_LOG_CACHE"] = "0"  # see workflow.logging: capture_logs needs uncached loggers
 

@@ -25,12 +25,12 @@ from states.vocab import (
     TERMINATION_REASONS,
 )
 from tests.world import Clock, World, build_world
-from workflow.db import new_id
-from workflow.engine import Actor
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
+from workflow.engine.firing import Actor
 from workflow.reports.labels import MANDATE_TO_CATEGORY, label
 from workflow.reports.recording import SampledInvoice, record_invoice_samples
-from workflow.tables import Agreement, ContractArea
+from workflow.schema.db import new_id
+from workflow.schema.tables import Agreement, ContractArea
 
 YEAR = 2026
 AREAS = ("HVB barn", "Stödboende unga", "Spelberoende")

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from states.roles import Role
-from workflow import delegation
-from workflow.db import new_id
-from workflow.engine import Actor, Workflow
-from workflow.tables import Agreement, AppUser, ContractArea, Organisation, Placement, Provider
+from workflow.engine import delegation
+from workflow.engine.firing import Actor, Workflow
+from workflow.schema.db import new_id
+from workflow.schema.tables import Agreement, AppUser, ContractArea, Organisation, Placement, Provider
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=__import__("datetime").UTC)
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from workflow.tables import AppUser, Organisation
-from workflow.uow import UnitOfWork
+from workflow.engine.uow import UnitOfWork
+from workflow.schema.tables import AppUser, Organisation
 
 USERS = AppUser.__table__  # type: ignore[attr-defined]
 ORGS = Organisation.__table__  # type: ignore[attr-defined]

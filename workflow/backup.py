@@ -25,8 +25,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from workflow.clock import utcnow
-from workflow.db import read
-from workflow.tables import CaseEvent
+from workflow.schema.db import read
+from workflow.schema.tables import CaseEvent
 
 
 class BackupError(Exception):

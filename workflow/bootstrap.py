@@ -14,18 +14,18 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from workflow import create_once as _create_once  # noqa: F401 - registers the idempotent creation's handler
-from workflow import deadline_commands as _deadline_commands  # noqa: F401 - registers the deadline commands' handlers
-from workflow import handlers as _handlers  # noqa: F401 - registers the case commands' handlers
-from workflow import outbox_commands as _outbox_commands  # noqa: F401 - registers the outbox commands' handlers
-from workflow import recording_commands as _recording_commands  # noqa: F401 - registers the recording handlers
-from workflow import register_commands as _register_commands  # noqa: F401 - registers the register commands' handlers
 from workflow.clock import utcnow
-from workflow.commands import handler_for
-from workflow.engine import Actor
-from workflow.errors import Conflict
+from workflow.deadlines import commands as _deadline_commands  # noqa: F401 - registers the deadline commands' handlers
+from workflow.engine import create_once as _create_once  # noqa: F401 - registers the idempotent creation's handler
+from workflow.engine import handlers as _handlers  # noqa: F401 - registers the case commands' handlers
+from workflow.engine.commands import handler_for
+from workflow.engine.errors import Conflict
+from workflow.engine.firing import Actor
+from workflow.engine.uow import UnitOfWork
+from workflow.notify import outbox_commands as _outbox_commands  # noqa: F401 - registers the outbox commands' handlers
+from workflow.registers import commands as _register_commands  # noqa: F401 - registers the register commands' handlers
+from workflow.reports import recording_commands as _recording_commands  # noqa: F401 - registers the recording handlers
 from workflow.settings import Settings, get_settings
-from workflow.uow import UnitOfWork
 
 
 @dataclass

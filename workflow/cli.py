@@ -38,7 +38,7 @@ def init_db(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     """Load the demo municipality into an empty database."""
-    from workflow.demo import load_demo
+    from workflow.demo.municipality import load_demo
 
     counts = load_demo(_engine(ctx))
     click.echo(json.dumps(counts))
@@ -49,8 +49,8 @@ def demo(ctx: click.Context) -> None:
 @click.pass_context
 def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
     """Check every case's audit chain and every organisation checkpoint; name the first break of each."""
-    from workflow.audit import verify
-    from workflow.db import read
+    from workflow.engine.audit import verify
+    from workflow.schema.db import read
 
     with read(_engine(ctx)) as conn:  # one snapshot, and no write lock held on SQLite meanwhile
         breaks = verify(conn, organisation_id)
@@ -93,11 +93,11 @@ def restore_command(source: str, url: str) -> None:
 
     from sqlalchemy import func, select
 
-    from workflow.audit import verify
     from workflow.backup import BackupError, restore
-    from workflow.db import make_engine, read
-    from workflow.migrate import upgrade
-    from workflow.tables import CaseEvent
+    from workflow.engine.audit import verify
+    from workflow.schema.db import make_engine, read
+    from workflow.schema.migrate import upgrade
+    from workflow.schema.tables import CaseEvent
 
     try:
         m = restore(Path(source), url)
@@ -122,8 +122,8 @@ def restore_command(source: str, url: str) -> None:
 @click.pass_context
 def audit_checkpoint(ctx: click.Context) -> None:
     """Record a checkpoint of every organisation whose cases moved since its last (the scheduler does it hourly)."""
-    from workflow.audit import take_checkpoints
     from workflow.clock import utcnow
+    from workflow.engine.audit import take_checkpoints
 
     for cp in take_checkpoints(_engine(ctx), utcnow()):
         click.echo(f"organisation {cp.organisation_id}: checkpoint {cp.seq}, {cp.cases} cases, {cp.events} events")
@@ -136,7 +136,7 @@ def load_delegation_order(ctx: click.Context, path: str | None) -> None:
     """Store the delegation order versions in PATH (default: the bundled demo order)."""
     from pathlib import Path
 
-    from workflow.delegation import DEFAULT_FILE, load_file
+    from workflow.engine.delegation import DEFAULT_FILE, load_file
 
     with _engine(ctx).begin() as conn:
         added = load_file(conn, Path(path) if path else DEFAULT_FILE)
@@ -161,7 +161,7 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_schedu
 
     import uvicorn
 
-    from workflow.demo import load_demo
+    from workflow.demo.municipality import load_demo
     from workflow.runtime import is_empty
 
     engine = _engine(ctx)
@@ -186,7 +186,7 @@ def _start_mail(settings):  # type: ignore[no-untyped-def]
     """In development, a mail sink where mail is sent; everywhere, say plainly when mail cannot go out."""
     from pathlib import Path
 
-    from workflow.devmail import LOOPBACK, DevMailSink, port_free, smtp_reachable
+    from workflow.notify.devmail import LOOPBACK, DevMailSink, port_free, smtp_reachable
 
     sink = None
     host, port = settings.smtp_host, settings.smtp_port
@@ -210,7 +210,7 @@ def mail_group() -> None:
 def mail_test(recipient: str) -> None:
     """Send one test message through the configured SMTP server and say whether it was taken."""
     from workflow.clock import utcnow
-    from workflow.mail import DeliveryError, DeliveryUncertain, Mail, SmtpSession, message_id
+    from workflow.notify.mail import DeliveryError, DeliveryUncertain, Mail, SmtpSession, message_id
     from workflow.settings import get_settings
 
     settings = get_settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from workflow.uow import UnitOfWork
+from workflow.engine.uow import UnitOfWork
 
 
 def database_answers(uow: UnitOfWork) -> bool:

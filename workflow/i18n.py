@@ -27,8 +27,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-from workflow.calendar import local_date
 from workflow.clock import STOCKHOLM
+from workflow.deadlines.calendar import local_date
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LOCALES = ("sv", "en")

@@ -6,10 +6,10 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, select
 
-from workflow.db import make_engine, read
-from workflow.migrate import upgrade
+from workflow.schema.db import make_engine, read
+from workflow.schema.migrate import upgrade
+from workflow.schema.tables import Organisation
 from workflow.settings import get_settings
-from workflow.tables import Organisation
 
 
 @lru_cache(maxsize=4)

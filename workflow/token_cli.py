@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
-from workflow.tables import AppUser, Organisation
+from workflow.schema.tables import AppUser, Organisation
 
 
 @click.command("token")

@@ -19,9 +19,9 @@ from api.schemas.catalogue import (
     AgreementPatch,
     AgreementType,
 )
-from workflow import contracts
-from workflow import register_queries as registers
-from workflow.register_commands import RegisterAgreement, UpdateAgreement
+from workflow.registers import contracts
+from workflow.registers import queries as registers
+from workflow.registers.commands import RegisterAgreement, UpdateAgreement
 
 PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Filter = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]

@@ -14,10 +14,10 @@ from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, Page, application_of, create_once, items, to
 from api.problems import LIST, READ, WRITE
 from api.schemas.cases import CaseDetail, CaseOut, CasePage, CaseTypeName, OpenCaseIn
-from workflow.case_queries import CaseFilter, case_view, list_cases, listed_case
-from workflow.commands import OpenCase
-from workflow.opening import OpenedCase
-from workflow.uow import UnitOfWork
+from workflow.cases.opening import OpenedCase
+from workflow.cases.queries import CaseFilter, case_view, list_cases, listed_case
+from workflow.engine.commands import OpenCase
+from workflow.engine.uow import UnitOfWork
 
 CaseSort = Literal["overdue_first", "next_due", "opened_at", "-opened_at", "updated_at", "-updated_at", "id", "-id"]
 PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]

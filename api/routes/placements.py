@@ -12,8 +12,8 @@ from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, Page, application_of, create_once, items, to
 from api.problems import READ, WRITE, responses
 from api.schemas.catalogue import PlacementIn, PlacementOut, PlacementPage, PlacementPatch
-from workflow import placement_queries, placements
-from workflow.register_commands import RegisterPlacement, UpdatePlacement
+from workflow.registers import placement_queries, placements
+from workflow.registers.commands import RegisterPlacement, UpdatePlacement
 
 PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Filter = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]

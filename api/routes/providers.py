@@ -22,8 +22,8 @@ from api.schemas.catalogue import (
     ProviderPatch,
     Regime,
 )
-from workflow import register_queries as registers
-from workflow.register_commands import (
+from workflow.registers import queries as registers
+from workflow.registers.commands import (
     RegisterContractArea,
     RegisterProvider,
     RenameContractArea,

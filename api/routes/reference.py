@@ -16,8 +16,8 @@ from api.problems import LIST, READ
 from api.schemas.cases import DiagramOut
 from states.diagram import mermaid
 from states.registry import CASE_TYPES
-from workflow import board_queries
-from workflow.errors import NotFound
+from workflow.engine.errors import NotFound
+from workflow.reports import board_queries
 
 
 class DelegationRuleOut(msgspec.Struct):

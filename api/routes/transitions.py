@@ -13,8 +13,8 @@ from api.auth import AuthUser
 from api.deps import application_of
 from api.problems import READ, WRITE
 from api.schemas.cases import ParamOut, TransitionIn, TransitionOut, TriggerOptionOut
-from workflow.case_queries import trigger_options
-from workflow.commands import FireTrigger
+from workflow.cases.queries import trigger_options
+from workflow.engine.commands import FireTrigger
 
 PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 

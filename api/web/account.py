@@ -21,8 +21,8 @@ from api.web.params import Next
 from api.web.security import development_sign_in, renew_session_id, tls_only
 from api.web.viewer import LANGUAGE_COOKIE, sign_in
 from workflow import i18n
-from workflow import screens as data
-from workflow.errors import NotFound
+from workflow.cases import screens as data
+from workflow.engine.errors import NotFound
 from workflow.settings import Settings
 
 log = structlog.get_logger("api.web")

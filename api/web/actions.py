@@ -15,7 +15,7 @@ from api.web.viewer import locale_of
 from states.registry import CASE_TYPES
 from states.roles import STAFF_ROLES
 from workflow import i18n
-from workflow.screens import CasePage
+from workflow.cases.screens import CasePage
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from api.auth import CurrentUser
 from api.web.page import render, translator
 from api.web.security import HEADERS
 from api.web.viewer import current
-from workflow.errors import NotFound
+from workflow.engine.errors import NotFound
 
 log = structlog.get_logger("api.web")
 SECURITY_HEADERS = {h.name: h.value for h in HEADERS if h.value is not None}

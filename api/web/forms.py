@@ -15,8 +15,8 @@ from typing import Any
 
 from states.spec import CaseTypeSpec, ParamType, Transition
 from workflow import i18n
-from workflow.calendar import local_date
-from workflow.engine import REGISTRY_NUMBER
+from workflow.deadlines.calendar import local_date
+from workflow.engine.firing import REGISTRY_NUMBER
 
 _DATE = re.compile(r"^\s*(\d{4})[-/. ]?(\d{1,2})[-/. ]?(\d{1,2})\s*$")
 

@@ -11,10 +11,10 @@ from litestar.response import Template
 from api.auth import CurrentUser
 from api.web.viewer import locale_of
 from workflow import i18n
-from workflow import screens as data
-from workflow.engine import Workflow
+from workflow.cases import screens as data
+from workflow.engine.firing import Workflow
+from workflow.engine.uow import UnitOfWork
 from workflow.i18n import N_
-from workflow.uow import UnitOfWork
 
 #: The main navigation: path and label.
 NAV = (

@@ -16,8 +16,8 @@ from api.web.page import render, translator, uow_of, workflow_of
 from api.web.params import CaseId, Name
 from api.web.viewer import current
 from states.registry import CASE_TYPES
-from workflow import screens as data
-from workflow.errors import NotFound
+from workflow.cases import screens as data
+from workflow.engine.errors import NotFound
 
 Flag = Annotated[str | None, Parameter(max_length=8)]
 Code = Annotated[str | None, Parameter(max_length=40)]

@@ -16,10 +16,10 @@ from litestar.response import Template
 from api.web.page import render, translator, uow_of
 from api.web.params import ReportName
 from api.web.viewer import current
-from workflow.board_queries import report as board_report
-from workflow.calendar import local_date
-from workflow.errors import NotFound
+from workflow.deadlines.calendar import local_date
+from workflow.engine.errors import NotFound
 from workflow.i18n import N_
+from workflow.reports.board_queries import report as board_report
 from workflow.reports.catalogue import REPORTS
 from workflow.reports.render import MEDIA_TYPES
 from workflow.reports.render import render as render_report

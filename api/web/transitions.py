@@ -1,6 +1,6 @@
 """Taking an action on a case (utföra en åtgärd): the form, and the command it sends.
 
-The command is the product's own :class:`~workflow.commands.FireTrigger`, run by the
+The command is the product's own :class:`~workflow.engine.commands.FireTrigger`, run by the
 composition root like every other entry point; a refusal writes nothing and is shown in
 place, in Swedish, with what the user typed kept in the form.
 """
@@ -23,10 +23,10 @@ from api.web.params import CaseId, Trigger
 from api.web.viewer import current, locale_of
 from states.registry import CASE_TYPES
 from workflow import i18n
-from workflow import screens as pages_data
 from workflow.bootstrap import Application
-from workflow.commands import FireTrigger
-from workflow.errors import Conflict, GuardFailed, InvalidInput, NotFound, Refused, WrongState
+from workflow.cases import screens as pages_data
+from workflow.engine.commands import FireTrigger
+from workflow.engine.errors import Conflict, GuardFailed, InvalidInput, NotFound, Refused, WrongState
 from workflow.i18n import N_
 
 GUARD_MESSAGES = {

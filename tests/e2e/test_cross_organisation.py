@@ -3,7 +3,7 @@
 Tokens of the central board and three districts try every list (with random filters),
 random ids of every kind of object, and writes on other boards' objects. What comes
 back must be exactly what the secrecy rules allow (the oracle below restates them
-independently of ``workflow.scoping``), refused writes answer 404 (403 where the object is
+independently of ``workflow.cases.scoping``), refused writes answer 404 (403 where the object is
 a shared register the caller may read but not change), and nothing changes.
 """
 
@@ -22,8 +22,8 @@ from api.app import create_app
 from tests.e2e.conftest import TEST_SETTINGS
 from tests.world import Clock
 from workflow.bootstrap import bootstrap
-from workflow.demo import load_demo
-from workflow.tables import AccessLog, Agreement, AppUser, Case, Organisation, Placement
+from workflow.demo.municipality import load_demo
+from workflow.schema.tables import AccessLog, Agreement, AppUser, Case, Organisation, Placement
 from workflow.tokens import mint
 
 pytestmark = pytest.mark.e2e

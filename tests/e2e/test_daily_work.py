@@ -11,7 +11,7 @@ import structlog.testing
 from sqlalchemy import select
 
 from tests.e2e.conftest import Api, problem_of
-from workflow.tables import AccessLog, Case
+from workflow.schema.tables import AccessLog, Case
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from tests.e2e.conftest import TEST_SETTINGS, Api, problem_of
 from workflow.bootstrap import bootstrap
-from workflow.tables import Case, CaseEvent
+from workflow.schema.tables import Case, CaseEvent
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.e2e.conftest import Api, problem_of
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
 
 pytestmark = pytest.mark.e2e
 PERIOD = {"from": "2026-01-01", "to": "2026-12-31"}
@@ -86,7 +86,7 @@ def test_the_central_board_sees_a_districts_decisions_without_individual_detail(
         params={"due_date": "2026-03-10"},
     ).case_id
     w.clock.now = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
-    from workflow.engine import Actor
+    from workflow.engine.firing import Actor
 
     w.wf.fire(cid, "mark_overdue", Actor.system(w.orgs["NORTH"]), "due date passed")
     w.wf.fire(cid, "flag_for_sanction", Actor.system(w.orgs["NORTH"]), "still missing")

@@ -7,10 +7,10 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, delete, select, update
 
 from tests.world import World, build_world
-from workflow.audit import GENESIS, take_checkpoint, take_checkpoints, verify
+from workflow.cases.opening import open_case
 from workflow.cli import main
-from workflow.opening import open_case
-from workflow.tables import AuditCheckpoint, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.engine.audit import GENESIS, take_checkpoint, take_checkpoints, verify
+from workflow.schema.tables import AuditCheckpoint, Case, CaseEvent, Deadline, Decision, Outbox
 
 pytestmark = pytest.mark.integration
 EV = CaseEvent.__table__  # type: ignore[attr-defined]
@@ -160,7 +160,7 @@ def test_deleting_a_whole_case_with_its_events_is_detected_against_the_checkpoin
 
 
 def test_rewriting_a_whole_case_chain_consistently_is_detected_by_the_checkpoints_digest(engine: Engine) -> None:
-    from workflow.audit import chained
+    from workflow.engine.audit import chained
 
     _world, cases = _checkpointed(engine)
     with engine.begin() as conn:

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import JSON, Column, Engine, MetaData, Table, insert, select, text
 
 from tests.conftest import PG_URL
-from workflow.audit import GENESIS, event_hash, verify
-from workflow.db import make_engine
-from workflow.migrate import upgrade
-from workflow.types import UTCDateTime
+from workflow.engine.audit import GENESIS, event_hash, verify
+from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
+from workflow.schema.types import UTCDateTime
 
 pytestmark = pytest.mark.integration
 BEFORE = "0006_placement_registered_at"
@@ -130,7 +130,7 @@ def test_downgrading_restores_the_organisation_chains_the_engine_wrote(old_datab
     upgrade(old_database)
     from alembic import command
 
-    from workflow.migrate import config
+    from workflow.schema.migrate import config
 
     cfg = config(old_database)
     with old_database.begin() as conn:

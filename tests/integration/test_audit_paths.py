@@ -12,15 +12,15 @@ from sqlmodel import SQLModel
 
 from states.registry import CASE_TYPES
 from tests.world import Clock, World, build_world
-from workflow.audit import verify
 from workflow.bootstrap import Application
-from workflow.calendar import STOCKHOLM
-from workflow.commands import FireTrigger
-from workflow.engine import Actor
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
+from workflow.deadlines.calendar import STOCKHOLM
+from workflow.deadlines.sweep import due_date_of, sweep
+from workflow.engine.audit import verify
+from workflow.engine.commands import FireTrigger
+from workflow.engine.firing import Actor
+from workflow.schema.tables import CaseEvent, Deadline
 from workflow.settings import Settings
-from workflow.sweep import due_date_of, sweep
-from workflow.tables import CaseEvent, Deadline
 
 pytestmark = pytest.mark.integration
 EV = CaseEvent.__table__  # type: ignore[attr-defined]
@@ -45,7 +45,7 @@ def _empty(engine: Engine) -> None:
 
 
 def _expiry_reason(engine: Engine, case_id: int) -> str:
-    """The reason the sweep gives an expiry (``workflow.sweep._expire``)."""
+    """The reason the sweep gives an expiry (``workflow.deadlines.sweep._expire``)."""
     policy = CASE_TYPES["rectification_request"].deadlines["sent"]
     with engine.connect() as conn:
         d = conn.execute(select(DL.c.kind, DL.c.due_at).where(DL.c.case_id == case_id, DL.c.state == "sent")).one()

@@ -17,12 +17,12 @@ from sqlalchemy.engine import make_url
 from tests import cluster
 from tests.conftest import PG_URL
 from tests.world import World, build_world
-from workflow.audit import verify
 from workflow.backup import BackupError, backup, check, manifest_path, restore
+from workflow.cases.opening import open_case
 from workflow.cli import main
-from workflow.db import make_engine, read
-from workflow.opening import open_case
-from workflow.tables import Case, CaseEvent
+from workflow.engine.audit import verify
+from workflow.schema.db import make_engine, read
+from workflow.schema.tables import Case, CaseEvent
 
 pytestmark = pytest.mark.integration
 

@@ -10,14 +10,14 @@ from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
 from workflow.bootstrap import Application, bootstrap
-from workflow.case_queries import CaseFilter, case_view, list_cases, trigger_options
-from workflow.commands import FireTrigger, OpenCase
-from workflow.deadline_commands import ExtendDeadline
-from workflow.deadline_queries import organisation_deadlines
-from workflow.errors import InvalidInput, NotFound
-from workflow.paging import PageRequest
+from workflow.cases.paging import PageRequest
+from workflow.cases.queries import CaseFilter, case_view, list_cases, trigger_options
+from workflow.deadlines.commands import ExtendDeadline
+from workflow.deadlines.queries import organisation_deadlines
+from workflow.engine.commands import FireTrigger, OpenCase
+from workflow.engine.errors import InvalidInput, NotFound
+from workflow.schema.tables import AccessLog
 from workflow.settings import get_settings
-from workflow.tables import AccessLog
 
 pytestmark = pytest.mark.integration
 LOG = AccessLog.__table__  # type: ignore[attr-defined]

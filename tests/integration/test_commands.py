@@ -7,10 +7,10 @@ from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
 from workflow.bootstrap import Application
-from workflow.commands import FireTrigger, OpenCase, handler_for
-from workflow.errors import WrongState
+from workflow.engine.commands import FireTrigger, OpenCase, handler_for
+from workflow.engine.errors import WrongState
+from workflow.schema.tables import CaseEvent
 from workflow.settings import get_settings
-from workflow.tables import CaseEvent
 
 pytestmark = pytest.mark.integration
 

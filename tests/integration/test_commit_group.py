@@ -13,10 +13,10 @@ from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.world import World, build_world
-from workflow.audit import verify
-from workflow.group_commit import CommitGroup, commit_group
-from workflow.opening import open_case
-from workflow.tables import CaseEvent
+from workflow.cases.opening import open_case
+from workflow.engine.audit import verify
+from workflow.engine.group_commit import CommitGroup, commit_group
+from workflow.schema.tables import CaseEvent
 
 pytestmark = [pytest.mark.integration, pytest.mark.only_on("sqlite")]
 

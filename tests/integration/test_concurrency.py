@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
-from workflow.engine import Actor
-from workflow.errors import Conflict, WrongState
-from workflow.opening import open_case
-from workflow.tables import Case, CaseEvent
+from workflow.cases.opening import open_case
+from workflow.engine.errors import Conflict, WrongState
+from workflow.engine.firing import Actor
+from workflow.schema.tables import Case, CaseEvent
 
 pytestmark = pytest.mark.integration
 
@@ -78,8 +78,8 @@ def test_many_threads_on_fresh_engines_fire_concurrently_without_a_single_error(
     engine: Engine, backend: str, request: pytest.FixtureRequest
 ) -> None:
     from tests.conftest import PG_URL
-    from workflow.db import make_engine
-    from workflow.engine import Workflow
+    from workflow.engine.firing import Workflow
+    from workflow.schema.db import make_engine
 
     world = build_world(engine)
     actor = world.actor("NORTH", "contract_strategist")
@@ -121,6 +121,6 @@ def test_many_threads_on_fresh_engines_fire_concurrently_without_a_single_error(
         c = Case.__table__  # type: ignore[attr-defined]
         statuses = conn.execute(select(c.c.status, func.count()).group_by(c.c.status)).all()
         assert [tuple(s) for s in statuses] == [("resolved", threads_n * per_thread)]
-        from workflow.audit import verify
+        from workflow.engine.audit import verify
 
         assert verify(conn) == []

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.world import build_world
-from workflow.errors import GuardFailed, InvalidInput, NotPermitted
-from workflow.opening import open_case
-from workflow.tables import Case
+from workflow.cases.opening import open_case
+from workflow.engine.errors import GuardFailed, InvalidInput, NotPermitted
+from workflow.schema.tables import Case
 
 pytestmark = pytest.mark.integration
 CASE = Case.__table__  # type: ignore[attr-defined]

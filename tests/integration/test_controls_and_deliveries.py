@@ -10,17 +10,17 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from tests.world import Clock, build_world
 from workflow.clock import STOCKHOLM
-from workflow.controls import load, period_of, run_controls
-from workflow.deadline_changes import extend, resume, suspend
-from workflow.deliveries import ensure_implementation_plans, open_monthly_reports, request_implementation_plan
-from workflow.engine import CASE, DEADLINE, OUTBOX
-from workflow.errors import InvalidInput, NotFound
-from workflow.leader import LeaderLock
-from workflow.placements import PlacementTerms, register_placement
-from workflow.scheduled import OPENING
-from workflow.scheduler_tables import DeadlineChange
-from workflow.sweep import sweep
-from workflow.tables import Placement
+from workflow.deadlines.changes import extend, resume, suspend
+from workflow.deadlines.leader import LeaderLock
+from workflow.deadlines.scheduled import OPENING
+from workflow.deadlines.sweep import sweep
+from workflow.engine.errors import InvalidInput, NotFound
+from workflow.engine.firing import CASE, DEADLINE, OUTBOX
+from workflow.registers.controls import load, period_of, run_controls
+from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports, request_implementation_plan
+from workflow.registers.placements import PlacementTerms, register_placement
+from workflow.schema.scheduler_tables import DeadlineChange
+from workflow.schema.tables import Placement
 
 pytestmark = pytest.mark.integration
 CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]

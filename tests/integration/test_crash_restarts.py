@@ -26,9 +26,9 @@ from sqlalchemy import Engine, func, select, update
 from tests.conftest import PG_URL
 from tests.smtp_sink import SmtpServer
 from tests.world import Clock, build_world
-from workflow.engine import DEADLINE, OUTBOX, Actor
-from workflow.opening import open_case
-from workflow.tables import DeadlineEffect
+from workflow.cases.opening import open_case
+from workflow.engine.firing import DEADLINE, OUTBOX, Actor
+from workflow.schema.tables import DeadlineEffect
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]

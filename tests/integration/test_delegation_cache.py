@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from tests.world import NOW, build_world
-from workflow.calendar import local_date
-from workflow.delegation import _OrderCache
-from workflow.tables import DelegationOrder, DelegationRule
+from workflow.deadlines.calendar import local_date
+from workflow.engine.delegation import _OrderCache
+from workflow.schema.tables import DelegationOrder, DelegationRule
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +26,8 @@ _PROCESS = textwrap.dedent(
     """
     import sys
     from datetime import date
-    from workflow.db import make_engine
-    from workflow.delegation import find_mandate
+    from workflow.schema.db import make_engine
+    from workflow.engine.delegation import find_mandate
     url, schema, org, on = sys.argv[1], sys.argv[2] or None, int(sys.argv[3]), date.fromisoformat(sys.argv[4])
     engine = make_engine(url, schema=schema, pool_size=1)
     for _line in sys.stdin:

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from states.registry import CASE_TYPES
 from states.roles import Role
 from tests.world import Clock, World, build_world
-from workflow.decisions import decisions_under_delegation
-from workflow.delegation import DEFAULT_FILE, find_mandate, load_file
-from workflow.errors import InvalidInput, NoMandate
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
+from workflow.engine.decisions import decisions_under_delegation
+from workflow.engine.delegation import DEFAULT_FILE, find_mandate, load_file
+from workflow.engine.errors import InvalidInput, NoMandate
 
 pytestmark = pytest.mark.integration
 

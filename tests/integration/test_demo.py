@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from states.registry import CASE_TYPES
-from workflow.audit import verify
-from workflow.demo import load_demo
-from workflow.tables import Agreement, Case, Decision
+from workflow.demo.municipality import load_demo
+from workflow.engine.audit import verify
+from workflow.schema.tables import Agreement, Case, Decision
 
 pytestmark = pytest.mark.integration
 FIXED = datetime(2026, 4, 14, 8, 30, tzinfo=UTC)
@@ -51,8 +51,8 @@ def test_the_demo_has_every_state_of_every_case_type_and_an_intact_chain(engine:
 
 
 def test_the_demo_loads_the_same_content_every_time(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from workflow.db import make_engine
-    from workflow.migrate import upgrade
+    from workflow.schema.db import make_engine
+    from workflow.schema.migrate import upgrade
 
     load_demo(engine, lambda: FIXED)
     other = make_engine(f"sqlite:///{tmp_path / 'again.db'}")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from tests.smtp_sink import free_port
 from workflow.cli import main
-from workflow.devmail import DevMailSink, messages, smtp_reachable
+from workflow.notify.devmail import DevMailSink, messages, smtp_reachable
 from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration

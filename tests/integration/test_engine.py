@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
-from workflow.errors import (
+from workflow.cases.opening import open_case
+from workflow.engine.errors import (
     Conflict,
     GuardFailed,
     InHouseRefused,
@@ -20,8 +21,7 @@ from workflow.errors import (
     UnknownTrigger,
     WrongState,
 )
-from workflow.opening import open_case
-from workflow.tables import Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.schema.tables import Case, CaseEvent, Deadline, Decision, Outbox
 
 pytestmark = pytest.mark.integration
 

@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from states.registry import CASE_TYPES
 from tests.world import NOW, World, build_world
-from workflow import deadlines, hotpath
-from workflow.audit import verify
-from workflow.errors import Conflict
-from workflow.opening import open_case
-from workflow.tables import Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.cases.opening import open_case
+from workflow.deadlines import rules as deadlines
+from workflow.engine import writers as hotpath
+from workflow.engine.audit import verify
+from workflow.engine.errors import Conflict
+from workflow.schema.tables import Case, CaseEvent, Deadline, Decision, Outbox
 
 pytestmark = pytest.mark.integration
 

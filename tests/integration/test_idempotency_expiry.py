@@ -10,8 +10,8 @@ from sqlalchemy import Engine, func, select
 
 from scheduler.service import SchedulerService
 from tests.world import World, build_world
-from workflow.errors import InvalidInput
-from workflow.idempotency import KEYS, StoredResponse, find, purge_expired, store
+from workflow.engine.errors import InvalidInput
+from workflow.engine.idempotency import KEYS, StoredResponse, find, purge_expired, store
 from workflow.settings import Settings
 
 pytestmark = pytest.mark.integration

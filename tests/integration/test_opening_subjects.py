@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
-from workflow.errors import InvalidInput
-from workflow.opening import open_case
-from workflow.tables import Case
+from workflow.cases.opening import open_case
+from workflow.engine.errors import InvalidInput
+from workflow.schema.tables import Case
 
 pytestmark = pytest.mark.integration
 

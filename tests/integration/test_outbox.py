@@ -11,12 +11,12 @@ from sqlalchemy import Engine, select, update
 
 from tests.smtp_sink import SmtpServer
 from tests.world import Clock, World, build_world
+from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
-from workflow.engine import OUTBOX
-from workflow.opening import open_case
-from workflow.outbox import deliver, incidents, recover, summary
+from workflow.deadlines.sweep import sweep
+from workflow.engine.firing import OUTBOX
+from workflow.notify.outbox import deliver, incidents, recover, summary
 from workflow.settings import Settings
-from workflow.sweep import sweep
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)
@@ -175,7 +175,7 @@ def test_a_dispatcher_whose_claim_was_taken_over_does_not_send(engine: Engine, s
     w = build_world(engine, clock)
     _request(w, date(2026, 3, 13))
     settings = _settings(smtp.port)
-    from workflow import outbox as ob
+    from workflow.notify import outbox as ob
 
     real = ob._mark_committing
 

@@ -11,20 +11,20 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
-from workflow import contracts, placements
 from workflow.bootstrap import Application, bootstrap
-from workflow.commands import OpenCase
-from workflow.create_once import CreateOnce
-from workflow.errors import InvalidInput, NotFound, NotPermitted
-from workflow.idempotency import KEYS, fingerprint
-from workflow.outbox_commands import RetryIncident
-from workflow.paging import PageRequest
-from workflow.placement_queries import PlacementFilter, get_placement, list_placements
-from workflow.recording_commands import RecordIndividualFollowUp, SetFollowUpOwner
-from workflow.register_commands import RegisterAgreement, RegisterPlacement, RegisterProvider, UpdateProvider
-from workflow.register_queries import agreement_view, get_agreement, provider_view
+from workflow.cases.paging import PageRequest
+from workflow.engine.commands import OpenCase
+from workflow.engine.create_once import CreateOnce
+from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
+from workflow.engine.idempotency import KEYS, fingerprint
+from workflow.notify.outbox_commands import RetryIncident
+from workflow.registers import contracts, placements
+from workflow.registers.commands import RegisterAgreement, RegisterPlacement, RegisterProvider, UpdateProvider
+from workflow.registers.placement_queries import PlacementFilter, get_placement, list_placements
+from workflow.registers.queries import agreement_view, get_agreement, provider_view
+from workflow.reports.recording_commands import RecordIndividualFollowUp, SetFollowUpOwner
+from workflow.schema.tables import AccessLog, Placement, Provider
 from workflow.settings import get_settings
-from workflow.tables import AccessLog, Placement, Provider
 
 pytestmark = pytest.mark.integration
 PROVIDERS = Provider.__table__  # type: ignore[attr-defined]

@@ -152,7 +152,7 @@ def test_the_annual_report_of_another_board_shows_only_its_own_work(engine: Engi
 
 
 def test_a_district_cannot_ask_for_another_boards_report(engine: Engine) -> None:
-    from workflow.errors import NotFound
+    from workflow.engine.errors import NotFound
 
     s = build_year(engine, 5)
     with pytest.raises(NotFound), engine.connect() as conn:
@@ -163,7 +163,7 @@ def test_a_control_opened_just_after_midnight_in_stockholm_counts_in_the_new_mon
     from datetime import UTC, datetime
 
     from tests.world import build_world
-    from workflow.opening import open_case
+    from workflow.cases.opening import open_case
 
     if "control_check" not in CASE_TYPES:
         pytest.skip("no control_check case type")

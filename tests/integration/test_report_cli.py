@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from tests.world import build_world
+from workflow.cases.opening import open_case
 from workflow.cli import main
-from workflow.db import make_engine
-from workflow.migrate import upgrade
-from workflow.opening import open_case
+from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
 
 pytestmark = pytest.mark.integration
 

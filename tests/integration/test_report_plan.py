@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from tests.world import World, build_world
-from workflow.db import new_id
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
 from workflow.reports.catalogue import build_report
 from workflow.reports.model import Report
 from workflow.reports.recording import set_follow_up_owner
-from workflow.tables import Agreement, ContractArea, Placement
+from workflow.schema.db import new_id
+from workflow.schema.tables import Agreement, ContractArea, Placement
 
 pytestmark = pytest.mark.integration
 REF = date(2027, 1, 1)
@@ -207,7 +207,7 @@ def test_follow_ups_already_planned_stay_in_their_year(engine: Engine) -> None:
 
 
 def test_plan_options_are_checked(engine: Engine) -> None:
-    from workflow.errors import InvalidInput
+    from workflow.engine.errors import InvalidInput
 
     pw = _setup(engine)
     with pytest.raises(InvalidInput):

@@ -17,11 +17,11 @@ from sqlalchemy import Engine, insert
 
 from states.vocab import CONTRACT_OUTCOMES
 from tests.world import World, build_world
-from workflow.db import new_id
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
 from workflow.reports.catalogue import build_report
 from workflow.reports.model import pct
-from workflow.tables import Agreement, ContractArea
+from workflow.schema.db import new_id
+from workflow.schema.tables import Agreement, ContractArea
 
 pytestmark = pytest.mark.integration
 PATHS = {

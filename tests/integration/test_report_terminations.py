@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 
 from tests.report_scenario import AREAS, build_year
 from tests.world import build_world
-from workflow.engine import Actor
-from workflow.errors import NotFound
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
+from workflow.engine.errors import NotFound
+from workflow.engine.firing import Actor
 from workflow.reports.catalogue import build_report
 from workflow.reports.model import Report
 

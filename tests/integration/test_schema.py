@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-import workflow.tables  # noqa: F401
+import workflow.schema.tables  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

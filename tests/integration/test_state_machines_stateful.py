@@ -14,13 +14,13 @@ from sqlalchemy import Engine, func, select
 
 from states.registry import CASE_TYPES
 from tests.world import World, build_world
-from workflow.calendar import local_date
-from workflow.engine import Actor
-from workflow.errors import Refused, WorkflowError
-from workflow.machines import MACHINES
-from workflow.opening import open_case
-from workflow.samples import sample_params
-from workflow.tables import Case, CaseEvent, Deadline
+from workflow.cases.opening import open_case
+from workflow.deadlines.calendar import local_date
+from workflow.engine.errors import Refused, WorkflowError
+from workflow.engine.firing import Actor
+from workflow.engine.machines import MACHINES
+from workflow.registers.samples import sample_params
+from workflow.schema.tables import Case, CaseEvent, Deadline
 
 pytestmark = pytest.mark.integration
 

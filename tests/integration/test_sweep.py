@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.world import Clock, World, build_world
-from workflow.calendar import end_of_day
+from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
-from workflow.db import make_engine
-from workflow.engine import Actor
-from workflow.opening import open_case
-from workflow.sweep import sweep
-from workflow.tables import Case, CaseEvent, Deadline, DeadlineEffect, Outbox
+from workflow.deadlines.calendar import end_of_day
+from workflow.deadlines.sweep import sweep
+from workflow.engine.firing import Actor
+from workflow.schema.db import make_engine
+from workflow.schema.tables import Case, CaseEvent, Deadline, DeadlineEffect, Outbox
 
 pytestmark = pytest.mark.integration
 CASE, EVENT, DEADLINE, EFFECT, OUTBOX = (

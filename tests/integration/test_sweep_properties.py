@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from tests.world import Clock, build_world
+from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
-from workflow.db import make_engine
-from workflow.engine import CASE, DEADLINE
-from workflow.opening import open_case
-from workflow.sweep import sweep
-from workflow.tables import DeadlineEffect
+from workflow.deadlines.sweep import sweep
+from workflow.engine.firing import CASE, DEADLINE
+from workflow.schema.db import make_engine
+from workflow.schema.tables import DeadlineEffect
 
 pytestmark = pytest.mark.integration
 EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]

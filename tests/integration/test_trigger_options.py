@@ -9,9 +9,9 @@ from states.spec import ParamType
 from states.vocab import INITIATORS, TERMINATION_REASONS
 from tests.integration.test_engine import snapshot
 from tests.world import World, build_world
-from workflow.engine import TriggerOption
-from workflow.errors import GuardFailed, InvalidInput
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
+from workflow.engine.errors import GuardFailed, InvalidInput
+from workflow.engine.firing import TriggerOption
 
 pytestmark = pytest.mark.integration
 

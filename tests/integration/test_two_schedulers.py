@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from tests.world import Clock, build_world
-from workflow.audit import verify
-from workflow.db import make_engine
-from workflow.engine import CASE, DEADLINE, EVENT, OUTBOX
-from workflow.opening import open_case
-from workflow.sweep import SweepResult, sweep
-from workflow.tables import DeadlineEffect
+from workflow.cases.opening import open_case
+from workflow.deadlines.sweep import SweepResult, sweep
+from workflow.engine.audit import verify
+from workflow.engine.firing import CASE, DEADLINE, EVENT, OUTBOX
+from workflow.schema.db import make_engine
+from workflow.schema.tables import DeadlineEffect
 
 pytestmark = pytest.mark.integration
 EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]

@@ -21,11 +21,11 @@ API = Path(__file__).resolve().parents[2] / "api"
 DATABASE_PACKAGES = ("sqlalchemy", "sqlmodel", "sqlite3", "psycopg", "psycopg2", "alembic")
 #: Modules of ``workflow`` that hand out connections or tables rather than answers.
 DATABASE_MODULES = (
-    "workflow.db",
-    "workflow.tables",
+    "workflow.schema.db",
+    "workflow.schema.tables",
     "workflow.autocommit",
-    "workflow.group_commit",
-    "workflow.hotpath",
+    "workflow.engine.group_commit",
+    "workflow.engine.writers",
 )
 #: SQL as written in code: statements in capitals, or lower-case statements with their shape.
 SQL = (
@@ -89,10 +89,10 @@ def test_no_api_module_touches_the_database(path: Path) -> None:
         "import sqlalchemy.orm",
         "from sqlalchemy.exc import IntegrityError",
         "import sqlite3",
-        "from workflow.db import read",
-        "from workflow.engine import CASE",
-        "from workflow.tables import Case",
-        "from workflow.contracts import AGREEMENT",
+        "from workflow.schema.db import read",
+        "from workflow.engine.firing import CASE",
+        "from workflow.schema.tables import Case",
+        "from workflow.registers.contracts import AGREEMENT",
         "def f(engine):\n    with engine.connect() as conn:\n        pass",
         "def f(engine):\n    with engine.begin() as conn:\n        pass",
         "Q = 'SELECT id FROM cases WHERE status = 1'",
@@ -109,8 +109,8 @@ def test_the_scan_catches_each_way_of_reaching_the_database(source: str) -> None
 @pytest.mark.parametrize(
     "source",
     [
-        "from workflow.case_queries import list_cases",
-        "from workflow.commands import FireTrigger",
+        "from workflow.cases.queries import list_cases",
+        "from workflow.engine.commands import FireTrigger",
         "app.execute(command, actor)",
         "doc = 'Select the cases you want to see'",
         "doc = 'one update to the deadline, its status set by the engine'",

@@ -7,9 +7,9 @@ from datetime import date
 from states import ladders
 from states.registry import CASE_TYPES, DELIVERY_TYPES, INDIVIDUAL_TYPES, needing
 from states.spec import ParamType, Subject
-from workflow.params import clean
-from workflow.samples import sample_params
-from workflow.tables import Case
+from workflow.engine.params import clean
+from workflow.registers.samples import sample_params
+from workflow.schema.tables import Case
 
 
 def test_only_the_provider_deliveries_are_individual_level() -> None:

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from states.registry import CASE_TYPES
-from workflow import deadlines
-from workflow.calendar import local_date
-from workflow.engine import _deadline_row
-from workflow.hotpath import CaseRow
+from workflow.deadlines import rules as deadlines
+from workflow.deadlines.calendar import local_date
+from workflow.engine.firing import _deadline_row
+from workflow.engine.writers import CaseRow
 
 WITH_DEADLINES = sorted(name for name, spec in CASE_TYPES.items() if spec.deadlines)
 

@@ -13,10 +13,10 @@ from functools import cache
 import pytest
 
 from states.registry import CASE_TYPES
-from workflow.calendar import add_days, end_of_day, is_working_day, local_date
 from workflow.clock import STOCKHOLM
-from workflow.deadlines import EXPIRY_RUNG, actions, opening_row
-from workflow.sweep import due_date_of
+from workflow.deadlines.calendar import add_days, end_of_day, is_working_day, local_date
+from workflow.deadlines.rules import EXPIRY_RUNG, actions, opening_row
+from workflow.deadlines.sweep import due_date_of
 
 DAYS = [date(2025, 1, 1) + timedelta(days=i) for i in range((date(2031, 1, 1) - date(2025, 1, 1)).days)]
 

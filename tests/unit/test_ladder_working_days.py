@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 
 from states.registry import CASE_TYPES
-from workflow.calendar import is_working_day
 from workflow.clock import STOCKHOLM
-from workflow.deadlines import actions
+from workflow.deadlines.calendar import is_working_day
+from workflow.deadlines.rules import actions
 
 POLICIES = [
     (f"{spec.name}:{state}", policy) for spec in CASE_TYPES.values() for state, policy in spec.deadlines.items()

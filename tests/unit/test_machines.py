@@ -8,7 +8,7 @@ import pytest
 from transitions.core import MachineError
 
 from states.registry import CASE_TYPES
-from workflow.machines import MACHINES
+from workflow.engine.machines import MACHINES
 
 
 @pytest.mark.parametrize("name", sorted(CASE_TYPES))

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from workflow.errors import InvalidInput
+from workflow.engine.errors import InvalidInput
 from workflow.reports import svg
 from workflow.reports.model import Chart, Column, Report, Table, pct
 from workflow.reports.render import fmt_value, render

@@ -10,7 +10,7 @@ from states.guards import GUARDS
 from states.registry import CASE_TYPES, load
 from states.spec import CaseTypeSpec, DeadlinePolicy, Param, ParamType, Subject, need, t
 from states.validator import UnsoundTable, problems, validate
-from workflow.guards import GUARD_IMPLS
+from workflow.engine.guards import GUARD_IMPLS
 
 
 @pytest.mark.parametrize("name", sorted(CASE_TYPES))

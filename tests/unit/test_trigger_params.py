@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from states.registry import CASE_TYPES
 from states.spec import Param, ParamType, need, t
 from states.vocab import TERMINATION_REASONS
-from workflow.errors import InvalidInput
-from workflow.params import DATE_PARAMS, clean, columns, form_field
+from workflow.engine.errors import InvalidInput
+from workflow.engine.params import DATE_PARAMS, clean, columns, form_field
 
 TODAY = date(2026, 3, 2)
 TERMINATE = CASE_TYPES["agreement"].transition("terminate", "active")

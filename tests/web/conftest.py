@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 from api.app import create_app
 from tests.world import Clock
 from workflow.bootstrap import bootstrap
-from workflow.demo import Demo
-from workflow.engine import CASE
+from workflow.demo.municipality import Demo
+from workflow.engine.firing import CASE
+from workflow.schema.tables import AppUser
 from workflow.settings import Settings
-from workflow.tables import AppUser
 
 DEV_SETTINGS = Settings(environment="development", jwt_secret="web-test-signing-key-not-for-production-0123456789")
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -62,7 +62,7 @@ class Staff:
         return [r.id for r in rows if where(r)]
 
     def org_id(self, code: str) -> int:
-        from workflow.tables import Organisation
+        from workflow.schema.tables import Organisation
 
         with self.engine.connect() as conn:
             return int(conn.execute(select(Organisation.id).where(Organisation.code == code)).scalar_one())  # type: ignore[arg-type]

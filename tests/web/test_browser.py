@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.web.browser import CHROMIUM_ARGS, SHOTS, WIDTHS, axe_violations, chromium, require_playwright, served
-from workflow.db import make_engine
-from workflow.demo import Demo
-from workflow.engine import CASE
-from workflow.migrate import upgrade
-from workflow.tables import Organisation
+from workflow.demo.municipality import Demo
+from workflow.engine.firing import CASE
+from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
+from workflow.schema.tables import Organisation
 
 pytestmark = pytest.mark.e2e
 USER = "Avtalsstrateg, Norrmalms stadsdelsnämnd"

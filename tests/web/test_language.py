@@ -8,8 +8,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from workflow import i18n
-from workflow.calendar import end_of_day
 from workflow.clock import STOCKHOLM
+from workflow.deadlines.calendar import end_of_day
 
 
 def _catalogue(locale: str) -> object:

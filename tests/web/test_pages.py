@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from states.registry import CASE_TYPES
 from tests.web.conftest import Staff, csrf_of
-from workflow.engine import CASE, DEADLINE, EVENT
+from workflow.engine.firing import CASE, DEADLINE, EVENT
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from tests.web.browser import (
     require_playwright,
     served,
 )
-from workflow.db import make_engine
-from workflow.demo import Demo
-from workflow.migrate import upgrade
+from workflow.demo.municipality import Demo
+from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
 
 pytestmark = pytest.mark.e2e
 

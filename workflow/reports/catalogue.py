@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from workflow.errors import InvalidInput
+from workflow.engine.errors import InvalidInput
 from workflow.reports import annual, delegated, individual, plan, terminations
 from workflow.reports.model import Report
 from workflow.reports.scope import Period, Scope, resolve

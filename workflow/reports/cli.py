@@ -8,7 +8,7 @@ from datetime import date
 import click
 from sqlalchemy import select
 
-from workflow.errors import WorkflowError
+from workflow.engine.errors import WorkflowError
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:

@@ -1,6 +1,6 @@
 """Decisions under delegation for a board meeting (anmälan av delegationsbeslut).
 
-Reuses :func:`workflow.decisions.decisions_under_delegation`; this module only shapes
+Reuses :func:`workflow.engine.decisions.decisions_under_delegation`; this module only shapes
 its rows into a report and applies the secrecy rule for viewers from another board.
 """
 
@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import Connection, select
 
 from workflow.clock import utcnow
-from workflow.decisions import decisions_under_delegation
+from workflow.engine.decisions import decisions_under_delegation
 from workflow.reports.model import Column, Report, Table
 from workflow.reports.queries import CASE
 from workflow.reports.scope import Period, Scope

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from states.vocab import CONTRACT_OUTCOMES, FINDING_TOPICS
-from workflow.opening import open_case
+from workflow.cases.opening import open_case
 
 OUTCOME_WEIGHTS = (50, 35, 10, 5)  # roughly Stockholm 2023 (domain.md §5.2)
 TARGETS = ("closed", "closed", "closed", "assessed", "not_performed", "scheduled", "in_progress")

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from workflow.calendar import end_of_day
+from workflow.deadlines.calendar import end_of_day
 from workflow.reports.scope import Period
-from workflow.tables import (
+from workflow.schema.tables import (
     Agreement,
     AppUser,
     Case,

@@ -13,10 +13,10 @@ from datetime import date
 
 from sqlalchemy import Connection, insert, select, update
 
-from workflow.db import new_id
-from workflow.errors import InvalidInput, NotFound
+from workflow.engine.errors import InvalidInput, NotFound
 from workflow.reports.queries import AGREEMENT, PLACEMENT, PROVIDER, USER
 from workflow.reports.tables import FollowUpOwner, IndividualAnswer, IndividualFollowUp, InvoiceSample
+from workflow.schema.db import new_id
 
 SAMPLE = InvoiceSample.__table__  # type: ignore[attr-defined]
 IFU = IndividualFollowUp.__table__  # type: ignore[attr-defined]

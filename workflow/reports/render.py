@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from workflow.clock import STOCKHOLM
-from workflow.errors import InvalidInput
+from workflow.engine.errors import InvalidInput
 from workflow.reports import svg
 from workflow.reports.model import Report
 

@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from workflow.calendar import end_of_day
 from workflow.clock import STOCKHOLM
+from workflow.deadlines.calendar import end_of_day
 from workflow.reports.queries import AGREEMENT, CASE, PLACEMENT, PROVIDER
 from workflow.reports.scope import Scope
 

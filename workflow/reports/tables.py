@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from workflow.tables import Case, Decision
+from workflow.schema.tables import Case, Decision
 
 _CASE = Case.__table__  # type: ignore[attr-defined]
 _DECISION = Decision.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,245 @@
+"""Opening a case (OpenCase): the first audit event, its first deadline, its links checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, insert, or_, select
+
+from states.registry import CASE_TYPES, needing
+from states.roles import STAFF_ROLES
+from states.spec import Subject
+from workflow.deadlines import rules as deadlines
+from workflow.deadlines.calendar import local_date
+from workflow.engine.audit import open_chain
+from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
+from workflow.engine.firing import CASE, DEADLINE, Actor, Workflow, _reason
+from workflow.engine.params import DATE_PARAMS
+from workflow.schema.db import new_id
+from workflow.schema.tables import Agreement, AppUser, Placement, Provider
+
+log = structlog.get_logger("workflow.cases.opening")
+
+AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
+PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
+PROVIDER = Provider.__table__  # type: ignore[attr-defined]
+USER = AppUser.__table__  # type: ignore[attr-defined]
+
+#: Agreement types whose contract-level data any board may refer to (call-offs are made from them).
+SHARED_AGREEMENT_TYPES = ("framework_lou", "lov")
+CASE_TYPES_NEEDING_PLACEMENT = needing(Subject.PLACEMENT)
+CASE_TYPES_NEEDING_AGREEMENT = needing(Subject.AGREEMENT)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedCase:
+    """The new case's id, status and version."""
+
+    case_id: int
+    status: str
+    version: int
+    event_id: int
+
+
+def open_case(
+    wf: Workflow,
+    case_type: str,
+    actor: Actor,
+    reason: str,
+    *,
+    kind: str | None = None,
+    title: str = "",
+    provider_id: int | None = None,
+    agreement_id: int | None = None,
+    placement_id: int | None = None,
+    parent_case_id: int | None = None,
+    owner_id: int | None = None,
+    plan_year: int | None = None,
+    params: dict[str, Any] | None = None,
+    conn: Connection | None = None,
+) -> OpenedCase:
+    """Open a case of ``case_type`` in the actor's organisation, checking every link is in scope."""
+    if conn is not None:
+        return _open(
+            wf,
+            conn,
+            case_type,
+            actor,
+            reason,
+            kind,
+            title,
+            provider_id,
+            agreement_id,
+            placement_id,
+            parent_case_id,
+            owner_id,
+            plan_year,
+            params,
+        )
+    with wf.engine.begin() as c:
+        return _open(
+            wf,
+            c,
+            case_type,
+            actor,
+            reason,
+            kind,
+            title,
+            provider_id,
+            agreement_id,
+            placement_id,
+            parent_case_id,
+            owner_id,
+            plan_year,
+            params,
+        )
+
+
+def _open(
+    wf: Workflow,
+    conn: Connection,
+    case_type: str,
+    actor: Actor,
+    reason: str,
+    kind: str | None,
+    title: str,
+    provider_id: int | None,
+    agreement_id: int | None,
+    placement_id: int | None,
+    parent_case_id: int | None,
+    owner_id: int | None,
+    plan_year: int | None,
+    params: dict[str, Any] | None,
+) -> OpenedCase:
+    spec = CASE_TYPES.get(case_type)
+    if spec is None:
+        raise InvalidInput(f"unknown case type {case_type!r}; one of {', '.join(CASE_TYPES)}")
+    reason = _reason(reason)
+    if not actor.is_system and not set(actor.roles) & set(STAFF_ROLES):
+        raise NotPermitted("only staff of the organisation may open cases")
+    if spec.kinds and kind not in spec.kinds:
+        raise InvalidInput(f"{case_type} needs a kind, one of: {', '.join(spec.kinds)}")
+    if not spec.kinds and kind is not None:
+        raise InvalidInput(f"{case_type} has no kinds")
+    if len(title) > 300:
+        raise InvalidInput("title is longer than 300 characters")
+    org = actor.organisation_id
+    now = wf.clock()
+    today = local_date(now)
+    in_house = False
+    area_id = None
+    if placement_id is not None:
+        p = conn.execute(select(PLACEMENT).where(PLACEMENT.c.id == placement_id)).mappings().first()
+        if p is None or p["organisation_id"] != org:
+            raise NotFound(f"placement {placement_id} not found")
+        agreement_id = agreement_id or p["agreement_id"]
+        provider_id = provider_id or p["provider_id"]
+        if agreement_id != p["agreement_id"] or provider_id != p["provider_id"]:
+            raise InvalidInput("the placement belongs to another agreement or provider")
+    elif case_type in CASE_TYPES_NEEDING_PLACEMENT:
+        raise InvalidInput(f"{case_type} needs a placement")
+    if agreement_id is not None:
+        a = (
+            conn.execute(
+                select(AGREEMENT).where(
+                    AGREEMENT.c.id == agreement_id,
+                    or_(AGREEMENT.c.organisation_id == org, AGREEMENT.c.agreement_type.in_(SHARED_AGREEMENT_TYPES)),
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if a is None:
+            raise NotFound(f"agreement {agreement_id} not found")
+        if provider_id is not None and provider_id != a["provider_id"]:
+            raise InvalidInput("the provider is not the agreement's provider")
+        provider_id = a["provider_id"]
+        area_id = a["contract_area_id"]
+        in_house = a["agreement_type"] == "in_house_mandate"
+        if spec.mirrors_agreement and a["organisation_id"] != org:
+            raise NotFound(f"agreement {agreement_id} not found")
+    elif case_type in CASE_TYPES_NEEDING_AGREEMENT:
+        raise InvalidInput(f"{case_type} needs an agreement")
+    if provider_id is not None:
+        prov = conn.execute(select(PROVIDER.c.in_house).where(PROVIDER.c.id == provider_id)).first()
+        if prov is None:
+            raise NotFound(f"provider {provider_id} not found")
+        in_house = in_house or bool(prov.in_house)
+    elif spec.subject_required:
+        raise InvalidInput(f"{case_type} needs a provider (named, or through an agreement or a placement)")
+    if parent_case_id is not None:
+        parent = conn.execute(select(CASE.c.organisation_id).where(CASE.c.id == parent_case_id)).first()
+        if parent is None or parent.organisation_id != org:
+            raise NotFound(f"case {parent_case_id} not found")
+    if owner_id is not None:
+        owner = conn.execute(select(USER.c.organisation_id).where(USER.c.id == owner_id)).first()
+        if owner is None or owner.organisation_id != org:
+            raise NotFound(f"user {owner_id} not found")
+    if plan_year is not None and not (2000 <= plan_year <= today.year + 10):
+        raise InvalidInput(f"plan_year {plan_year} is out of range")
+    cleaned: dict[str, Any] = {}
+    for name, value in (params or {}).items():
+        if name not in DATE_PARAMS:
+            raise InvalidInput(f"opening a case takes only the date parameters {sorted(DATE_PARAMS)}")
+        try:
+            d = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise InvalidInput(f"{name} must be an ISO date, got {value!r}") from exc
+        cleaned[name] = d.isoformat()
+    case_id = new_id(
+        conn.execute(
+            insert(CASE).values(
+                case_type=case_type,
+                kind=kind,
+                status=spec.initial,
+                version=1,
+                organisation_id=org,
+                provider_id=provider_id,
+                agreement_id=agreement_id,
+                placement_id=placement_id,
+                contract_area_id=area_id,
+                parent_case_id=parent_case_id,
+                owner_id=owner_id if owner_id is not None else actor.user_id,
+                title=title,
+                in_house=in_house,
+                plan_year=plan_year,
+                attributes=cleaned,
+                opened_at=now,
+                updated_at=now,
+            )
+        )
+    )
+    policy = spec.deadlines.get(spec.initial)
+    if policy is not None:
+        conn.execute(
+            insert(DEADLINE).values(
+                case_id=case_id, organisation_id=org, **deadlines.opening_row(policy, spec.initial, now, cleaned)
+            )
+        )
+    event_id = open_chain(
+        conn,
+        {
+            "organisation_id": org,
+            "case_id": case_id,
+            "trigger": "open",
+            "from_status": None,
+            "to_status": spec.initial,
+            "actor_id": actor.user_id,
+            "actor_role": actor.roles[0] if actor.roles else None,
+            "reason": reason,
+            "decision_kind": None,
+            "mandate": None,
+            "registry_number": None,
+            "params": {"kind": kind, **cleaned} if kind else cleaned,
+            "occurred_at": now,
+        },
+    )
+    if spec.mirrors_agreement:
+        conn.execute(
+            AGREEMENT.update().where(AGREEMENT.c.id == agreement_id).values(case_id=case_id, status=spec.initial)
+        )
+    log.info("case.opened", case_id=case_id, case_type=case_type, organisation_id=org)
+    return OpenedCase(int(case_id), spec.initial, 1, event_id)

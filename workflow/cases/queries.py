@@ -1,0 +1,274 @@
+"""Reading cases (ärenden) for lists and screens, scoped and with reads of individual cases logged.
+
+Every function takes the unit of work and the viewer. The secrecy rule comes from
+:mod:`workflow.cases.scoping`; a case outside the viewer's scope is :class:`NotFound`, the same as
+an unknown one. Reading an individual-level case (detail or list) writes the access log
+before the function returns, so no entry point shows one without a trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
+
+from workflow.cases import scoping
+from workflow.cases.access import record_reads
+from workflow.cases.paging import Order, Page, PageRequest, SortKey, fetch
+from workflow.cases.scoping import Viewer
+from workflow.deadlines.calendar import end_of_day
+from workflow.engine.errors import InvalidInput, NotFound
+from workflow.engine.firing import CASE, DEADLINE, DECISION, EVENT, Workflow
+from workflow.engine.uow import UnitOfWork
+from workflow.schema.scheduler_tables import DeadlineChange
+from workflow.schema.tables import Agreement, AppUser, ContractArea, DeadlineEffect, Placement, Provider
+
+AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
+AREA = ContractArea.__table__  # type: ignore[attr-defined]
+CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]
+EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
+PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
+PROVIDER = Provider.__table__  # type: ignore[attr-defined]
+USER = AppUser.__table__  # type: ignore[attr-defined]
+
+OPEN_DEADLINE = ("pending", "suspended")
+SORTS = ("overdue_first", "next_due", "opened_at", "-opened_at", "updated_at", "-updated_at", "id", "-id")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """What a case list is narrowed to; ``None`` (or ``False`` for ``mine``) leaves a criterion out.
+
+    ``registry_number`` and ``provider_name`` match part of the text, ignoring case: a registry
+    number (diarienummer) of one of the case's decisions or events, or of its agreement.
+    """
+
+    mine: bool = False
+    case_type: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    provider_id: int | None = None
+    agreement_id: int | None = None
+    placement_id: int | None = None
+    contract_area_id: int | None = None
+    open: bool | None = None
+    overdue: bool | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+    registry_number: str | None = None
+    provider_name: str | None = None
+    sort: str = "-opened_at"
+
+
+def next_due() -> Any:
+    """The earliest pending deadline of each case, as a correlated subquery."""
+    return (
+        select(func.min(DEADLINE.c.due_at))
+        .where(DEADLINE.c.case_id == CASE.c.id, DEADLINE.c.status == "pending")
+        .correlate(CASE)
+        .scalar_subquery()
+    )
+
+
+def _listed() -> Any:
+    """A listed case: its row, its provider's name and its earliest pending deadline."""
+    return select(*CASE.c, PROVIDER.c.name.label("provider_name"), next_due().label("next_due_at")).select_from(
+        CASE.outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id)
+    )
+
+
+def _contains(column: Any, text: str) -> ColumnElement[bool]:
+    """``column`` contains ``text``, ignoring case; ``%`` and ``_`` are plain characters."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
+
+
+def _order(sort: str) -> Order:
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}; one of {', '.join(SORTS)}", rule="sort")
+    if sort in ("overdue_first", "next_due"):
+        # Earliest pending deadline first, cases without one last: overdue cases come first by themselves.
+        return Order(sort, [SortKey("next_due_at", next_due(), nullable=True), SortKey("id", CASE.c.id)])
+    name = sort.lstrip("-")
+    desc = sort.startswith("-")
+    return Order(sort, [SortKey(name, CASE.c[name], desc), SortKey("id", CASE.c.id, desc)])
+
+
+def _where(viewer: Viewer, f: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
+    conditions = [scoping.cases(viewer)]
+    equal = {
+        CASE.c.owner_id: viewer.user_id if f.mine else None,
+        CASE.c.case_type: f.case_type,
+        CASE.c.status: f.status,
+        CASE.c.kind: f.kind,
+        CASE.c.provider_id: f.provider_id,
+        CASE.c.agreement_id: f.agreement_id,
+        CASE.c.placement_id: f.placement_id,
+        CASE.c.contract_area_id: f.contract_area_id,
+    }
+    conditions += [column == value for column, value in equal.items() if value is not None]
+    if f.open is not None:
+        conditions.append(CASE.c.closed_at.is_(None) if f.open else CASE.c.closed_at.is_not(None))
+    if f.opened_from is not None:
+        conditions.append(CASE.c.opened_at > end_of_day(f.opened_from) - timedelta(days=1))
+    if f.opened_to is not None:
+        conditions.append(CASE.c.opened_at <= end_of_day(f.opened_to))
+    if f.overdue is not None:
+        late = func.coalesce(next_due() < now, False)
+        conditions.append(late if f.overdue else ~late)
+    if f.registry_number:
+        conditions.append(
+            or_(
+                exists().where(EVENT.c.case_id == CASE.c.id, _contains(EVENT.c.registry_number, f.registry_number)),
+                CASE.c.agreement_id.in_(
+                    select(AGREEMENT.c.id).where(_contains(AGREEMENT.c.registry_number, f.registry_number))
+                ),
+            )
+        )
+    if f.provider_name:
+        conditions.append(_contains(PROVIDER.c.name, f.provider_name))
+    return conditions
+
+
+def list_cases(uow: UnitOfWork, viewer: Viewer, filters: CaseFilter, page: PageRequest) -> Page:
+    """The cases the viewer may see, filtered, sorted and paged; each with ``overdue`` and ``provider_name``."""
+    now = uow.clock()
+    order = _order(filters.sort)
+    query = _listed().where(*_where(viewer, filters, now))
+    found = uow.read(lambda conn: fetch(conn, query, order, page))
+    for row in found.items:
+        row["overdue"] = row["next_due_at"] is not None and row["next_due_at"] < now
+    individual = [r["id"] for r in found.items if scoping.is_individual_case(r["case_type"], r["placement_id"])]
+    if individual:  # logged before anything individual leaves
+        uow.write(lambda conn: record_reads(conn, viewer, "case", individual, "list", now))
+    return found
+
+
+def listed_case(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]:
+    """One case as a list shows it (e.g. the answer to opening it); logged when it is individual-level."""
+    now = uow.clock()
+
+    def read(conn: Connection) -> dict[str, Any]:
+        row = conn.execute(_listed().where(CASE.c.id == case_id, scoping.cases(viewer))).mappings().first()
+        if row is None:
+            raise NotFound(f"case {case_id} not found")
+        return dict(row)
+
+    row = uow.read(read)
+    row["overdue"] = row["next_due_at"] is not None and row["next_due_at"] < now
+    if scoping.is_individual_case(row["case_type"], row["placement_id"]):
+        uow.write(lambda conn: record_reads(conn, viewer, "case", [case_id], "read", now))
+    return row
+
+
+def require_case_visible(conn: Connection, viewer: Viewer, case_id: int) -> None:
+    """:class:`NotFound` unless the case exists and is in the viewer's scope (organisation and secrecy)."""
+    row = conn.execute(
+        select(CASE.c.organisation_id, CASE.c.case_type, CASE.c.placement_id).where(CASE.c.id == case_id)
+    ).first()
+    if row is None or not scoping.case_visible(viewer, row):
+        raise NotFound(f"case {case_id} not found")
+
+
+def trigger_options(uow: UnitOfWork, viewer: Viewer, case_id: int) -> list[Any]:
+    """The triggers from the case's state and whether the viewer may fire each now (the buttons of a case)."""
+    uow.read(lambda conn: require_case_visible(conn, viewer, case_id))
+    return Workflow(uow.engine, uow.clock).options(case_id, viewer)
+
+
+def case_view(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]:
+    """A case for its screen: the row with the names of what it is about, the timeline and every deadline.
+
+    Names: ``provider_name``, ``agreement_registry_number``, ``contract_area_name``,
+    ``placement_client_ref`` (a pseudonym), ``owner_name``. The ``timeline`` holds the audit events
+    with the actor's name and the decision taken (mandate, item of the delegation order, registry
+    number); ``deadlines`` holds open and closed deadlines, each with the rungs of its reminder
+    ladder done (``rungs``) and its changes (suspensions, resumptions, extensions).
+    """
+    now = uow.clock()
+    view = uow.read(lambda conn: _view(conn, viewer, case_id, now))
+    if scoping.is_individual_case(view["case_type"], view["placement_id"]):  # logged before the record leaves
+        uow.write(lambda conn: record_reads(conn, viewer, "case", [case_id], "read", now))
+    return view
+
+
+def _view(conn: Connection, viewer: Viewer, case_id: int, now: datetime) -> dict[str, Any]:
+    owner = USER.alias("owner")
+    row = (
+        conn.execute(
+            _listed()
+            .add_columns(
+                AGREEMENT.c.registry_number.label("agreement_registry_number"),
+                AREA.c.name.label("contract_area_name"),
+                PLACEMENT.c.client_ref.label("placement_client_ref"),
+                owner.c.display_name.label("owner_name"),
+            )
+            .outerjoin(AGREEMENT, AGREEMENT.c.id == CASE.c.agreement_id)
+            .outerjoin(AREA, AREA.c.id == CASE.c.contract_area_id)
+            .outerjoin(PLACEMENT, PLACEMENT.c.id == CASE.c.placement_id)
+            .outerjoin(owner, owner.c.id == CASE.c.owner_id)
+            .where(CASE.c.id == case_id, scoping.cases(viewer))
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"case {case_id} not found")
+    view = dict(row)
+    view["overdue"] = row["next_due_at"] is not None and row["next_due_at"] < now
+    view["timeline"] = _timeline(conn, case_id)
+    view["deadlines"] = _deadlines(conn, case_id)
+    return view
+
+
+def _timeline(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    events = conn.execute(
+        select(
+            EVENT,
+            USER.c.display_name.label("actor_name"),
+            DECISION.c.id.label("decision_id"),
+            DECISION.c.rule_ref,
+            DECISION.c.substitute,
+            DECISION.c.under_delegation,
+        )
+        .select_from(
+            EVENT.outerjoin(USER, USER.c.id == EVENT.c.actor_id).outerjoin(DECISION, DECISION.c.event_id == EVENT.c.id)
+        )
+        .where(EVENT.c.case_id == case_id)
+        .order_by(EVENT.c.seq)
+    ).mappings()
+    return [dict(e) for e in events]
+
+
+def _deadlines(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    rows = [
+        dict(d)
+        for d in conn.execute(
+            select(DEADLINE).where(DEADLINE.c.case_id == case_id).order_by(DEADLINE.c.due_at, DEADLINE.c.id)
+        ).mappings()
+    ]
+    ids = [d["id"] for d in rows]
+    rungs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    changes: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if ids:
+        for e in conn.execute(
+            select(EFFECT.c.deadline_id, EFFECT.c.rung, EFFECT.c.kind, EFFECT.c.done_at)
+            .where(EFFECT.c.deadline_id.in_(ids))
+            .order_by(EFFECT.c.deadline_id, EFFECT.c.rung, EFFECT.c.id)
+        ).mappings():
+            rungs[e["deadline_id"]].append({"rung": e["rung"], "kind": e["kind"], "done_at": e["done_at"]})
+        changer = USER.alias("changer")
+        for c in conn.execute(
+            select(CHANGE, changer.c.display_name.label("changed_by_name"))
+            .select_from(CHANGE.outerjoin(changer, changer.c.id == CHANGE.c.changed_by_id))
+            .where(CHANGE.c.case_id == case_id)
+            .order_by(CHANGE.c.id)
+        ).mappings():
+            changes[c["deadline_id"]].append(dict(c))
+    for d in rows:
+        d["open"] = d["status"] in OPEN_DEADLINE
+        d["rungs"] = rungs[d["id"]]
+        d["changes"] = changes[d["id"]]
+    return rows

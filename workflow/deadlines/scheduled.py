@@ -1,0 +1,72 @@
+"""Scheduled openings (planerade öppningar): the once-per-period key of everything the scheduler opens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from workflow.schema.scheduler_tables import ScheduledOpening
+from workflow.schema.tables import AppUser
+
+OPENING = ScheduledOpening.__table__  # type: ignore[attr-defined]
+USER = AppUser.__table__  # type: ignore[attr-defined]
+
+
+def claim_opening(
+    conn: Connection, control: str, subject_kind: str, subject_id: int, period: str, org: int, now: datetime
+) -> bool:
+    """Insert the key (control, subject, period); False when it exists already (opened before or elsewhere)."""
+    ins = pg_insert(OPENING) if conn.dialect.name == "postgresql" else sqlite_insert(OPENING)
+    stmt = ins.values(
+        control=control,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        period=period,
+        organisation_id=org,
+        opened_at=now,
+    ).on_conflict_do_nothing(index_elements=["control", "subject_kind", "subject_id", "period"])
+    # RETURNING, not rowcount: psycopg reports no rowcount for this INSERT under SQLAlchemy 2.1.
+    return conn.execute(stmt.returning(OPENING.c.id)).first() is not None
+
+
+def set_opening_case(
+    conn: Connection, control: str, subject_kind: str, subject_id: int, period: str, case_id: int
+) -> None:
+    """Link the opened case to its key."""
+    conn.execute(
+        update(OPENING)
+        .where(
+            OPENING.c.control == control,
+            OPENING.c.subject_kind == subject_kind,
+            OPENING.c.subject_id == subject_id,
+            OPENING.c.period == period,
+        )
+        .values(case_id=case_id)
+    )
+
+
+def first_user_with_role(conn: Connection, org: int, role: str) -> int | None:
+    """The longest-serving active user of ``org`` holding ``role`` (owner of what the scheduler opens)."""
+    for uid, roles in conn.execute(
+        select(USER.c.id, USER.c.roles)
+        .where(USER.c.organisation_id == org, USER.c.active.is_(True))
+        .order_by(USER.c.id)
+    ):
+        if role in (roles or ()):
+            return int(uid)
+    return None
+
+
+def opened_case(conn: Connection, control: str, subject_kind: str, subject_id: int, period: str) -> int | None:
+    """The case opened under a key, if any."""
+    return conn.execute(
+        select(OPENING.c.case_id).where(
+            OPENING.c.control == control,
+            OPENING.c.subject_kind == subject_kind,
+            OPENING.c.subject_id == subject_id,
+            OPENING.c.period == period,
+        )
+    ).scalar_one_or_none()

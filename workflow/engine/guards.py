@@ -1,0 +1,88 @@
+"""Guard implementations (villkor), by the names the tables in ``states`` use.
+
+A guard returns ``None`` when it holds, or a sentence saying why it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from states import vocab
+from states.registry import CASE_TYPES
+from workflow.deadlines.calendar import local_date
+from workflow.schema.tables import Agreement, Case
+
+
+@dataclass(frozen=True, slots=True)
+class GuardContext:
+    """What a guard may look at: the case row, the trigger's parameters, the connection, now."""
+
+    case: Any
+    params: dict[str, Any]
+    conn: Connection
+    now: datetime
+
+
+def outcome_matches_regime(ctx: GuardContext) -> str | None:
+    """In-house units are assessed against their mandate, contracted providers against the agreement."""
+    outcome = ctx.params.get("outcome")
+    allowed = vocab.MANDATE_OUTCOMES if ctx.case.in_house else vocab.CONTRACT_OUTCOMES
+    if outcome not in allowed:
+        regime = "an in-house unit (service mandate)" if ctx.case.in_house else "a contracted provider"
+        return f"outcome {outcome!r} does not apply to {regime}; use one of {', '.join(allowed)}"
+    return None
+
+
+_REMEDY_FINALS = tuple(CASE_TYPES["rectification_request"].finals)
+
+
+def no_open_remedy_requests(ctx: GuardContext) -> str | None:
+    """Every supplementation or rectification request opened under the follow-up is closed."""
+    c = Case.__table__  # type: ignore[attr-defined]
+    n = ctx.conn.execute(
+        select(func.count())
+        .select_from(c)
+        .where(
+            c.c.parent_case_id == ctx.case.id,
+            c.c.case_type == "rectification_request",
+            c.c.status.not_in(_REMEDY_FINALS),
+        )
+    ).scalar_one()
+    return f"{n} supplementation/rectification request(s) are still open" if n else None
+
+
+def agreement_period_ended(ctx: GuardContext) -> str | None:
+    """The agreement's end date has passed."""
+    a = Agreement.__table__  # type: ignore[attr-defined]
+    ends_on = ctx.conn.execute(select(a.c.ends_on).where(a.c.id == ctx.case.agreement_id)).scalar_one_or_none()
+    if ends_on is None:
+        return "the agreement has no end date"
+    if local_date(ctx.now) <= ends_on:
+        return f"the agreement runs until {ends_on.isoformat()}"
+    return None
+
+
+def outcome_is_no_remarks(ctx: GuardContext) -> str | None:
+    """A control check recorded without remarks says so in its outcome."""
+    got = ctx.params.get("outcome")
+    return None if got == "no_remarks" else f"outcome {got!r} contradicts 'no remarks'; use no_remarks"
+
+
+def outcome_is_remarks(ctx: GuardContext) -> str | None:
+    """A control check recorded with remarks says so in its outcome."""
+    got = ctx.params.get("outcome")
+    return None if got == "remarks" else f"outcome {got!r} contradicts 'remarks found'; use remarks"
+
+
+GUARD_IMPLS: dict[str, Callable[[GuardContext], str | None]] = {
+    "outcome_matches_regime": outcome_matches_regime,
+    "no_open_remedy_requests": no_open_remedy_requests,
+    "agreement_period_ended": agreement_period_ended,
+    "outcome_is_no_remarks": outcome_is_no_remarks,
+    "outcome_is_remarks": outcome_is_remarks,
+}

@@ -1,0 +1,142 @@
+"""Shared parts of the transition writers: the rows' types, bind processors, error translation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Dialect, Table
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from workflow.engine.audit import GENESIS
+from workflow.schema.tables import Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.schema.types import UTCDateTime
+
+TABLES: dict[str, Table] = {  # the tables a transition writes, by name
+    "case": Case.__table__,  # type: ignore[attr-defined]
+    "case_event": CaseEvent.__table__,  # type: ignore[attr-defined]
+    "deadline": Deadline.__table__,  # type: ignore[attr-defined]
+    "decision": Decision.__table__,  # type: ignore[attr-defined]
+    "outbox": Outbox.__table__,  # type: ignore[attr-defined]
+}
+
+
+class CaseRow(NamedTuple):
+    """The case columns the rules look at."""
+
+    id: int
+    case_type: str
+    kind: str | None
+    status: str
+    version: int
+    organisation_id: int
+    in_house: bool
+    attributes: dict[str, Any]
+    agreement_id: int | None
+    owner_id: int | None
+    provider_id: int | None
+    audit_hash: str = GENESIS  # the head of the case's audit chain (its last event's hash)
+
+
+@dataclass(slots=True)
+class Writes:
+    """Everything one transition writes, decided before any of it is written."""
+
+    case_id: int
+    organisation_id: int
+    from_status: str
+    from_version: int
+    case_set: dict[str, Any]
+    close_deadlines: bool
+    now: datetime
+    trigger: str
+    deadline: dict[str, Any] | None
+    event: dict[str, Any]  # chained already (workflow.engine.audit.chained): seq, prev_hash and hash included
+    decision: dict[str, Any] | None  # event_id is added by the writer
+    outbox: dict[str, Any] | None  # dedupe_key "event:<id>" is added by the writer
+    agreement_id: int | None  # the agreement whose status follows the case's
+
+
+class Written(NamedTuple):
+    """Primary keys of the rows a transition added."""
+
+    event_id: int
+    deadline_id: int | None
+    decision_id: int | None
+
+
+SELECT_CASE = f'SELECT {", ".join(CaseRow._fields)} FROM "case" WHERE id = '
+CLOSED = "status = 'closed', closed_at = {now}, closed_by = {by}, next_action_at = NULL"
+
+
+class Writer:
+    """Shared parts: the dialect's bind processors and error translation.
+
+    One writer per database engine (``workflow.engine.writers.writer_for``), shared by its threads: its caches
+    are plain dicts whose single operations are atomic under the interpreter lock, and a lost race only
+    computes the same entry twice.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._procs: dict[str, dict[str, Any]] = {}
+        for name, table in TABLES.items():
+            procs = {}
+            for col in table.columns:
+                proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+                if proc is not None:
+                    procs[col.name] = proc
+            self._procs[name] = procs
+        self._sql: dict[Any, str] = {}
+        self._binders: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self._instants: dict[datetime, Any] = {}
+        self._ts_cols = {n: {c.name for c in t.columns if isinstance(c.type, UTCDateTime)} for n, t in TABLES.items()}
+        self._instant_proc: Any = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+
+    def values(self, table: str, row: dict[str, Any]) -> list[Any]:
+        """``row``'s values in key order, as the column types bind them."""
+        key = (table, *row)
+        binders = self._binders.get(key)
+        if binders is None:
+            binders = self._binders[key] = self._binders_for(table, row)
+        return [v if b is None or v is None else b(v) for b, v in zip(binders, row.values(), strict=True)]
+
+    def _binders_for(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        """Each column's bind processor for rows with ``row``'s keys (timestamps through :meth:`instant`)."""
+        procs, ts_cols = self._procs[table], self._ts_cols[table]
+        return tuple(self.instant if k in ts_cols else procs.get(k) for k in row)
+
+    def instant(self, value: datetime) -> Any:
+        """A timestamp as ``UTCDateTime`` binds it; memoised, as a transition binds one instant five to eight times."""
+        bound = self._instants.get(value)
+        if bound is None:
+            if len(self._instants) > 256:
+                self._instants.clear()
+            bound = self._instants[value] = self._instant_proc(value)
+        return bound
+
+    def error(self, exc: Exception, sql: str, params: Any) -> StatementError:
+        """The SQLAlchemy exception a driver error maps to (IntegrityError, OperationalError, ...)."""
+        dbapi = self.dialect.loaded_dbapi
+        return DBAPIError.instance(sql, params, exc, dbapi.Error, dialect=self.dialect)
+
+
+def case_row(raw: Any) -> CaseRow:
+    """A case row as the driver returns it, typed (JSON attributes parsed where the driver leaves text)."""
+    attrs = raw[7]
+    return CaseRow(
+        raw[0],
+        raw[1],
+        raw[2],
+        raw[3],
+        raw[4],
+        raw[5],
+        bool(raw[6]),
+        (json.loads(attrs) if isinstance(attrs, str) else attrs) or {},
+        raw[8],
+        raw[9],
+        raw[10],
+        raw[11],
+    )

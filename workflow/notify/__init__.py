@@ -1,0 +1,1 @@
+"""Notifications: the outbox, mail delivery, recipients and message texts (utskick)."""

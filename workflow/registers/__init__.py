@@ -1,0 +1,1 @@
+"""Registers: providers, agreements, placements, deliveries and recurring controls (register)."""

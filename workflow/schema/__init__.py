@@ -1,0 +1,1 @@
+"""Tables (one typed module), column types, the database engines and Alembic migrations (schema)."""

@@ -1,0 +1,334 @@
+"""Database tables (tabeller). Every business row belongs to an organisation.
+
+Request and response schemas live in ``api``; these are storage only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from workflow.schema.types import UTCDateTime
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Organisation(SQLModel, table=True):
+    """A board and its administration (nämnd och förvaltning)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)  # central_board | district_board | education_board
+    parent_id: int | None = Field(default=None, foreign_key="organisation.id")
+
+
+class AppUser(SQLModel, table=True):
+    """A user acting for one organisation with one or more roles (användare)."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=200)
+    email: str = Field(max_length=200)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+
+
+class Provider(SQLModel, table=True):
+    """A provider (leverantör/utförare), private or an in-house unit (egen regi)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_number: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=200, index=True)
+    in_house: bool = False
+    contact_email: str | None = Field(default=None, max_length=200)
+    owner_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+
+
+class ContractArea(SQLModel, table=True):
+    """A contract area (avtalsområde), e.g. HVB for children and young people."""
+
+    __tablename__ = "contract_area"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    regime: str = Field(max_length=16)  # LOU | LOV | in_house
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+
+class Agreement(SQLModel, table=True):
+    """An agreement with a provider (avtal): framework, LOV, individual, call-off, mandate."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    registry_number: str = Field(max_length=40, index=True)
+    agreement_type: str = Field(max_length=24)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    contract_area_id: int | None = Field(default=None, foreign_key="contract_area.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="agreement.id")
+    starts_on: date
+    ends_on: date | None = None
+    status: str = Field(default="active", max_length=32, index=True)
+    purchase_value_sek: int = 0
+    case_id: int | None = Field(default=None, index=True)
+
+
+class Placement(SQLModel, table=True):
+    """A placement (placering) ordered by a board; the client is only a pseudonym."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    agreement_id: int = Field(foreign_key="agreement.id", index=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    client_ref: str = Field(max_length=40)
+    gender: str = Field(default="unknown", max_length=16)
+    social_worker_id: int | None = Field(default=None, foreign_key="app_user.id")
+    starts_on: date
+    ends_on: date | None = None
+    # When it entered the register; None for placements loaded without it (nothing missed is opened for them).
+    registered_at: datetime | None = _ts(nullable=True)
+
+
+class Case(SQLModel, table=True):
+    """A case (ärende) of one case type; ``status`` holds its state machine's state."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_type: str = Field(max_length=32)
+    kind: str | None = Field(default=None, max_length=32)
+    status: str = Field(max_length=40)
+    version: int = 1
+    organisation_id: int = Field(foreign_key="organisation.id")
+    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    agreement_id: int | None = Field(default=None, foreign_key="agreement.id", index=True)
+    placement_id: int | None = Field(default=None, foreign_key="placement.id", index=True)
+    contract_area_id: int | None = Field(default=None, foreign_key="contract_area.id")
+    parent_case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    title: str = Field(default="", max_length=300)
+    in_house: bool = False
+    plan_year: int | None = None
+    outcome: str | None = Field(default=None, max_length=48)
+    reason_code: str | None = Field(default=None, max_length=48)
+    topic: str | None = Field(default=None, max_length=48)
+    initiator: str | None = Field(default=None, max_length=16)
+    attributes: dict[str, Any] = _json()
+    opened_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    closed_at: datetime | None = _ts(nullable=True)
+    # The head of the case's audit chain: the hash of its last event (whose seq is ``version``).
+    audit_hash: str = Field(default="0" * 64, max_length=64)
+    __table_args__ = (
+        Index("ix_case_org_type_status", "organisation_id", "case_type", "status"),
+        Index("ix_case_org_type_opened", "organisation_id", "case_type", "opened_at"),
+    )
+
+
+class CaseEvent(SQLModel, table=True):
+    """An append-only audit event (händelse) of one transition, hash-chained per case; seq is the case's version."""
+
+    __tablename__ = "case_event"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    seq: int
+    case_id: int = Field(foreign_key="case.id")
+    trigger: str = Field(max_length=48)
+    from_status: str | None = Field(default=None, max_length=40)
+    to_status: str = Field(max_length=40)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor_role: str | None = Field(default=None, max_length=32)
+    reason: str = Field(default="", max_length=2000)
+    decision_kind: str | None = Field(default=None, max_length=48)
+    mandate: str | None = Field(default=None, max_length=120)
+    registry_number: str | None = Field(default=None, max_length=40)
+    params: dict[str, Any] = _json()
+    occurred_at: datetime = _ts()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_case_seq"),)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """An organisation's audit checkpoint (kontrollpunkt): every case's chain head at one moment, hashed.
+
+    ``heads`` holds ``[case_id, seq]`` pairs; ``digest`` is sha256 over the previous checkpoint's digest and
+    those heads with their events' hashes (``workflow.engine.audit``), so a case deleted or cut short since is found.
+    """
+
+    __tablename__ = "audit_checkpoint"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    seq: int
+    taken_at: datetime = _ts()
+    cases: int
+    events: int
+    heads: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prev_digest: str = Field(max_length=64)
+    digest: str = Field(max_length=64)
+    __table_args__ = (UniqueConstraint("organisation_id", "seq", name="uq_audit_checkpoint_org_seq"),)
+
+
+class Deadline(SQLModel, table=True):
+    """A deadline row (tidsfrist) with its reminder/escalation ladder position."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")  # looked up through the case, never alone
+    kind: str = Field(max_length=48)
+    state: str = Field(max_length=40)
+    due_at: datetime = _ts()
+    status: str = Field(default="pending", max_length=16)  # pending | suspended | closed
+    next_rung: int = 0
+    next_action_at: datetime | None = _ts(nullable=True)
+    rule_version: str = Field(max_length=64)
+    working_days: bool = False
+    opened_at: datetime = _ts()
+    closed_at: datetime | None = _ts(nullable=True)
+    closed_by: str | None = Field(default=None, max_length=48)
+    suspended_until: datetime | None = _ts(nullable=True)
+    changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    change_reason: str | None = Field(default=None, max_length=500)
+    __table_args__ = (
+        Index(
+            "ix_deadline_due_pending",
+            "next_action_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+
+class DeadlineEffect(SQLModel, table=True):
+    """An effect done for a deadline rung; the unique key stops it being done twice."""
+
+    __tablename__ = "deadline_effect"
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(foreign_key="deadline.id")
+    rung: int
+    kind: str = Field(max_length=24)  # reminder | escalation | transition
+    done_at: datetime = _ts()
+    __table_args__ = (UniqueConstraint("deadline_id", "rung"),)
+
+
+class Decision(SQLModel, table=True):
+    """A decision taken under the delegation order (delegationsbeslut)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    case_id: int = Field(foreign_key="case.id", index=True)
+    event_id: int = Field(foreign_key="case_event.id")
+    decision_kind: str = Field(max_length=48)
+    decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    role: str = Field(max_length=32)
+    delegation_order_id: int | None = Field(default=None, foreign_key="delegation_order.id")
+    rule_ref: str | None = Field(default=None, max_length=40)
+    substitute: bool = False
+    under_delegation: bool = True
+    registry_number: str = Field(max_length=40)
+    decided_at: datetime = _ts()
+    __table_args__ = (Index("ix_decision_org_time", "organisation_id", "decided_at"),)
+
+
+class DelegationOrder(SQLModel, table=True):
+    """One adopted version of a board's delegation order (delegationsordning)."""
+
+    __tablename__ = "delegation_order"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    version: str = Field(max_length=40)
+    registry_number: str = Field(max_length=40)
+    adopted_on: date
+    valid_from: date
+    valid_to: date | None = None
+    source_sha256: str = Field(max_length=64)
+    __table_args__ = (UniqueConstraint("organisation_id", "version"),)
+
+
+class DelegationRule(SQLModel, table=True):
+    """Who may decide one decision kind under one delegation order version."""
+
+    __tablename__ = "delegation_rule"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="delegation_order.id", index=True)
+    ref: str = Field(max_length=40)  # the item number in the order, e.g. "4.3"
+    decision_kind: str = Field(max_length=48)
+    description: str = Field(default="", max_length=500)
+    delegates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    substitutes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    report_to_board: bool = True
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class Outbox(SQLModel, table=True):
+    """A message written in the workflow's transaction, delivered later (utkorg)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    dedupe_key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=32)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str = Field(max_length=300)
+    body: str = Field(max_length=8000)
+    status: str = Field(default="pending", max_length=16)  # pending | sending | committing | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=1000)
+    # Delivery bookkeeping (issue 4): the claim of the dispatcher sending it, its Message-ID, why it failed.
+    message_id: str | None = Field(default=None, max_length=200)
+    claim_token: str | None = Field(default=None, max_length=36)
+    claimed_at: datetime | None = _ts(nullable=True)
+    incident: str | None = Field(default=None, max_length=32)  # retries_exhausted | rejected | uncertain
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_claimed",
+            "claimed_at",
+            sqlite_where=text("status IN ('sending', 'committing')"),
+            postgresql_where=text("status IN ('sending', 'committing')"),
+        ),
+    )
+
+
+class AccessLog(SQLModel, table=True):
+    """A read of an individual-level record (loggning av åtkomst)."""
+
+    __tablename__ = "access_log"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    entity: str = Field(max_length=32)
+    entity_id: int
+    action: str = Field(max_length=16)
+    at: datetime = _ts()
+
+
+# --- API (issue 3): idempotency keys live in their own module; imported here so the metadata holds them.
+from workflow.engine.idempotency import IdempotencyKey  # noqa: E402
+
+__all__ = ["IdempotencyKey"]
+
+
+# --- scheduler (issue 4): deadline changes, scheduled openings, the leader lease -----------------------------------
+# --- reports (issue 5): invoice samples, individual follow-ups, follow-up owners, report indexes -------------------
+from workflow.reports import tables as _report_tables  # noqa: E402, F401
+from workflow.schema import scheduler_tables as _scheduler_tables  # noqa: E402, F401

@@ -46,11 +46,10 @@ from workflow.engine.firing import DEADLINE, OUTBOX
 from workflow.notify.outbox import deliver
 from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
-from workflow.schema.tables import DeadlineEffect
+from workflow.schema.tables import EFFECT
 from workflow.settings import Settings
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DUE_DAY = date(2026, 3, 20)
 CASES = 10_000

@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from workflow.engine.uow import UnitOfWork
-from workflow.schema.tables import AppUser, Organisation
-
-USERS = AppUser.__table__  # type: ignore[attr-defined]
-ORGS = Organisation.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import ORG, USER
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +27,9 @@ def find_account(uow: UnitOfWork, username: str) -> Account | None:
 
     def read(conn: Connection) -> Account | None:
         row = conn.execute(
-            select(USERS.c.id, USERS.c.organisation_id, ORGS.c.code, ORGS.c.kind, USERS.c.roles, USERS.c.active)
-            .join(ORGS, ORGS.c.id == USERS.c.organisation_id)
-            .where(USERS.c.username == username)
+            select(USER.c.id, USER.c.organisation_id, ORG.c.code, ORG.c.kind, USER.c.roles, USER.c.active)
+            .join(ORG, ORG.c.id == USER.c.organisation_id)
+            .where(USER.c.username == username)
         ).first()
         return Account(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5])) if row else None
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
-from workflow.schema.tables import AppUser, Organisation
+from workflow.schema.tables import ORG, USER
 
 
 @click.command("token")
@@ -21,7 +21,7 @@ def token(ctx: click.Context, username: str, hours: float) -> None:
     from workflow.settings import get_settings
     from workflow.tokens import mint
 
-    u, o = AppUser.__table__, Organisation.__table__  # type: ignore[attr-defined]
+    u, o = USER, ORG
     with engine_for((ctx.obj or {}).get("url")).connect() as conn:
         row = conn.execute(
             select(u.c.roles, u.c.active, o.c.code)

@@ -11,11 +11,9 @@ import structlog.testing
 from sqlalchemy import select
 
 from tests.e2e.conftest import Api, problem_of
-from workflow.schema.tables import AccessLog, Case
+from workflow.schema.tables import AccessLog
 
 pytestmark = pytest.mark.e2e
-
-CASE_T = Case.__table__  # type: ignore[attr-defined]
 
 
 def test_a_strategist_registers_a_provider_an_area_and_a_call_off_agreement(api: Api) -> None:

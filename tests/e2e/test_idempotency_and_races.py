@@ -12,17 +12,14 @@ from sqlalchemy import func, select
 from api.app import create_app
 from tests.e2e.conftest import TEST_SETTINGS, Api, problem_of
 from workflow.bootstrap import bootstrap
-from workflow.schema.tables import Case, CaseEvent
+from workflow.schema.tables import CASE, EVENT
 
 pytestmark = pytest.mark.e2e
-
-CASE_T = Case.__table__  # type: ignore[attr-defined]
-EVENT_T = CaseEvent.__table__  # type: ignore[attr-defined]
 
 
 def _count_cases(api: Api) -> int:
     with api.world.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(CASE_T)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(CASE)).scalar_one())
 
 
 def _body(api: Api, reason: str = "phone call from a relative") -> dict[str, Any]:
@@ -117,6 +114,6 @@ def test_concurrent_transitions_on_one_case_one_wins_the_others_get_409(api: Api
             if r.status_code == 409:
                 problem_of(r)
         with api.world.engine.connect() as conn:
-            status, version = conn.execute(select(CASE_T.c.status, CASE_T.c.version).where(CASE_T.c.id == cid)).one()
-            events = conn.execute(select(func.count()).select_from(EVENT_T).where(EVENT_T.c.case_id == cid)).scalar()
+            status, version = conn.execute(select(CASE.c.status, CASE.c.version).where(CASE.c.id == cid)).one()
+            events = conn.execute(select(func.count()).select_from(EVENT).where(EVENT.c.case_id == cid)).scalar()
         assert (status, version, events) == (winner["to_status"], 2, 2)

@@ -10,12 +10,9 @@ from tests.world import World, build_world
 from workflow.cases.opening import open_case
 from workflow.cli import main
 from workflow.engine.audit import GENESIS, take_checkpoint, take_checkpoints, verify
-from workflow.schema.tables import AuditCheckpoint, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.schema.tables import CASE, CHECKPOINT, EVENT, Deadline, Decision, Outbox
 
 pytestmark = pytest.mark.integration
-EV = CaseEvent.__table__  # type: ignore[attr-defined]
-CASE = Case.__table__  # type: ignore[attr-defined]
-CP = AuditCheckpoint.__table__  # type: ignore[attr-defined]
 
 
 def _history(engine: Engine) -> tuple[World, list[int]]:
@@ -49,7 +46,7 @@ def _checkpointed(engine: Engine) -> tuple[World, list[int]]:
 
 def _event_id(engine: Engine, case_id: int, seq: int) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(EV.c.id).where(EV.c.case_id == case_id, EV.c.seq == seq)).scalar_one()
+        return conn.execute(select(EVENT.c.id).where(EVENT.c.case_id == case_id, EVENT.c.seq == seq)).scalar_one()
 
 
 def _breaks(engine: Engine) -> list[tuple[int | None, int, int | None]]:
@@ -68,7 +65,7 @@ def test_each_case_is_its_own_chain_numbered_by_its_version(engine: Engine) -> N
     with engine.connect() as conn:
         for cid in cases:
             events = conn.execute(
-                select(EV.c.seq, EV.c.prev_hash, EV.c.hash).where(EV.c.case_id == cid).order_by(EV.c.seq)
+                select(EVENT.c.seq, EVENT.c.prev_hash, EVENT.c.hash).where(EVENT.c.case_id == cid).order_by(EVENT.c.seq)
             ).all()
             version, head = conn.execute(select(CASE.c.version, CASE.c.audit_hash).where(CASE.c.id == cid)).one()
             assert [e.seq for e in events] == [1, 2, 3] and version == 3
@@ -84,7 +81,7 @@ def test_editing_any_field_of_an_event_is_detected_at_that_event(engine: Engine,
     _world, cases = _checkpointed(engine)
     target = _event_id(engine, cases[1], 2)
     with engine.begin() as conn:
-        conn.execute(update(EV).where(EV.c.id == target).values({column: value}))
+        conn.execute(update(EVENT).where(EVENT.c.id == target).values({column: value}))
     assert _breaks(engine)[0] == (cases[1], 2, target)
 
 
@@ -92,7 +89,7 @@ def test_deleting_an_event_in_the_middle_of_a_case_is_detected(engine: Engine) -
     _world, cases = _checkpointed(engine)
     target = _event_id(engine, cases[0], 2)
     with engine.begin() as conn:
-        conn.execute(delete(EV).where(EV.c.id == target))
+        conn.execute(delete(EVENT).where(EVENT.c.id == target))
     with engine.connect() as conn:
         first = verify(conn)[0]
     assert (first.case_id, first.seq) == (cases[0], 2) and "missing" in first.problem
@@ -102,7 +99,7 @@ def test_deleting_a_cases_last_event_is_detected_by_its_version(engine: Engine) 
     _world, cases = _history(engine)  # no checkpoint: the case row alone gives it away
     target = _event_id(engine, cases[2], 3)
     with engine.begin() as conn:
-        conn.execute(delete(EV).where(EV.c.id == target))
+        conn.execute(delete(EVENT).where(EVENT.c.id == target))
     with engine.connect() as conn:
         (b,) = verify(conn)
     assert b.case_id == cases[2] and "version 3" in b.problem and "ends at seq 2" in b.problem
@@ -112,19 +109,19 @@ def test_swapping_two_events_of_a_case_is_detected(engine: Engine) -> None:
     _world, cases = _checkpointed(engine)
     a, b = _event_id(engine, cases[0], 2), _event_id(engine, cases[0], 3)
     with engine.begin() as conn:
-        conn.execute(update(EV).where(EV.c.id == a).values(seq=-1))
-        conn.execute(update(EV).where(EV.c.id == b).values(seq=2))
-        conn.execute(update(EV).where(EV.c.id == a).values(seq=3))
+        conn.execute(update(EVENT).where(EVENT.c.id == a).values(seq=-1))
+        conn.execute(update(EVENT).where(EVENT.c.id == b).values(seq=2))
+        conn.execute(update(EVENT).where(EVENT.c.id == a).values(seq=3))
     assert _breaks(engine)[0] == (cases[0], 2, b)
 
 
 def _rewind(engine: Engine, case_id: int, to_seq: int) -> None:
     """Cut a case's tail off and set its head back to the last event kept: its own chain is whole again."""
     with engine.begin() as conn:
-        kept = conn.execute(select(EV.c.hash).where(EV.c.case_id == case_id, EV.c.seq == to_seq)).scalar_one()
-        cut = select(EV.c.id).where(EV.c.case_id == case_id, EV.c.seq > to_seq).scalar_subquery()
+        kept = conn.execute(select(EVENT.c.hash).where(EVENT.c.case_id == case_id, EVENT.c.seq == to_seq)).scalar_one()
+        cut = select(EVENT.c.id).where(EVENT.c.case_id == case_id, EVENT.c.seq > to_seq).scalar_subquery()
         conn.execute(delete(Decision.__table__).where(Decision.__table__.c.event_id.in_(cut)))  # type: ignore[attr-defined]
-        conn.execute(delete(EV).where(EV.c.case_id == case_id, EV.c.seq > to_seq))
+        conn.execute(delete(EVENT).where(EVENT.c.case_id == case_id, EVENT.c.seq > to_seq))
         conn.execute(
             update(CASE).where(CASE.c.id == case_id).values(version=to_seq, audit_hash=kept, status="investigating")
         )
@@ -152,7 +149,7 @@ def test_deleting_a_whole_case_with_its_events_is_detected_against_the_checkpoin
         for table in (Decision, Outbox, Deadline):
             t = table.__table__  # type: ignore[attr-defined]
             conn.execute(delete(t).where(t.c.case_id == victim))
-        conn.execute(delete(EV).where(EV.c.case_id == victim))
+        conn.execute(delete(EVENT).where(EVENT.c.case_id == victim))
         conn.execute(delete(CASE).where(CASE.c.id == victim))
     with engine.connect() as conn:
         (b,) = verify(conn)
@@ -164,12 +161,14 @@ def test_rewriting_a_whole_case_chain_consistently_is_detected_by_the_checkpoint
 
     _world, cases = _checkpointed(engine)
     with engine.begin() as conn:
-        rows = conn.execute(select(EV).where(EV.c.case_id == cases[2]).order_by(EV.c.seq)).mappings().all()
+        rows = conn.execute(select(EVENT).where(EVENT.c.case_id == cases[2]).order_by(EVENT.c.seq)).mappings().all()
         prev = GENESIS
         for row in rows:  # a new reason everywhere, every hash recomputed: the case's own chain is whole
             linked = chained({**dict(row), "reason": "rewritten"}, row["seq"], prev)
             conn.execute(
-                update(EV).where(EV.c.id == row["id"]).values(reason="rewritten", prev_hash=prev, hash=linked["hash"])
+                update(EVENT)
+                .where(EVENT.c.id == row["id"])
+                .values(reason="rewritten", prev_hash=prev, hash=linked["hash"])
             )
             prev = linked["hash"]
         conn.execute(update(CASE).where(CASE.c.id == cases[2]).values(audit_hash=prev))
@@ -190,7 +189,9 @@ def test_deleting_a_checkpoint_is_detected(engine: Engine) -> None:
     ).case_id
     assert opened and len(take_checkpoints(engine, world.clock())) == 1  # NORTH moved, SOUTH did not
     with engine.begin() as conn:
-        conn.execute(delete(CP).where(CP.c.organisation_id == world.orgs["NORTH"], CP.c.seq == 1))
+        conn.execute(
+            delete(CHECKPOINT).where(CHECKPOINT.c.organisation_id == world.orgs["NORTH"], CHECKPOINT.c.seq == 1)
+        )
     with engine.connect() as conn:
         (b,) = verify(conn)
     assert b.case_id is None and "checkpoint 1 is missing" in b.problem
@@ -211,7 +212,7 @@ def test_the_command_names_the_first_broken_event_and_fails(engine: Engine) -> N
     org = world.orgs["NORTH"]
     target = _event_id(engine, cases[1], 3)
     with engine.begin() as conn:
-        conn.execute(update(EV).where(EV.c.id == target).values(reason="edited"))
+        conn.execute(update(EVENT).where(EVENT.c.id == target).values(reason="edited"))
     url = engine.url.render_as_string(hide_password=False)
     runner = CliRunner()
     import workflow.runtime as rt
@@ -237,6 +238,8 @@ def test_the_schedulers_housekeeping_checkpoints_every_organisation_whose_cases_
     service.housekeeping()  # nothing moved in between: no second checkpoint
     with engine.connect() as conn:
         taken = conn.execute(
-            select(CP.c.organisation_id, CP.c.seq, CP.c.cases, CP.c.events).order_by(CP.c.organisation_id)
+            select(CHECKPOINT.c.organisation_id, CHECKPOINT.c.seq, CHECKPOINT.c.cases, CHECKPOINT.c.events).order_by(
+                CHECKPOINT.c.organisation_id
+            )
         ).all()
     assert [tuple(r) for r in taken] == [(world.orgs["NORTH"], 1, 3, 9), (world.orgs["SOUTH"], 1, 1, 1)]

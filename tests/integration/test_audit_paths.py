@@ -19,12 +19,10 @@ from workflow.deadlines.sweep import due_date_of, sweep
 from workflow.engine.audit import verify
 from workflow.engine.commands import FireTrigger
 from workflow.engine.firing import Actor
-from workflow.schema.tables import CaseEvent, Deadline
+from workflow.schema.tables import DEADLINE, EVENT
 from workflow.settings import Settings
 
 pytestmark = pytest.mark.integration
-EV = CaseEvent.__table__  # type: ignore[attr-defined]
-DL = Deadline.__table__  # type: ignore[attr-defined]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)
 EXPIRED = datetime(2026, 3, 14, 0, 0, 1, tzinfo=STOCKHOLM)  # the day after the answer was due
 SEND = {"registry_number": "NOR-2026-00001", "params": {"response_due": date(2026, 3, 13).isoformat()}}
@@ -48,7 +46,9 @@ def _expiry_reason(engine: Engine, case_id: int) -> str:
     """The reason the sweep gives an expiry (``workflow.deadlines.sweep._expire``)."""
     policy = CASE_TYPES["rectification_request"].deadlines["sent"]
     with engine.connect() as conn:
-        d = conn.execute(select(DL.c.kind, DL.c.due_at).where(DL.c.case_id == case_id, DL.c.state == "sent")).one()
+        d = conn.execute(
+            select(DEADLINE.c.kind, DEADLINE.c.due_at).where(DEADLINE.c.case_id == case_id, DEADLINE.c.state == "sent")
+        ).one()
     return f"Deadline {d.kind} passed (due {due_date_of(d.due_at).isoformat()}, rule {policy.rule_version})"
 
 
@@ -99,7 +99,9 @@ def _chain(engine: Engine, path: Callable[[World, int], None]) -> list[tuple[int
     path(w, cid)
     with engine.connect() as conn:
         assert verify(conn) == []
-        rows = conn.execute(select(EV.c.case_id, EV.c.seq, EV.c.trigger, EV.c.hash).order_by(EV.c.case_id, EV.c.seq))
+        rows = conn.execute(
+            select(EVENT.c.case_id, EVENT.c.seq, EVENT.c.trigger, EVENT.c.hash).order_by(EVENT.c.case_id, EVENT.c.seq)
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 

@@ -16,11 +16,10 @@ from workflow.deadlines.commands import ExtendDeadline
 from workflow.deadlines.queries import organisation_deadlines
 from workflow.engine.commands import FireTrigger, OpenCase
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.schema.tables import AccessLog
+from workflow.schema.tables import ACCESS_LOG
 from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
-LOG = AccessLog.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -35,7 +34,11 @@ def app(world: World) -> Application:
 
 def logged(world: World) -> list[tuple[str, int, str, int]]:
     with world.engine.connect() as conn:
-        rows = conn.execute(select(LOG.c.entity, LOG.c.entity_id, LOG.c.action, LOG.c.user_id).order_by(LOG.c.id))
+        rows = conn.execute(
+            select(ACCESS_LOG.c.entity, ACCESS_LOG.c.entity_id, ACCESS_LOG.c.action, ACCESS_LOG.c.user_id).order_by(
+                ACCESS_LOG.c.id
+            )
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -242,4 +245,4 @@ def test_bad_list_requests_are_refused_before_anything_is_read(app: Application,
     with pytest.raises(InvalidInput):
         PageRequest(page=0)
     with world.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(LOG)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(ACCESS_LOG)).scalar_one() == 0

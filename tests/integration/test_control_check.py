@@ -8,10 +8,9 @@ from sqlalchemy import Engine, select
 from tests.world import build_world
 from workflow.cases.opening import open_case
 from workflow.engine.errors import GuardFailed, InvalidInput, NotPermitted
-from workflow.schema.tables import Case
+from workflow.schema.tables import CASE
 
 pytestmark = pytest.mark.integration
-CASE = Case.__table__  # type: ignore[attr-defined]
 
 
 def _open(engine: Engine, control: str = "ivo_check"):  # type: ignore[no-untyped-def]

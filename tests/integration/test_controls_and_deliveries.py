@@ -19,12 +19,9 @@ from workflow.engine.firing import CASE, DEADLINE, OUTBOX
 from workflow.registers.controls import load, period_of, run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports, request_implementation_plan
 from workflow.registers.placements import PlacementTerms, register_placement
-from workflow.schema.scheduler_tables import DeadlineChange
-from workflow.schema.tables import Placement
+from workflow.schema.tables import CHANGE, PLACEMENT
 
 pytestmark = pytest.mark.integration
-CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)
 
 

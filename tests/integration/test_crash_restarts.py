@@ -28,10 +28,9 @@ from tests.smtp_sink import SmtpServer
 from tests.world import Clock, build_world
 from workflow.cases.opening import open_case
 from workflow.engine.firing import DEADLINE, OUTBOX, Actor
-from workflow.schema.tables import DeadlineEffect
+from workflow.schema.tables import EFFECT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
 ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = 500
 KILLS = 20

@@ -23,11 +23,10 @@ from workflow.registers.commands import RegisterAgreement, RegisterPlacement, Re
 from workflow.registers.placement_queries import PlacementFilter, get_placement, list_placements
 from workflow.registers.queries import agreement_view, get_agreement, provider_view
 from workflow.reports.recording_commands import RecordIndividualFollowUp, SetFollowUpOwner
-from workflow.schema.tables import AccessLog, Placement, Provider
+from workflow.schema.tables import PROVIDER, AccessLog, Placement
 from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
-PROVIDERS = Provider.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -56,22 +55,22 @@ def once(key: str, org_number: str = "556677-8899", name: str = "Gamma Omsorg AB
 
 def test_a_replayed_key_answers_the_first_response_and_creates_nothing(app: Application, world: World) -> None:
     strategist = world.actor("NORTH", "contract_strategist")
-    before = count(world, PROVIDERS)
+    before = count(world, PROVIDER)
     first = app.execute(once("k-1"), strategist)
     again = app.execute(once("k-1"), strategist)
     assert (first.replayed, again.replayed) == (False, True)
     assert again.body == first.body and again.status_code == first.status_code == 201
-    assert count(world, PROVIDERS) == before + 1 and count(world, KEYS) == 1
+    assert count(world, PROVIDER) == before + 1 and count(world, KEYS) == 1
 
 
 def test_a_key_reused_for_another_request_is_refused_and_writes_nothing(app: Application, world: World) -> None:
     strategist = world.actor("NORTH", "contract_strategist")
     app.execute(once("k-2"), strategist)
-    before = count(world, PROVIDERS)
+    before = count(world, PROVIDER)
     with pytest.raises(InvalidInput) as refused:
         app.execute(once("k-2", "556677-0000", "Delta AB"), strategist)
     assert refused.value.context["rule"] == "idempotency_key_reused"
-    assert count(world, PROVIDERS) == before and count(world, KEYS) == 1
+    assert count(world, PROVIDER) == before and count(world, KEYS) == 1
 
 
 def test_keys_are_the_users_own_another_user_may_use_the_same(app: Application, world: World) -> None:
@@ -86,7 +85,7 @@ def test_a_refused_creation_stores_no_key(app: Application, world: World) -> Non
     assert count(world, KEYS) == 0
     with pytest.raises(InvalidInput, match="idempotency key"):
         app.execute(once("a key with spaces"), world.actor("NORTH", "contract_strategist"))
-    assert count(world, KEYS) == 0 and count(world, PROVIDERS) == 3
+    assert count(world, KEYS) == 0 and count(world, PROVIDER) == 3
 
 
 def test_concurrent_requests_with_one_key_create_once(app: Application, world: World) -> None:
@@ -104,7 +103,7 @@ def test_concurrent_requests_with_one_key_create_once(app: Application, world: W
     for t in threads:
         t.join()
     assert sorted(r.replayed for r in results) == [False] + [True] * 5
-    assert len({r.body for r in results}) == 1 and count(world, PROVIDERS) == 4
+    assert len({r.body for r in results}) == 1 and count(world, PROVIDER) == 4
 
 
 def test_register_commands_answer_the_row_after_the_change(app: Application, world: World) -> None:

@@ -15,9 +15,8 @@ from workflow.engine.errors import InvalidInput, NotFound
 from workflow.reports.catalogue import build_report
 from workflow.reports.model import Report, pct
 from workflow.reports.recording import RATINGS, record_individual_follow_up
-from workflow.reports.tables import IndividualAnswer, IndividualFollowUp
 from workflow.schema.db import new_id
-from workflow.schema.tables import Placement
+from workflow.schema.tables import IndividualAnswer, IndividualFollowUp, Placement
 
 pytestmark = pytest.mark.integration
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))

@@ -22,10 +22,9 @@ from workflow.clock import STOCKHOLM
 from workflow.deadlines.sweep import sweep
 from workflow.engine.firing import CASE, DEADLINE
 from workflow.schema.db import make_engine
-from workflow.schema.tables import DeadlineEffect
+from workflow.schema.tables import EFFECT
 
 pytestmark = pytest.mark.integration
-EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)
 
 

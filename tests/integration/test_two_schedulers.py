@@ -15,10 +15,9 @@ from workflow.deadlines.sweep import SweepResult, sweep
 from workflow.engine.audit import verify
 from workflow.engine.firing import CASE, DEADLINE, EVENT, OUTBOX
 from workflow.schema.db import make_engine
-from workflow.schema.tables import DeadlineEffect
+from workflow.schema.tables import EFFECT
 
 pytestmark = pytest.mark.integration
-EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
 REMINDING, EXPIRING = 600, 400
 NOW = datetime(2026, 4, 20, 10, 0, tzinfo=UTC)
 

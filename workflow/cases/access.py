@@ -12,9 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert
 
 from workflow.engine.firing import Actor
-from workflow.schema.tables import AccessLog
-
-ACCESS_LOG = AccessLog.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import ACCESS_LOG
 
 
 def record_reads(conn: Connection, actor: Actor, entity: str, ids: Iterable[int], action: str, now: datetime) -> int:

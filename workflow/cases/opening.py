@@ -16,17 +16,13 @@ from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import local_date
 from workflow.engine.audit import open_chain
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
-from workflow.engine.firing import CASE, DEADLINE, Actor, Workflow, _reason
+from workflow.engine.firing import CASE, Actor, Workflow, _reason
 from workflow.engine.params import DATE_PARAMS
 from workflow.schema.db import new_id
-from workflow.schema.tables import Agreement, AppUser, Placement, Provider
+from workflow.schema.tables import AGREEMENT, DEADLINE, PLACEMENT, PROVIDER, USER
 
 log = structlog.get_logger("workflow.cases.opening")
 
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
-PROVIDER = Provider.__table__  # type: ignore[attr-defined]
-USER = AppUser.__table__  # type: ignore[attr-defined]
 
 #: Agreement types whose contract-level data any board may refer to (call-offs are made from them).
 SHARED_AGREEMENT_TYPES = ("framework_lou", "lov")

@@ -20,18 +20,20 @@ from workflow.cases.paging import Order, Page, PageRequest, SortKey, fetch
 from workflow.cases.scoping import Viewer
 from workflow.deadlines.calendar import end_of_day
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.engine.firing import CASE, DEADLINE, DECISION, EVENT, Workflow
+from workflow.engine.firing import CASE, Workflow
 from workflow.engine.uow import UnitOfWork
-from workflow.schema.scheduler_tables import DeadlineChange
-from workflow.schema.tables import Agreement, AppUser, ContractArea, DeadlineEffect, Placement, Provider
-
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
-AREA = ContractArea.__table__  # type: ignore[attr-defined]
-CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]
-EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
-PROVIDER = Provider.__table__  # type: ignore[attr-defined]
-USER = AppUser.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import (
+    AGREEMENT,
+    AREA,
+    CHANGE,
+    DEADLINE,
+    DECISION,
+    EFFECT,
+    EVENT,
+    PLACEMENT,
+    PROVIDER,
+    USER,
+)
 
 OPEN_DEADLINE = ("pending", "suspended")
 SORTS = ("overdue_first", "next_due", "opened_at", "-opened_at", "updated_at", "-updated_at", "id", "-id")

@@ -26,13 +26,11 @@ from states.roles import STAFF_ROLES, Role
 from workflow.cases.opening import SHARED_AGREEMENT_TYPES
 from workflow.engine.errors import NotPermitted
 from workflow.engine.firing import CASE, Actor
-from workflow.schema.tables import Agreement, Placement
+from workflow.schema.tables import AGREEMENT, PLACEMENT
 
 #: Who reads: a user of one organisation with roles.
 Viewer = Actor
 
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
 
 INDIVIDUAL_CASE_TYPES = frozenset(registry.INDIVIDUAL_TYPES)
 #: Roles whose work needs individual cases (the board and its secretary see aggregates only).

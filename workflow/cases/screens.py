@@ -19,16 +19,20 @@ from workflow.cases.access import record_reads
 from workflow.deadlines.calendar import local_date
 from workflow.engine.delegation import order_in_force
 from workflow.engine.errors import NotFound
-from workflow.engine.firing import CASE, DEADLINE, DECISION, EVENT, Actor, TriggerOption, Workflow
+from workflow.engine.firing import CASE, Actor, TriggerOption, Workflow
 from workflow.engine.uow import UnitOfWork
-from workflow.schema.tables import AppUser, ContractArea, DelegationOrder, Organisation, Provider
+from workflow.schema.tables import (
+    AREA,
+    DEADLINE,
+    DECISION,
+    EVENT,
+    ORDER,
+    ORG,
+    PROVIDER,
+    USER,
+)
 
-USER = AppUser.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-PROVIDER = Provider.__table__  # type: ignore[attr-defined]
-AREA = ContractArea.__table__  # type: ignore[attr-defined]
 AGREEMENT = scoping.AGREEMENT
-ORDER = DelegationOrder.__table__  # type: ignore[attr-defined]
 DUE_SOON_DAYS = 14
 PAGE_SIZE = 50
 DEADLINE_LIMIT = 500

@@ -20,13 +20,11 @@ from states.roles import STAFF_ROLES
 from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import add_days, end_of_day, local_date
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
-from workflow.engine.firing import CASE, DEADLINE, Actor
+from workflow.engine.firing import CASE, Actor
 from workflow.schema.db import new_id
-from workflow.schema.scheduler_tables import DeadlineChange
+from workflow.schema.tables import CHANGE, DEADLINE
 
 log = structlog.get_logger("workflow.deadlines.changes")
-
-CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]
 
 
 def suspend(conn: Connection, deadline_id: int, actor: Actor, reason: str, until: datetime, now: datetime) -> None:

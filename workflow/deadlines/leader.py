@@ -21,11 +21,9 @@ from sqlalchemy.exc import DBAPIError
 
 from workflow.clock import utcnow
 from workflow.schema.db import write
-from workflow.schema.scheduler_tables import SchedulerLease
+from workflow.schema.tables import LEASE
 
 log = structlog.get_logger("workflow.deadlines.leader")
-
-LEASE = SchedulerLease.__table__  # type: ignore[attr-defined]
 
 
 class LeaderLock:

@@ -15,11 +15,10 @@ from workflow.cases.access import record_reads
 from workflow.cases.paging import Order, Page, PageRequest, SortKey, fetch
 from workflow.cases.scoping import Viewer
 from workflow.engine.errors import NotFound
-from workflow.engine.firing import CASE, DEADLINE
+from workflow.engine.firing import CASE
 from workflow.engine.uow import UnitOfWork
-from workflow.schema.scheduler_tables import DeadlineChange
+from workflow.schema.tables import CHANGE, DEADLINE
 
-CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]
 OPEN = ("pending", "suspended")
 
 

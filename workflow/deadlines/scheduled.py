@@ -8,11 +8,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from workflow.schema.scheduler_tables import ScheduledOpening
-from workflow.schema.tables import AppUser
-
-OPENING = ScheduledOpening.__table__  # type: ignore[attr-defined]
-USER = AppUser.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import OPENING, USER
 
 
 def claim_opening(

@@ -32,15 +32,14 @@ from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import local_date
 from workflow.deadlines.changes import resume_due
 from workflow.engine.errors import Conflict, Refused, WorkflowError
-from workflow.engine.firing import CASE, DEADLINE, Actor, Workflow
+from workflow.engine.firing import CASE, Actor, Workflow
 from workflow.notify import recipients, reminder_text
 from workflow.registers.deliveries import after_expiry, before_expiry
 from workflow.schema.db import write
-from workflow.schema.tables import DeadlineEffect
+from workflow.schema.tables import DEADLINE, EFFECT
 
 log = structlog.get_logger("workflow.deadlines.sweep")
 
-EFFECT = DeadlineEffect.__table__  # type: ignore[attr-defined]
 #: Rows per claim. SQLite has one writer: small batches keep the API's writes from queueing long behind a
 #: sweep. PostgreSQL locks only the claimed rows; larger batches save commits (10k due: 1.4 s against 1.9 s).
 BATCH = {"sqlite": 500, "postgresql": 2000}

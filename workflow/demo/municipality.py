@@ -27,7 +27,15 @@ from workflow.engine.firing import Actor, Workflow
 from workflow.registers.samples import path_to, sample_params
 from workflow.reports.demo_data import add_report_inputs
 from workflow.schema.db import new_id
-from workflow.schema.tables import Agreement, AppUser, ContractArea, Organisation, Placement, Provider
+from workflow.schema.tables import (
+    AGREEMENT,
+    AREA,
+    ORG,
+    PLACEMENT,
+    PROVIDER,
+    USER,
+    Organisation,
+)
 
 log = structlog.get_logger("workflow.demo.municipality")
 
@@ -121,7 +129,7 @@ class Demo:
         for code, name, kind, parent in ORGS:
             oid = new_id(
                 conn.execute(
-                    insert(Organisation.__table__).values(  # type: ignore[attr-defined]
+                    insert(ORG).values(
                         code=code, name=name, kind=kind, parent_id=self.orgs.get(parent) if parent else None
                     )
                 )
@@ -130,7 +138,7 @@ class Demo:
             for suffix, title, roles in ROLE_USERS:
                 uid = new_id(
                     conn.execute(
-                        insert(AppUser.__table__).values(  # type: ignore[attr-defined]
+                        insert(USER).values(
                             username=f"{code.lower()}.{suffix}",
                             display_name=f"{title}, {name}",
                             email=f"{suffix}@{code.lower()}.demo.invalid",
@@ -148,7 +156,7 @@ class Demo:
         return f"{org[:3]}-{year or self.today.year}-{self._rn:05d}"
 
     def _providers_and_agreements(self, conn: Connection) -> None:
-        prov_t, area_t, agr_t = (m.__table__ for m in (Provider, ContractArea, Agreement))  # type: ignore[union-attr]
+        prov_t, area_t, agr_t = PROVIDER, AREA, AGREEMENT
         for i, name in enumerate(PROVIDER_NAMES):
             self.providers.append(
                 new_id(
@@ -290,7 +298,7 @@ class Demo:
             self.agreements[district] = [*calloffs, individual, direct]
 
     def _placements(self, conn: Connection) -> None:
-        agr_t, pl_t = Agreement.__table__, Placement.__table__  # type: ignore[attr-defined]
+        agr_t, pl_t = AGREEMENT, PLACEMENT
         genders = ("female", "male", "other", "female", "male")
         n = 0
         for district in ("NORRMALM", "SODERMALM", "FARSTA"):
@@ -412,7 +420,7 @@ class Demo:
                 ).case_id
             # One agreement case per agreement: use a fresh call-off for every demo agreement case.
             with self.engine.begin() as conn:
-                agr_t = Agreement.__table__  # type: ignore[attr-defined]
+                agr_t = AGREEMENT
                 src = conn.execute(select(agr_t).where(agr_t.c.id == ag)).mappings().one()
                 new = new_id(
                     conn.execute(

@@ -31,14 +31,10 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow.engine.uow import UnitOfWork
 from workflow.schema.db import new_id
-from workflow.schema.tables import AuditCheckpoint, Case, CaseEvent, Organisation
+from workflow.schema.tables import CASE, CHECKPOINT, EVENT, ORG
 
 GENESIS = "0" * 64
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
-CHECKPOINT = AuditCheckpoint.__table__  # type: ignore[attr-defined]
-ORGANISATION = Organisation.__table__  # type: ignore[attr-defined]
 
 _FIELDS = (
     "organisation_id",
@@ -162,7 +158,7 @@ def take_checkpoint(conn: Connection, organisation_id: int, now: datetime) -> Ch
 def take_checkpoints(engine: Engine, now: datetime) -> list[Checkpoint]:
     """A checkpoint for every organisation whose cases moved since its last (the scheduler's housekeeping)."""
     uow = UnitOfWork(engine)
-    orgs = uow.read(lambda c: [int(r[0]) for r in c.execute(select(ORGANISATION.c.id).order_by(ORGANISATION.c.id))])
+    orgs = uow.read(lambda c: [int(r[0]) for r in c.execute(select(ORG.c.id).order_by(ORG.c.id))])
     taken = []
     for org in orgs:
         try:

@@ -9,13 +9,13 @@ from sqlalchemy import Connection, select
 
 from workflow.clock import STOCKHOLM
 from workflow.deadlines.calendar import end_of_day
-from workflow.schema.tables import AppUser, Case, CaseEvent, Decision, DelegationOrder
-
-D = Decision.__table__  # type: ignore[attr-defined]
-C = Case.__table__  # type: ignore[attr-defined]
-E = CaseEvent.__table__  # type: ignore[attr-defined]
-U = AppUser.__table__  # type: ignore[attr-defined]
-ORDER = DelegationOrder.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import (
+    CASE,
+    DECISION,
+    EVENT,
+    ORDER,
+    USER,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,28 +48,30 @@ def decisions_under_delegation(
     stop = end_of_day(end)
     q = (
         select(
-            D.c.id,
-            D.c.decided_at,
-            D.c.decision_kind,
-            D.c.case_id,
-            C.c.case_type,
-            U.c.display_name,
-            D.c.role,
-            D.c.substitute,
+            DECISION.c.id,
+            DECISION.c.decided_at,
+            DECISION.c.decision_kind,
+            DECISION.c.case_id,
+            CASE.c.case_type,
+            USER.c.display_name,
+            DECISION.c.role,
+            DECISION.c.substitute,
             ORDER.c.version,
-            D.c.rule_ref,
-            D.c.registry_number,
-            E.c.reason,
+            DECISION.c.rule_ref,
+            DECISION.c.registry_number,
+            EVENT.c.reason,
         )
-        .join(C, C.c.id == D.c.case_id)
-        .join(E, E.c.id == D.c.event_id)
-        .outerjoin(U, U.c.id == D.c.decided_by_id)
-        .outerjoin(ORDER, ORDER.c.id == D.c.delegation_order_id)
-        .where(D.c.organisation_id == organisation_id, D.c.decided_at >= begin, D.c.decided_at < stop)
-        .order_by(D.c.decided_at, D.c.id)
+        .join(CASE, CASE.c.id == DECISION.c.case_id)
+        .join(EVENT, EVENT.c.id == DECISION.c.event_id)
+        .outerjoin(USER, USER.c.id == DECISION.c.decided_by_id)
+        .outerjoin(ORDER, ORDER.c.id == DECISION.c.delegation_order_id)
+        .where(
+            DECISION.c.organisation_id == organisation_id, DECISION.c.decided_at >= begin, DECISION.c.decided_at < stop
+        )
+        .order_by(DECISION.c.decided_at, DECISION.c.id)
     )
     if not include_board:
-        q = q.where(D.c.under_delegation.is_(True))
+        q = q.where(DECISION.c.under_delegation.is_(True))
     return [
         DelegatedDecision(
             r[0],

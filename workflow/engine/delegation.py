@@ -24,7 +24,7 @@ from states.registry import all_decision_kinds
 from states.roles import Role
 from workflow.engine.errors import InvalidInput
 from workflow.schema.db import new_id
-from workflow.schema.tables import DelegationOrder, DelegationRule, Organisation
+from workflow.schema.tables import ORDER, RULE, Organisation
 from workflow.settings import get_settings
 
 DEFAULT_FILE = Path(__file__).parent.parent / "data" / "delegation_order.yaml"
@@ -70,8 +70,8 @@ def load_file(conn: Connection, path: Path = DEFAULT_FILE) -> int:
     doc = yaml.safe_load(raw)
     _check(doc)
     orgs = conn.execute(select(Organisation.id, Organisation.code)).all()  # type: ignore[call-overload]
-    order_t = DelegationOrder.__table__  # type: ignore[attr-defined]
-    rule_t = DelegationRule.__table__  # type: ignore[attr-defined]
+    order_t = ORDER
+    rule_t = RULE
     existing = {
         (r.organisation_id, r.version) for r in conn.execute(select(order_t.c.organisation_id, order_t.c.version))
     }
@@ -171,8 +171,8 @@ class _OrderCache:
 
 
 def _read_rules(conn: Connection) -> dict[tuple[int, str], list[_Rule]]:
-    o = DelegationOrder.__table__  # type: ignore[attr-defined]
-    r = DelegationRule.__table__  # type: ignore[attr-defined]
+    o = ORDER
+    r = RULE
     out: dict[tuple[int, str], list[_Rule]] = {}
     rows = conn.execute(
         select(
@@ -234,8 +234,8 @@ def find_mandate(conn: Connection, org: int, kind: str, roles: tuple[str, ...], 
 
 def order_in_force(conn: Connection, org: int, on: date) -> dict[str, Any] | None:
     """The delegation order version valid for ``org`` on ``on`` with its rules, for display."""
-    o = DelegationOrder.__table__  # type: ignore[attr-defined]
-    r = DelegationRule.__table__  # type: ignore[attr-defined]
+    o = ORDER
+    r = RULE
     order = (
         conn.execute(
             select(o)

@@ -44,16 +44,12 @@ from workflow.engine.guards import GUARD_IMPLS, GuardContext
 from workflow.engine.machines import MACHINES
 from workflow.engine.uow import UnitOfWork
 from workflow.schema.db import read
-from workflow.schema.tables import Agreement, Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.schema.tables import (
+    CASE,
+)
 
 log = structlog.get_logger("workflow.engine.firing")
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
-DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
-DECISION = Decision.__table__  # type: ignore[attr-defined]
-OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
 
 REGISTRY_NUMBER = re.compile(r"^[0-9A-Za-zÅÄÖåäö][0-9A-Za-zÅÄÖåäö.\-/ ]{2,39}$")
 SYSTEM_ROLE = "system"

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 from states import vocab
 from states.registry import CASE_TYPES
 from workflow.deadlines.calendar import local_date
-from workflow.schema.tables import Agreement, Case
+from workflow.schema.tables import AGREEMENT, CASE
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ _REMEDY_FINALS = tuple(CASE_TYPES["rectification_request"].finals)
 
 def no_open_remedy_requests(ctx: GuardContext) -> str | None:
     """Every supplementation or rectification request opened under the follow-up is closed."""
-    c = Case.__table__  # type: ignore[attr-defined]
+    c = CASE
     n = ctx.conn.execute(
         select(func.count())
         .select_from(c)
@@ -58,7 +58,7 @@ def no_open_remedy_requests(ctx: GuardContext) -> str | None:
 
 def agreement_period_ended(ctx: GuardContext) -> str | None:
     """The agreement's end date has passed."""
-    a = Agreement.__table__  # type: ignore[attr-defined]
+    a = AGREEMENT
     ends_on = ctx.conn.execute(select(a.c.ends_on).where(a.c.id == ctx.case.agreement_id)).scalar_one_or_none()
     if ends_on is None:
         return "the agreement has no end date"

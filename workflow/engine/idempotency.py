@@ -13,32 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Column, Connection, Engine, Index, LargeBinary, UniqueConstraint, delete, insert, select, update
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from workflow.engine.errors import InvalidInput
-from workflow.schema.types import UTCDateTime
+from workflow.schema.tables import KEYS
 
-
-class IdempotencyKey(SQLModel, table=True):
-    """A client's idempotency key with the response its first request got."""
-
-    __tablename__ = "idempotency_key"
-    id: int | None = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id")
-    user_id: int = Field(foreign_key="app_user.id")
-    key: str = Field(max_length=200)
-    fingerprint: str = Field(max_length=64)
-    status_code: int
-    response: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    __table_args__ = (
-        UniqueConstraint("organisation_id", "user_id", "key"),
-        Index("ix_idempotency_key_created_at", "created_at"),
-    )
-
-
-KEYS = IdempotencyKey.__table__  # type: ignore[attr-defined]
 log = structlog.get_logger("idempotency")
 
 

@@ -30,10 +30,10 @@ from sqlalchemy import Connection, Engine, func, select, text, update
 from workflow.clock import STOCKHOLM, utcnow
 from workflow.deadlines.calendar import is_working_day
 from workflow.engine.errors import NotFound
-from workflow.engine.firing import OUTBOX
 from workflow.notify import recipients as recipients_mod
 from workflow.notify.mail import DeliveryError, DeliveryUncertain, Mail, SmtpSession, message_id
 from workflow.schema.db import write
+from workflow.schema.tables import OUTBOX
 from workflow.settings import Settings, get_settings
 
 log = structlog.get_logger("workflow.notify.outbox")

@@ -16,12 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from states.roles import OWNER, PROVIDER, Role
-from workflow.schema.tables import AppUser, Case, Placement, Provider
-
-USER = AppUser.__table__  # type: ignore[attr-defined]
-PROVIDER_T = Provider.__table__  # type: ignore[attr-defined]
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
-CASE = Case.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import CASE, PLACEMENT, USER
+from workflow.schema.tables import PROVIDER as PROVIDER_T  # PROVIDER is the role (states.roles)
 
 
 @dataclass
@@ -75,15 +71,15 @@ def directory(conn: Connection, cases: Iterable[Any]) -> Directory:
                 d.provider_email[r.id] = r.contact_email
     roles: dict[tuple[int, str], list[str]] = defaultdict(list)
     if orgs:
-        for r in conn.execute(
+        for u in conn.execute(
             select(USER.c.id, USER.c.organisation_id, USER.c.email, USER.c.roles, USER.c.active).where(
                 USER.c.organisation_id.in_(orgs)
             )
         ):
-            d.user_email[r.id] = r.email
-            if r.active:
-                for role in r.roles or ():
-                    roles[(r.organisation_id, role)].append(r.email)
+            d.user_email[u.id] = u.email
+            if u.active:
+                for role in u.roles or ():
+                    roles[(u.organisation_id, role)].append(u.email)
     d.role_emails = dict(roles)
     return d
 

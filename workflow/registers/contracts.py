@@ -18,12 +18,7 @@ from workflow.cases.opening import SHARED_AGREEMENT_TYPES
 from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused
 from workflow.engine.firing import REGISTRY_NUMBER, Actor
 from workflow.schema.db import new_id
-from workflow.schema.tables import Agreement, ContractArea, Organisation, Provider
-
-PROVIDER = Provider.__table__  # type: ignore[attr-defined]
-AREA = ContractArea.__table__  # type: ignore[attr-defined]
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import AGREEMENT, AREA, ORG, PROVIDER
 
 AGREEMENT_TYPES = ("framework_lou", "lov", "individual", "direct_award", "outsourcing", "call_off", "in_house_mandate")
 CLOSED_AGREEMENT_STATUSES = frozenset({"terminated", "rescinded", "expired"})

@@ -32,15 +32,11 @@ from workflow.deadlines.scheduled import OPENING, claim_opening, first_user_with
 from workflow.engine.errors import InvalidInput
 from workflow.engine.firing import Actor, Workflow
 from workflow.schema.db import write
-from workflow.schema.tables import Agreement, ContractArea, Placement, Provider
+from workflow.schema.tables import AGREEMENT, AREA, PLACEMENT, PROVIDER
 
 log = structlog.get_logger("workflow.registers.controls")
 
 DEFAULT_FILE = Path(__file__).parent.parent / "data" / "recurring_controls.yaml"
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
-AREA = ContractArea.__table__  # type: ignore[attr-defined]
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
-PROVIDER = Provider.__table__  # type: ignore[attr-defined]
 SUBJECTS = ("framework_providers", "contracted_providers", "placements")
 
 

@@ -22,17 +22,14 @@ from workflow.clock import utcnow
 from workflow.deadlines.calendar import add_days, local_date
 from workflow.deadlines.scheduled import OPENING, claim_opening, first_user_with_role, opened_case, set_opening_case
 from workflow.engine.errors import NotFound
-from workflow.engine.firing import CASE, EVENT, Actor, Workflow
+from workflow.engine.firing import CASE, Actor, Workflow
 from workflow.registers.controls import load
 from workflow.schema.db import write
-from workflow.schema.tables import Agreement, ContractArea, Placement
+from workflow.schema.tables import AGREEMENT, AREA, EVENT, PLACEMENT
 from workflow.settings import get_settings
 
 log = structlog.get_logger("workflow.registers.deliveries")
 
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
-AREA = ContractArea.__table__  # type: ignore[attr-defined]
 DELIVERY_TYPES = registry.DELIVERY_TYPES
 _LATE_DELIVERY_LOCK = 0x1A7E  # first key of the advisory lock that orders the late-delivery counts
 

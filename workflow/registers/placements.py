@@ -21,12 +21,10 @@ from workflow.engine.firing import CASE, Actor, Workflow
 from workflow.registers.contracts import CLOSED_AGREEMENT_STATUSES, readable_agreement
 from workflow.registers.deliveries import request_implementation_plan
 from workflow.schema.db import new_id
-from workflow.schema.tables import AppUser, Placement
+from workflow.schema.tables import PLACEMENT, USER
 
 log = structlog.get_logger("workflow.registers.placements")
 
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
-USER = AppUser.__table__  # type: ignore[attr-defined]
 
 #: Who places clients and changes placements.
 PLACEMENT_ROLES = frozenset({Role.SOCIAL_WORKER, Role.PLACEMENT_COORDINATOR, Role.UNIT_MANAGER, Role.NEEDS_ASSESSOR})

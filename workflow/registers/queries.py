@@ -25,9 +25,8 @@ from workflow.engine.uow import UnitOfWork
 from workflow.registers.contracts import AGREEMENT, AREA, PROVIDER
 from workflow.registers.placements import EXCLUSION_IN_FORCE, PLACEMENT
 from workflow.reports.recording import OWNER
-from workflow.schema.tables import AppUser
+from workflow.schema.tables import USER
 
-USER = AppUser.__table__  # type: ignore[attr-defined]
 #: Cases listed on a provider's or agreement's screen, newest first.
 CASES_ON_SCREEN = 50
 

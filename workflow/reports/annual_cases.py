@@ -15,8 +15,9 @@ from states.registry import CASE_TYPES
 from workflow.reports import terminations
 from workflow.reports.labels import label
 from workflow.reports.model import Column, Table, pct
-from workflow.reports.queries import AGREEMENT, CASE, DECISION, EVENT, NO_AREA, area_label, bounds
+from workflow.reports.queries import NO_AREA, area_label, bounds
 from workflow.reports.scope import Period
+from workflow.schema.tables import AGREEMENT, CASE, DECISION, EVENT
 
 REQUEST_ENDINGS = ("approved", "provider_terminated", "escalated", "withdrawn")
 

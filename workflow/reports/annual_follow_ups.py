@@ -15,8 +15,9 @@ from sqlalchemy import Connection, func, select
 from workflow.reports.annual_cases import opened
 from workflow.reports.labels import MANDATE_TO_CATEGORY, OUTCOME_CATEGORIES, label
 from workflow.reports.model import Chart, Column, Table, pct
-from workflow.reports.queries import CASE, area_label
+from workflow.reports.queries import area_label
 from workflow.reports.scope import Period
+from workflow.schema.tables import CASE
 
 PLANNED_KINDS = ("planned_special", "screening")
 PERFORMED = frozenset({"findings_recorded", "awaiting_provider", "assessed", "closed"})

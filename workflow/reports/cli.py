@@ -9,6 +9,7 @@ import click
 from sqlalchemy import select
 
 from workflow.engine.errors import WorkflowError
+from workflow.schema.tables import ORG
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -47,7 +48,6 @@ def report(
 ) -> None:
     """Compute report NAME (annual, terminations, decisions, plan, individual) for one organisation and period."""
     from workflow.reports.catalogue import build_report
-    from workflow.reports.queries import ORG
     from workflow.reports.render import render
     from workflow.runtime import engine_for
 

@@ -11,11 +11,10 @@ from sqlalchemy import Connection, case, func, select
 from states.registry import CASE_TYPES
 from workflow.clock import STOCKHOLM
 from workflow.reports.model import Column, Table, pct
-from workflow.reports.queries import CASE, bounds
+from workflow.reports.queries import bounds
 from workflow.reports.scope import Period
-from workflow.reports.tables import InvoiceSample
+from workflow.schema.tables import CASE, SAMPLE
 
-SAMPLE = InvoiceSample.__table__  # type: ignore[attr-defined]
 CONTROL_LABELS = {
     "ivo_check": "IVO check (Placeringsstöd)",
     "criminal_record_check": "Criminal-record check of representatives",

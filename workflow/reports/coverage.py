@@ -16,10 +16,8 @@ from sqlalchemy import Connection, func, select
 
 from workflow.reports import risk
 from workflow.reports.model import Column, Table
-from workflow.reports.queries import AGREEMENT, AREA, CASE, ORG, USER
-from workflow.reports.tables import FollowUpOwner
-
-OWNER = FollowUpOwner.__table__  # type: ignore[attr-defined]
+from workflow.reports.queries import AREA
+from workflow.schema.tables import AGREEMENT, CASE, ORG, OWNER, USER
 
 
 @dataclass

@@ -13,8 +13,8 @@ from sqlalchemy import Connection, select
 from workflow.clock import utcnow
 from workflow.engine.decisions import decisions_under_delegation
 from workflow.reports.model import Column, Report, Table
-from workflow.reports.queries import CASE
 from workflow.reports.scope import Period, Scope
+from workflow.schema.tables import CASE
 
 KIND_LABELS = {
     "request_supplementation": "Request supplementation (begära komplettering)",

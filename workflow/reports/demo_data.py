@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 
 from workflow.reports.demo_central import drive_central_year
-from workflow.reports.queries import AGREEMENT
 from workflow.reports.recording import (
     ASSESSMENT_QUESTIONS,
     CLIENT_QUESTIONS,
@@ -23,6 +22,7 @@ from workflow.reports.recording import (
     record_invoice_samples,
     set_follow_up_owner,
 )
+from workflow.schema.tables import AGREEMENT
 
 
 def add_report_inputs(demo: Any) -> int:

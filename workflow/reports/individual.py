@@ -17,13 +17,10 @@ from sqlalchemy import Connection, select
 
 from workflow.clock import utcnow
 from workflow.reports.model import Chart, Column, Report, Table, pct
-from workflow.reports.queries import ORG, PLACEMENT, PROVIDER
 from workflow.reports.recording import ASSESSMENT_QUESTIONS, QUESTIONS, RATINGS
 from workflow.reports.scope import SMALL_N, Period, Scope
-from workflow.reports.tables import IndividualAnswer, IndividualFollowUp
+from workflow.schema.tables import ANSWER, INDIVIDUAL_FOLLOW_UP, ORG, PLACEMENT, PROVIDER
 
-IFU = IndividualFollowUp.__table__  # type: ignore[attr-defined]
-ANSWER = IndividualAnswer.__table__  # type: ignore[attr-defined]
 QUESTION_LABELS = {
     "C1": "C1 Do you get the support stated in the decision?",
     "C2": "C2 Have you been able to influence the support?",
@@ -54,14 +51,18 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
     fus = list(
         conn.execute(
             select(
-                IFU.c.id, IFU.c.organisation_id, IFU.c.registered, PLACEMENT.c.gender, PROVIDER.c.name.label("provider")
+                INDIVIDUAL_FOLLOW_UP.c.id,
+                INDIVIDUAL_FOLLOW_UP.c.organisation_id,
+                INDIVIDUAL_FOLLOW_UP.c.registered,
+                PLACEMENT.c.gender,
+                PROVIDER.c.name.label("provider"),
             )
-            .join(PLACEMENT, PLACEMENT.c.id == IFU.c.placement_id)
-            .join(PROVIDER, PROVIDER.c.id == IFU.c.provider_id)
+            .join(PLACEMENT, PLACEMENT.c.id == INDIVIDUAL_FOLLOW_UP.c.placement_id)
+            .join(PROVIDER, PROVIDER.c.id == INDIVIDUAL_FOLLOW_UP.c.provider_id)
             .where(
-                IFU.c.organisation_id.in_(orgs or [-1]),
-                IFU.c.performed_on >= period.start,
-                IFU.c.performed_on <= period.end,
+                INDIVIDUAL_FOLLOW_UP.c.organisation_id.in_(orgs or [-1]),
+                INDIVIDUAL_FOLLOW_UP.c.performed_on >= period.start,
+                INDIVIDUAL_FOLLOW_UP.c.performed_on <= period.end,
             )
         )
     )

@@ -30,9 +30,7 @@ from workflow.reports import coverage, risk
 from workflow.reports.model import Column, Report, Table
 from workflow.reports.queries import NO_AREA
 from workflow.reports.scope import Period, Scope
-from workflow.reports.tables import FollowUpOwner
 
-OWNER = FollowUpOwner.__table__  # type: ignore[attr-defined]
 SCREENING_FROM = 20  # providers in an area from which a digital screening comes first (Stockholm 2024–2025)
 GAP_BONUS = 100.0
 METHODS = {

@@ -9,28 +9,8 @@ from sqlalchemy import Connection, select
 from workflow.deadlines.calendar import end_of_day
 from workflow.reports.scope import Period
 from workflow.schema.tables import (
-    Agreement,
-    AppUser,
-    Case,
-    CaseEvent,
-    ContractArea,
-    Decision,
-    DelegationOrder,
-    Organisation,
-    Placement,
-    Provider,
+    AREA,
 )
-
-CASE = Case.__table__  # type: ignore[attr-defined]
-EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
-DECISION = Decision.__table__  # type: ignore[attr-defined]
-AGREEMENT = Agreement.__table__  # type: ignore[attr-defined]
-AREA = ContractArea.__table__  # type: ignore[attr-defined]
-PROVIDER = Provider.__table__  # type: ignore[attr-defined]
-USER = AppUser.__table__  # type: ignore[attr-defined]
-ORDER = DelegationOrder.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-PLACEMENT = Placement.__table__  # type: ignore[attr-defined]
 
 NO_AREA = "(no contract area)"
 

@@ -14,14 +14,17 @@ from datetime import date
 from sqlalchemy import Connection, insert, select, update
 
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.reports.queries import AGREEMENT, PLACEMENT, PROVIDER, USER
-from workflow.reports.tables import FollowUpOwner, IndividualAnswer, IndividualFollowUp, InvoiceSample
 from workflow.schema.db import new_id
-
-SAMPLE = InvoiceSample.__table__  # type: ignore[attr-defined]
-IFU = IndividualFollowUp.__table__  # type: ignore[attr-defined]
-ANSWER = IndividualAnswer.__table__  # type: ignore[attr-defined]
-OWNER = FollowUpOwner.__table__  # type: ignore[attr-defined]
+from workflow.schema.tables import (
+    AGREEMENT,
+    ANSWER,
+    INDIVIDUAL_FOLLOW_UP,
+    OWNER,
+    PLACEMENT,
+    PROVIDER,
+    SAMPLE,
+    USER,
+)
 
 SELECTIONS = ("random_invoices", "random_closed_cases", "special_follow_up", "pilot")
 INVOICE_ERRORS = (
@@ -127,7 +130,7 @@ def record_individual_follow_up(
             raise InvalidInput(f"ratings must be one of {', '.join(RATINGS)}; got {bad}")
     fid = new_id(
         conn.execute(
-            insert(IFU).values(
+            insert(INDIVIDUAL_FOLLOW_UP).values(
                 organisation_id=organisation_id,
                 placement_id=placement_id,
                 provider_id=p.provider_id,

@@ -20,7 +20,7 @@ from workflow.engine.firing import Actor
 from workflow.engine.uow import UnitOfWork
 from workflow.registers.queries import agreement
 from workflow.reports import recording
-from workflow.reports.queries import PLACEMENT
+from workflow.schema.tables import PLACEMENT
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,8 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from workflow.clock import STOCKHOLM
 from workflow.deadlines.calendar import end_of_day
-from workflow.reports.queries import AGREEMENT, CASE, PLACEMENT, PROVIDER
 from workflow.reports.scope import Scope
+from workflow.schema.tables import AGREEMENT, CASE, PLACEMENT, PROVIDER
 
 WEIGHTS = {"value": 0.25, "placements": 0.20, "signals": 0.30, "time": 0.25}
 MAX_YEARS = 5.0

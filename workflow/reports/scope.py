@@ -15,9 +15,8 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.schema.tables import Organisation
+from workflow.schema.tables import ORG
 
-ORG = Organisation.__table__  # type: ignore[attr-defined]
 #: Groups smaller than this are shown as suppressed in aggregates seen outside the ordering board.
 SMALL_N = 5
 

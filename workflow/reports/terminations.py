@@ -15,8 +15,9 @@ from sqlalchemy import Connection, select
 from workflow.clock import STOCKHOLM, utcnow
 from workflow.reports.labels import label
 from workflow.reports.model import Chart, Column, Report, Table
-from workflow.reports.queries import AGREEMENT, AREA, CASE, DECISION, EVENT, NO_AREA, ORDER, PROVIDER, USER, bounds
+from workflow.reports.queries import AREA, NO_AREA, bounds
 from workflow.reports.scope import Period, Scope
+from workflow.schema.tables import AGREEMENT, CASE, DECISION, EVENT, ORDER, PROVIDER, USER
 
 ENDING_KINDS = ("terminate_agreement", "rescind_agreement")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from workflow.schema.types import UTCDateTime
@@ -322,13 +322,196 @@ class AccessLog(SQLModel, table=True):
     at: datetime = _ts()
 
 
-# --- API (issue 3): idempotency keys live in their own module; imported here so the metadata holds them.
-from workflow.engine.idempotency import IdempotencyKey  # noqa: E402
-
-__all__ = ["IdempotencyKey"]
+# --- API: idempotency keys ---------------------------------------------------------------------------------------
 
 
-# --- scheduler (issue 4): deadline changes, scheduled openings, the leader lease -----------------------------------
-# --- reports (issue 5): invoice samples, individual follow-ups, follow-up owners, report indexes -------------------
-from workflow.reports import tables as _report_tables  # noqa: E402, F401
-from workflow.schema import scheduler_tables as _scheduler_tables  # noqa: E402, F401
+class IdempotencyKey(SQLModel, table=True):
+    """A client's idempotency key with the response its first request got."""
+
+    __tablename__ = "idempotency_key"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    user_id: int = Field(foreign_key="app_user.id")
+    key: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    response: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "user_id", "key"),
+        Index("ix_idempotency_key_created_at", "created_at"),
+    )
+
+
+# --- scheduler: deadline changes, scheduled openings, the leader lease ------------------------------------------
+
+
+class DeadlineChange(SQLModel, table=True):
+    """A suspension, resumption or extension of a deadline (ändrad tidsfrist): who, why, until when.
+
+    The changed deadline row is closed and a new row carries the new due date, so the
+    reminders already sent for the old date stay recorded against the old row.
+    """
+
+    __tablename__ = "deadline_change"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    deadline_id: int = Field(foreign_key="deadline.id", index=True)
+    new_deadline_id: int | None = Field(default=None, foreign_key="deadline.id")
+    action: str = Field(max_length=16)  # suspend | resume | extend
+    changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reason: str = Field(max_length=500)
+    until: datetime | None = _ts(nullable=True)
+    old_due_at: datetime = _ts()
+    new_due_at: datetime | None = _ts(nullable=True)
+    at: datetime = _ts()
+
+
+class ScheduledOpening(SQLModel, table=True):
+    """A case the scheduler opened for a control, subject and period (planerad öppning); opened once."""
+
+    __tablename__ = "scheduled_opening"
+    id: int | None = Field(default=None, primary_key=True)
+    control: str = Field(max_length=40)
+    subject_kind: str = Field(max_length=16)  # provider | placement
+    subject_id: int
+    period: str = Field(max_length=24)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    opened_at: datetime = _ts()
+    __table_args__ = (UniqueConstraint("control", "subject_kind", "subject_id", "period"),)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """A named lease one scheduler instance holds until it expires (ledarlås på SQLite)."""
+
+    __tablename__ = "scheduler_lease"
+    name: str = Field(max_length=64, primary_key=True)
+    holder: str = Field(max_length=64)
+    expires_at: datetime = _ts()
+
+
+# --- reports: invoice samples, individual follow-ups, follow-up owners ---------------------------------------------
+
+
+class InvoiceSample(SQLModel, table=True):
+    """One sampled invoice and its result (stickprovskontroll av faktura), REQ-REC-04."""
+
+    __tablename__ = "invoice_sample"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    round_label: str = Field(max_length=80)
+    sampled_on: date
+    selection: str = Field(max_length=32)  # random_invoices | random_closed_cases | special_follow_up | pilot
+    agreement_id: int | None = Field(default=None, foreign_key="agreement.id")
+    provider_id: int | None = Field(default=None, foreign_key="provider.id")
+    invoice_ref: str = Field(max_length=60)
+    correct: bool
+    error_type: str | None = Field(default=None, max_length=48)
+    __table_args__ = (
+        Index("ix_invoice_sample_org_date", "organisation_id", "sampled_on"),
+        UniqueConstraint("organisation_id", "round_label", "invoice_ref"),
+    )
+
+
+class IndividualFollowUp(SQLModel, table=True):
+    """A performed individual follow-up of a placement (individuppföljning), pilot model §4.4.
+
+    ``registered`` says whether the social worker registered it in the survey; only
+    registered ones have answers. Rows are individual-level: only the ordering board reads them.
+    """
+
+    __tablename__ = "individual_follow_up"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    placement_id: int = Field(foreign_key="placement.id", index=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    performed_on: date
+    registered: bool = False
+    __table_args__ = (Index("ix_individual_follow_up_org_date", "organisation_id", "performed_on"),)
+
+
+class IndividualAnswer(SQLModel, table=True):
+    """One answered question of an individual follow-up (svar), e.g. A4 = very_good."""
+
+    __tablename__ = "individual_answer"
+    id: int | None = Field(default=None, primary_key=True)
+    follow_up_id: int = Field(foreign_key="individual_follow_up.id", index=True)
+    question: str = Field(max_length=8)
+    rating: str = Field(max_length=24)
+    __table_args__ = (UniqueConstraint("follow_up_id", "question"),)
+
+
+class FollowUpOwner(SQLModel, table=True):
+    """Who is responsible for following up a unit (uppföljningsansvarig), in-house units included."""
+
+    __tablename__ = "follow_up_owner"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    provider_id: int = Field(foreign_key="provider.id")
+    owner_id: int = Field(foreign_key="app_user.id")
+    since: date
+    __table_args__ = (UniqueConstraint("organisation_id", "provider_id"),)
+
+
+# --- the tables as SQLAlchemy Core sees them, typed once here for every query of the product -----------------
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel declares no type for it
+    return table
+
+
+ORG = _table(Organisation)
+USER = _table(AppUser)
+PROVIDER = _table(Provider)
+AREA = _table(ContractArea)
+AGREEMENT = _table(Agreement)
+PLACEMENT = _table(Placement)
+CASE = _table(Case)
+EVENT = _table(CaseEvent)
+CHECKPOINT = _table(AuditCheckpoint)
+DEADLINE = _table(Deadline)
+EFFECT = _table(DeadlineEffect)
+DECISION = _table(Decision)
+ORDER = _table(DelegationOrder)
+RULE = _table(DelegationRule)
+OUTBOX = _table(Outbox)
+ACCESS_LOG = _table(AccessLog)
+KEYS = _table(IdempotencyKey)
+CHANGE = _table(DeadlineChange)
+OPENING = _table(ScheduledOpening)
+LEASE = _table(SchedulerLease)
+SAMPLE = _table(InvoiceSample)
+INDIVIDUAL_FOLLOW_UP = _table(IndividualFollowUp)
+ANSWER = _table(IndividualAnswer)
+OWNER = _table(FollowUpOwner)
+
+
+#: Lets each tick find the suspensions that have ended without scanning every deadline.
+DEADLINE_SUSPENDED_INDEX = Index(
+    "ix_deadline_suspended",
+    DEADLINE.c.suspended_until,
+    sqlite_where=text("status = 'suspended'"),
+    postgresql_where=text("status = 'suspended'"),
+)
+
+#: Planned follow-ups of one organisation and plan year, covering the columns the annual report groups by.
+#: Partial: only follow-ups have a plan year, and a transition of any other case would move an entry in it.
+Index(
+    "ix_case_org_type_plan_year",
+    CASE.c.organisation_id,
+    CASE.c.case_type,
+    CASE.c.plan_year,
+    CASE.c.kind,
+    CASE.c.contract_area_id,
+    CASE.c.in_house,
+    CASE.c.status,
+    CASE.c.outcome,
+    CASE.c.reason_code,
+    sqlite_where=text("plan_year IS NOT NULL"),
+    postgresql_where=text("plan_year IS NOT NULL"),
+)
+#: Decisions of one organisation by kind and date (terminations, rescissions, exclusions).
+Index("ix_decision_org_kind_time", DECISION.c.organisation_id, DECISION.c.decision_kind, DECISION.c.decided_at)

@@ -11,15 +11,15 @@ from sqlalchemy import Dialect, Table
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from workflow.engine.audit import GENESIS
-from workflow.schema.tables import Case, CaseEvent, Deadline, Decision, Outbox
+from workflow.schema.tables import CASE, DEADLINE, DECISION, EVENT, OUTBOX
 from workflow.schema.types import UTCDateTime
 
 TABLES: dict[str, Table] = {  # the tables a transition writes, by name
-    "case": Case.__table__,  # type: ignore[attr-defined]
-    "case_event": CaseEvent.__table__,  # type: ignore[attr-defined]
-    "deadline": Deadline.__table__,  # type: ignore[attr-defined]
-    "decision": Decision.__table__,  # type: ignore[attr-defined]
-    "outbox": Outbox.__table__,  # type: ignore[attr-defined]
+    "case": CASE,
+    "case_event": EVENT,
+    "deadline": DEADLINE,
+    "decision": DECISION,
+    "outbox": OUTBOX,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -35,10 +35,11 @@ class Application:
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime] = utcnow
-    uow: UnitOfWork = field(init=False)
+    uow: UnitOfWork = field(default=cast(UnitOfWork, None))  # tests may wire a fake; by default the engine's own
 
     def __post_init__(self) -> None:
-        self.uow = UnitOfWork(self.engine, self.clock)
+        if self.uow is None:
+            self.uow = UnitOfWork(self.engine, self.clock)
 
     def execute(self, command: object, actor: Actor) -> Any:
         """Run ``command`` for ``actor`` through its handler; a refusal raises and writes nothing.

@@ -42,11 +42,10 @@ from sqlalchemy import Engine, delete, text, update
 from tests.world import Clock, build_world
 from workflow.deadlines.calendar import end_of_day
 from workflow.deadlines.sweep import sweep
-from workflow.engine.firing import DEADLINE, OUTBOX
 from workflow.notify.outbox import deliver
 from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
-from workflow.schema.tables import EFFECT
+from workflow.schema.tables import DEADLINE, EFFECT, OUTBOX
 from workflow.settings import Settings
 
 PG_URL = os.environ.get("UPPF_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

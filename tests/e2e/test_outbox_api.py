@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from tests.e2e.conftest import Api, problem_of
-from workflow.engine.firing import OUTBOX
+from workflow.schema.tables import OUTBOX
 
 pytestmark = pytest.mark.e2e
 

@@ -15,11 +15,11 @@ from workflow.deadlines.leader import LeaderLock
 from workflow.deadlines.scheduled import OPENING
 from workflow.deadlines.sweep import sweep
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.engine.firing import CASE, DEADLINE, OUTBOX
+from workflow.engine.firing import CASE
 from workflow.registers.controls import load, period_of, run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports, request_implementation_plan
 from workflow.registers.placements import PlacementTerms, register_placement
-from workflow.schema.tables import CHANGE, PLACEMENT
+from workflow.schema.tables import CHANGE, DEADLINE, OUTBOX, PLACEMENT
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)

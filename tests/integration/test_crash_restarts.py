@@ -27,8 +27,8 @@ from tests.conftest import PG_URL
 from tests.smtp_sink import SmtpServer
 from tests.world import Clock, build_world
 from workflow.cases.opening import open_case
-from workflow.engine.firing import DEADLINE, OUTBOX, Actor
-from workflow.schema.tables import EFFECT
+from workflow.engine.firing import Actor
+from workflow.schema.tables import DEADLINE, EFFECT, OUTBOX
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,8 +14,8 @@ from tests.world import Clock, World, build_world
 from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
 from workflow.deadlines.sweep import sweep
-from workflow.engine.firing import OUTBOX
 from workflow.notify.outbox import deliver, incidents, recover, summary
+from workflow.schema.tables import OUTBOX
 from workflow.settings import Settings
 
 pytestmark = pytest.mark.integration

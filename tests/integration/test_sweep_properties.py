@@ -20,9 +20,9 @@ from tests.world import Clock, build_world
 from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
 from workflow.deadlines.sweep import sweep
-from workflow.engine.firing import CASE, DEADLINE
+from workflow.engine.firing import CASE
 from workflow.schema.db import make_engine
-from workflow.schema.tables import EFFECT
+from workflow.schema.tables import DEADLINE, EFFECT
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)

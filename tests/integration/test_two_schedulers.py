@@ -13,9 +13,9 @@ from tests.world import Clock, build_world
 from workflow.cases.opening import open_case
 from workflow.deadlines.sweep import SweepResult, sweep
 from workflow.engine.audit import verify
-from workflow.engine.firing import CASE, DEADLINE, EVENT, OUTBOX
+from workflow.engine.firing import CASE
 from workflow.schema.db import make_engine
-from workflow.schema.tables import EFFECT
+from workflow.schema.tables import DEADLINE, EFFECT, EVENT, OUTBOX
 
 pytestmark = pytest.mark.integration
 REMINDING, EXPIRING = 600, 400

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from states.registry import CASE_TYPES
 from tests.web.conftest import Staff, csrf_of
-from workflow.engine.firing import CASE, DEADLINE, EVENT
+from workflow.engine.firing import CASE
+from workflow.schema.tables import DEADLINE, EVENT
 
 pytestmark = pytest.mark.integration
 

@@ -86,6 +86,7 @@ def create_app(application: Application | None = None) -> Litestar:
             use_handler_docstrings=True,
         ),
         plugins=[WebInterface()],  # the staff web interface (api/web)
+        logging_config=None,  # workflow.logging configures logging: one JSON format, every line scrubbed
         debug=False,
     )
     # Outside the router, so that requests no route matches get their access line too.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -82,6 +83,9 @@ def test_requests_carrying_identity_numbers_and_tokens_leave_none_in_the_logs(tm
         server.wait(timeout=20)
     text = log.read_text(encoding="utf-8", errors="replace")
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    # Every log line is the product's JSON, the libraries' too (uvicorn, Litestar): none in another format.
+    assert [line for line in text.splitlines() if re.match(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b", line)] == []
+    assert any(e.get("logger", "").startswith("uvicorn") for e in lines)
     access = [e for e in lines if e.get("event") == "http.request"]
     assert len(access) >= 9 * len(IDENTITY_NUMBERS)  # the requests were logged, as their route templates
     assert "/cases/{case_id}" in {e["route"] for e in access}

@@ -38,6 +38,13 @@ class Site:
         res = self.page.goto(self.base + path)
         assert res is not None
 
+    def next_page(self, path: str) -> str:
+        """The address of the page after ``path`` (its "Nästa sida" link)."""
+        self.go(path)
+        href = self.page.get_attribute('a[rel="next"]', "href")
+        assert href
+        return str(href)
+
     def note(self, message: Any) -> None:
         """Record a console error; the page's own status (404, 422) is not one."""
         if message.type == "error" and message.location.get("url") != self.page.url:
@@ -102,6 +109,8 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "oversikt": lambda s: "/oversikt",
     "arenden": lambda s: "/arenden",
     "arenden-filtrerade": lambda s: "/arenden?typ=deviation&forsenade=1",
+    "arenden-sok": lambda s: "/arenden?dnr=20&utforarnamn=a&sortera=nyast",
+    "arenden-sida-2": lambda s: s.next_page("/arenden?sortera=nyast"),
     "arende-avvikelse": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}",
     "arende-avstangning": lambda s: f"/arenden/{s.cases[('call_off_suspension', 'under_review')]}",
     "atgard": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}/atgard/require_rectification",

@@ -332,3 +332,6 @@ __all__ = ["IdempotencyKey"]
 # --- reports (issue 5): invoice samples, individual follow-ups, follow-up owners, report indexes -------------------
 from workflow.reports import tables as _report_tables  # noqa: E402, F401
 from workflow.schema import scheduler_tables as _scheduler_tables  # noqa: E402, F401
+
+# --- staff web interface: sessions shared by every worker process --------------------------------------------------
+from workflow.web import sessions as _web_sessions  # noqa: E402, F401

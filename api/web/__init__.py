@@ -18,7 +18,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 from litestar_htmx import HTMXRequest
 
-from api.web import account, pages, reports, transitions
+from api.web import account, pages, registers, reports, transitions
 from api.web.errors import EXCEPTION_HANDLERS
 from api.web.oidc import OidcClient, OidcSettings
 from api.web.rendering import STATIC, environment
@@ -56,7 +56,13 @@ class WebInterface(InitPluginProtocol):
         app_config.route_handlers.append(
             Router(
                 path="/",
-                route_handlers=[*pages.HANDLERS, *transitions.HANDLERS, *reports.HANDLERS, *account.HANDLERS],
+                route_handlers=[
+                    *pages.HANDLERS,
+                    *registers.HANDLERS,
+                    *transitions.HANDLERS,
+                    *reports.HANDLERS,
+                    *account.HANDLERS,
+                ],
                 middleware=[
                     session_config(settings).middleware,
                     DefineMiddleware(CSRFMiddleware, config=csrf_config(settings, _csrf_key(settings, application))),

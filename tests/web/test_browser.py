@@ -40,8 +40,12 @@ class Site:
 
     def next_page(self, path: str) -> str:
         """The address of the page after ``path`` (its "Nästa sida" link)."""
+        return self.first_link(path, 'a[rel="next"]')
+
+    def first_link(self, path: str, selector: str) -> str:
+        """Where the first link matching ``selector`` on ``path`` leads."""
         self.go(path)
-        href = self.page.get_attribute('a[rel="next"]', "href")
+        href = self.page.locator(selector).first.get_attribute("href")
         assert href
         return str(href)
 
@@ -117,6 +121,8 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "bevakningar": lambda s: "/bevakningar",
     "rapporter": lambda s: "/rapporter",
     "utforare": lambda s: "/utforare",
+    "utforare-sida": lambda s: s.first_link("/utforare", 'main a[href^="/utforare/"]'),
+    "avtal": lambda s: s.first_link(f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href^="/avtal/"]'),
     "arendetyper": lambda s: "/arendetyper",
     "tillstandsdiagram": lambda s: "/arendetyper/rectification_request",
     "hittades-inte": lambda s: "/arenden/987654",

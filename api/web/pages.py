@@ -199,7 +199,7 @@ def cases(
 
 
 @get("/arenden/{case_id:int}", sync_to_thread=True)
-def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None) -> Template:
+def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None, andrad: Code = None) -> Template:
     """One case: type, state, provider and agreement, case worker, open deadlines, timeline and actions."""
     user = current(request)
     _ = translator(request)
@@ -215,6 +215,7 @@ def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None) 
         found=found,
         actions=action_views(request, found),
         done=next((a for a in found.timeline[:1] if utfort and a["trigger"] == utfort), None),
+        changed=andrad,
         now=uow.clock(),
     )
 

@@ -119,6 +119,9 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "arende-avstangning": lambda s: f"/arenden/{s.cases[('call_off_suspension', 'under_review')]}",
     "atgard": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}/atgard/require_rectification",
     "bevakningar": lambda s: "/bevakningar",
+    "bevakning-forlang": lambda s: s.first_link(
+        f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href$="/forlang"]'
+    ),
     "rapporter": lambda s: "/rapporter",
     "utforare": lambda s: "/utforare",
     "utforare-sida": lambda s: s.first_link("/utforare", 'main a[href^="/utforare/"]'),
@@ -189,3 +192,19 @@ def test_an_action_taken_in_the_browser_is_confirmed_on_the_case_page(site: Site
     site.page.wait_for_url(f"**/arenden/{case_id}?utfort=investigate")
     assert "Sparat: ärendet har nu status Utreds." in site.page.get_by_role("status").first.inner_text()
     _look(site, "arende-efter-atgard")
+
+
+def test_a_deadline_extended_in_the_browser_is_confirmed_and_a_wrong_date_kept_in_the_field(site: Site) -> None:
+    case_id = site.cases[("deviation", "investigating")]
+    site.go(f"/arenden/{case_id}")
+    site.page.locator('main a[href$="/forlang"]').first.click()
+    site.page.get_by_label("Ny sista dag").fill("2026-02-30")
+    site.page.get_by_label("Motivering").fill("Utföraren har begärt anstånd.")
+    site.page.get_by_role("button", name="Förläng bevakningen").click()
+    assert site.page.get_by_label("Ny sista dag").input_value() == "2026-02-30"
+    assert "Skriv datumet" in site.page.locator("#fel-new_due").inner_text()
+    site.page.get_by_label("Ny sista dag").fill("2027-06-30")
+    site.page.get_by_role("button", name="Förläng bevakningen").click()
+    site.page.wait_for_url(f"**/arenden/{case_id}?andrad=forlang*")
+    assert "Sparat: bevakningen förlängdes" in site.page.get_by_role("status").first.inner_text()
+    assert site.errors == []

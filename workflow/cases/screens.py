@@ -17,6 +17,7 @@ from sqlalchemy import Connection, RowMapping, and_, case, func, select
 from states.registry import CASE_TYPES
 from workflow.cases import queries, scoping
 from workflow.deadlines.calendar import local_date
+from workflow.deadlines.queries import require_deadline_visible
 from workflow.deadlines.rules import actions as ladder_actions
 from workflow.engine.delegation import order_in_force
 from workflow.engine.firing import CASE, DEADLINE, Actor, TriggerOption, Workflow
@@ -255,3 +256,11 @@ def providers(uow: UnitOfWork, user: Actor) -> list[RowMapping]:
         return list(conn.execute(q).mappings().all())
 
     return uow.read(work)
+
+
+def deadline_page(uow: UnitOfWork, user: Actor, deadline_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A deadline with its case (as :func:`workflow.cases.queries.case_view` shows it); ``NotFound`` outside scope."""
+    case_id = uow.read(lambda conn: require_deadline_visible(conn, user, deadline_id))
+    view = queries.case_view(uow, user, case_id)
+    found = next(d for d in view["deadlines"] if d["id"] == deadline_id)
+    return view, found

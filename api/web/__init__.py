@@ -18,7 +18,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 from litestar_htmx import HTMXRequest
 
-from api.web import account, deadline_changes, pages, registers, reports, transitions
+from api.web import account, deadline_changes, new_case, pages, registers, reports, transitions
 from api.web.errors import EXCEPTION_HANDLERS
 from api.web.oidc import OidcClient, OidcSettings
 from api.web.rendering import STATIC, environment
@@ -59,6 +59,7 @@ class WebInterface(InitPluginProtocol):
                 route_handlers=[
                     *pages.HANDLERS,
                     *registers.HANDLERS,
+                    *new_case.HANDLERS,
                     *deadline_changes.HANDLERS,
                     *transitions.HANDLERS,
                     *reports.HANDLERS,

@@ -118,6 +118,9 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "arende-avvikelse": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}",
     "arende-avstangning": lambda s: f"/arenden/{s.cases[('call_off_suspension', 'under_review')]}",
     "atgard": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}/atgard/require_rectification",
+    "nytt-arende": lambda s: "/arenden/nytt",
+    "nytt-arende-avvikelse": lambda s: "/arenden/nytt/deviation",
+    "nytt-arende-uppfoljning": lambda s: "/arenden/nytt/follow_up",
     "bevakningar": lambda s: "/bevakningar",
     "bevakning-forlang": lambda s: s.first_link(
         f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href$="/forlang"]'
@@ -207,4 +210,19 @@ def test_a_deadline_extended_in_the_browser_is_confirmed_and_a_wrong_date_kept_i
     site.page.get_by_role("button", name="Förläng bevakningen").click()
     site.page.wait_for_url(f"**/arenden/{case_id}?andrad=forlang*")
     assert "Sparat: bevakningen förlängdes" in site.page.get_by_role("status").first.inner_text()
+    assert site.errors == []
+
+
+def test_a_deviation_opened_in_the_browser_keeps_what_was_typed_until_it_is_complete(site: Site) -> None:
+    site.go("/arenden/nytt/deviation")
+    site.page.get_by_label("Ärendemening").fill("Brister i tillsynen nattetid")
+    site.page.get_by_role("button", name="Öppna ärendet").click()
+    assert site.page.get_by_label("Ärendemening").input_value() == "Brister i tillsynen nattetid"
+    assert site.page.locator(".error-summary").is_visible()
+    site.page.locator("#falt-kind").select_option(index=1)
+    site.page.locator("#falt-provider_id").select_option(index=1)
+    site.page.get_by_label("Beskrivning").fill("Anmält av nattpersonal.")
+    site.page.get_by_role("button", name="Öppna ärendet").click()
+    site.page.wait_for_url("**/arenden/*?utfort=open")
+    assert "Sparat: ärendet har nu status" in site.page.get_by_role("status").first.inner_text()
     assert site.errors == []

@@ -18,7 +18,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 from litestar_htmx import HTMXRequest
 
-from api.web import account, deadline_changes, new_case, pages, registers, reports, transitions
+from api.web import account, deadline_changes, new_case, outbox, pages, registers, reports, transitions
 from api.web.errors import EXCEPTION_HANDLERS
 from api.web.oidc import OidcClient, OidcSettings
 from api.web.rendering import STATIC, environment
@@ -45,6 +45,7 @@ class WebInterface(InitPluginProtocol):
         application: Application = state["application"]
         state["web_application"] = application
         state["web_uow"] = application.uow
+        state["web_settings"] = settings
         oidc = OidcSettings()
         state["web_oidc"] = OidcClient(oidc) if oidc.enabled else None
         sessions = DatabaseSessionStore(application.uow)  # every worker process reads the same sessions
@@ -60,6 +61,7 @@ class WebInterface(InitPluginProtocol):
                     *pages.HANDLERS,
                     *registers.HANDLERS,
                     *new_case.HANDLERS,
+                    *outbox.HANDLERS,
                     *deadline_changes.HANDLERS,
                     *transitions.HANDLERS,
                     *reports.HANDLERS,

@@ -121,6 +121,7 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "nytt-arende": lambda s: "/arenden/nytt",
     "nytt-arende-avvikelse": lambda s: "/arenden/nytt/deviation",
     "nytt-arende-uppfoljning": lambda s: "/arenden/nytt/follow_up",
+    "utskick-nekad": lambda s: "/utskick",
     "bevakningar": lambda s: "/bevakningar",
     "bevakning-forlang": lambda s: s.first_link(
         f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href$="/forlang"]'
@@ -226,3 +227,14 @@ def test_a_deviation_opened_in_the_browser_keeps_what_was_typed_until_it_is_comp
     site.page.wait_for_url("**/arenden/*?utfort=open")
     assert "Sparat: ärendet har nu status" in site.page.get_by_role("status").first.inner_text()
     assert site.errors == []
+
+
+def test_utskick_for_a_department_head_has_no_accessibility_violations(site: Site) -> None:
+    """Runs last: it signs the browser in as another user."""
+    site.go("/logga-in/utveckling")
+    site.page.get_by_role("button", name="Logga in som Avdelningschef, Norrmalms stadsdelsnämnd").click()
+    site.page.wait_for_url("**/oversikt")
+    site.page.get_by_role("link", name="Utskick").click()
+    site.page.wait_for_url("**/utskick")
+    assert site.page.locator("h1").inner_text() == "Utskick"
+    _look(site, "utskick")

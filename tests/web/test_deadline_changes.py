@@ -136,3 +136,11 @@ def test_another_boards_deadline_answers_not_found(staff: Staff) -> None:
     assert foreign
     for path in (f"/bevakningar/{foreign}/forlang", "/bevakningar/987654/pausa", f"/bevakningar/{foreign}/okant"):
         assert staff.client.get(path).status_code == 404, path
+
+
+def test_the_deadlines_page_links_each_open_deadline_to_its_changes(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    deadline_id, _ = _pending(staff)
+    page = staff.client.get("/bevakningar")
+    assert f'href="/bevakningar/{deadline_id}/forlang"' in page.text
+    assert f'href="/bevakningar/{deadline_id}/pausa"' in page.text

@@ -8,6 +8,8 @@ Swedish with what was typed kept, and nothing is written.
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import date
 from typing import Annotated, Any
 
@@ -28,7 +30,9 @@ from workflow.bootstrap import Application
 from workflow.cases import scoping
 from workflow.cases import screens as data
 from workflow.cases.paging import PageRequest
+from workflow.engine import idempotency
 from workflow.engine.commands import OpenCase
+from workflow.engine.create_once import CreateOnce
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
 from workflow.registers.placement_queries import PlacementFilter, list_placements
 from workflow.registers.queries import AgreementFilter, list_agreements
@@ -36,6 +40,8 @@ from workflow.registers.queries import AgreementFilter, list_agreements
 #: The case types staff open by hand from the pages, in the order the chooser lists them.
 OPENABLE = ("deviation", "complaint", "follow_up", "rectification_request", "implementation_plan", "monthly_report")
 TITLE_LIMIT = 300
+#: The form's own key: sent twice, the same form opens one case (the second submit shows the first).
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 
 
 def _spec(case_type: str) -> CaseTypeSpec:
@@ -137,6 +143,7 @@ def _form(
     submission: forms.Submission | None = None,
     refusal: str | None = None,
     status_code: int = 200,
+    form_key: str | None = None,
 ) -> Template:
     _ = translator(request)
     label = i18n.label(locale_of(request), "case type", spec.name)
@@ -151,6 +158,7 @@ def _form(
         inputs=inputs,
         submission=submission or forms.Submission({}),
         refusal=refusal,
+        form_key=form_key if form_key and _KEY.match(form_key) else secrets.token_urlsafe(18),
     )
 
 
@@ -189,12 +197,13 @@ def open_new_case(
     app: Application = request.app.state.web_application
     inputs = _inputs(locale, spec, _choices(request, user, spec))
     form = {k: v for k, v in data.items() if isinstance(v, str)}
+    key = form.get("form_key", "")
     submission = forms.check(locale, inputs, form, forms.today_of(app.clock()))
     values = submission.values
     if len(values.get("title", "")) > TITLE_LIMIT and "title" not in submission.errors:
         submission.errors["title"] = _("At most %(limit)d characters.") % {"limit": TITLE_LIMIT}
     if submission.errors:
-        return _form(request, user, spec, inputs, submission, None, 422)
+        return _form(request, user, spec, inputs, submission, None, 422, key)
     policy = spec.deadlines.get(spec.initial)
     due_param = policy.due_param if policy is not None else None
     params = {due_param: date.fromisoformat(values[due_param])} if due_param and values.get(due_param) else None
@@ -209,10 +218,20 @@ def open_new_case(
         params=params,
     )
     try:
-        opened = app.execute(command, user.actor)
+        if _KEY.match(key):
+            digest = idempotency.fingerprint(
+                "POST", request.url.path, *(f"{f.name}={values.get(f.name, '')}" for f in inputs)
+            )
+            created = app.execute(
+                CreateOnce(command, f"web:{key}", digest, lambda result, _uow: str(result.case_id).encode(), 303),
+                user.actor,
+            )
+            case_id = int(created.body)
+        else:
+            case_id = app.execute(command, user.actor).case_id
     except NotPermitted:
         refusal = _("Only staff of the organisation may open cases. Nothing was saved.")
-        return _form(request, user, spec, inputs, submission, refusal, 403)
+        return _form(request, user, spec, inputs, submission, refusal, 403, key)
     except (InvalidInput, NotFound) as exc:
         if "agreement's provider" in str(exc):
             submission.errors["agreement_id"] = _(
@@ -224,9 +243,9 @@ def open_new_case(
             submission.errors["provider_id"] = _("Choose the provider the case concerns.")
         else:
             refusal = _("The information could not be saved. Check the fields and try again.")
-            return _form(request, user, spec, inputs, submission, refusal, 422)
-        return _form(request, user, spec, inputs, submission, None, 422)
-    return Redirect(f"/arenden/{opened.case_id}?utfort=open", status_code=303)
+            return _form(request, user, spec, inputs, submission, refusal, 422, key)
+        return _form(request, user, spec, inputs, submission, None, 422, key)
+    return Redirect(f"/arenden/{case_id}?utfort=open", status_code=303)
 
 
 HANDLERS = [choose_type, new_case_form, open_new_case]

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.web.conftest import Staff
+from tests.web.conftest import Staff, csrf_of
 from workflow.engine.firing import CASE
 
 pytestmark = pytest.mark.integration
@@ -97,3 +97,22 @@ def test_an_implementation_plan_request_is_about_a_placement_chosen_by_pseudonym
         "/arenden/nytt/implementation_plan", {"placement_id": placements[0], "reason": "Ny placering"}
     )
     assert res.status_code == 303, res.text  # type: ignore[attr-defined]
+
+
+def test_the_same_new_case_form_sent_twice_opens_one_case(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    page = staff.client.get("/arenden/nytt/complaint").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert key
+    form = {
+        "_csrf_token": csrf_of(page),
+        "form_key": key[1],
+        "kind": _options(page, "kind")[0],
+        "reason": "Klagomål per telefon",
+    }
+    before = _cases(staff)
+    first = staff.client.post("/arenden/nytt/complaint", data=form, follow_redirects=False)
+    second = staff.client.post("/arenden/nytt/complaint", data=form, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert _cases(staff) == before + 1

@@ -58,7 +58,7 @@ def _list_only(request: HTMXRequest) -> bool:
 #: The case list's sort orders: the URL's value and the query function's sort.
 SORTS = {"frist": "next_due", "nyast": "-opened_at", "aldst": "opened_at", "andrad": "-updated_at"}
 PAGE_SIZE = 50
-Id = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
+Id = Annotated[str | None, Parameter(max_length=12)]  # a row id; empty (the form's "all") or garbled is no filter
 Text = Annotated[str | None, Parameter(max_length=40)]
 Cursors = Annotated[str | None, Parameter(max_length=4000)]
 
@@ -112,6 +112,11 @@ class CaseListUrl:
         return len(self.before) + (2 if self.after else 1)
 
 
+def _row_id(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 1 <= int(value) < 2**31 else None
+
+
 def _text(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -144,9 +149,9 @@ def cases(
     url = CaseListUrl(
         case_type,
         status if status in states else None,
-        utforare,
-        avtalsomrade,
-        handlaggare,
+        _row_id(utforare),
+        _row_id(avtalsomrade),
+        _row_id(handlaggare),
         _on(forsenade),
         _on(mina),
         _text(dnr),

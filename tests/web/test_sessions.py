@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 
 from tests.web.conftest import Staff, csrf_of, staff_client
+from workflow.clock import utcnow
 from workflow.engine.uow import UnitOfWork
 from workflow.web.sessions import SESSION, DatabaseSessionStore, purge_expired, shared_secret
 
@@ -39,23 +41,43 @@ def test_an_expired_session_is_not_valid_in_any_instance_and_is_purged(staff: St
     staff.sign_in("norrmalm.strateg")
     cookie = staff.client.cookies.get("uppf_session")
     assert cookie
-    staff.clock.advance(hours=8, minutes=1)
+    uow = UnitOfWork(staff.engine, staff.clock)
+    past = utcnow() - timedelta(minutes=1)
+    uow.write(lambda conn: conn.execute(update(SESSION).where(SESSION.c.key == cookie).values(expires_at=past)))
     with staff_client(staff.engine, staff.clock) as other:
         other.cookies.set("uppf_session", cookie)
         assert other.get("/oversikt", follow_redirects=False).status_code == 303
     assert staff.client.get("/oversikt", follow_redirects=False).status_code == 303
-    uow = UnitOfWork(staff.engine, staff.clock)
-    purge_expired(uow)
     with staff.engine.connect() as conn:
-        live = conn.execute(
-            select(func.count()).select_from(SESSION).where(SESSION.c.expires_at <= staff.clock())
-        ).scalar_one()
-    assert live == 0
+        value = conn.execute(select(SESSION.c.value).where(SESSION.c.key == cookie)).scalar()
+    assert value is None or b"norrmalm.strateg" not in bytes(value)  # the signed-in session is gone
+
+
+def test_expired_sessions_are_purged_and_live_ones_kept(staff: Staff) -> None:
+    uow = UnitOfWork(staff.engine, staff.clock)
+    store = DatabaseSessionStore(uow, staff.clock)
+
+    async def run() -> None:
+        await store.set("short", b"x", expires_in=60)
+        await store.set("long", b"y", expires_in=3600)
+
+    asyncio.run(run())
+    assert purge_expired(uow, staff.clock() + timedelta(minutes=5)) >= 1
+    with staff.engine.connect() as conn:
+        keys = set(conn.execute(select(SESSION.c.key).where(SESSION.c.key.in_(("short", "long")))).scalars())
+    assert keys == {"long"}
+
+
+def test_a_session_outlives_a_change_of_the_applications_clock(staff: Staff) -> None:
+    """Sessions expire by wall time, not by the (test) clock the engine runs on."""
+    staff.sign_in("norrmalm.strateg")
+    staff.clock.advance(days=3)
+    assert staff.client.get("/oversikt", follow_redirects=False).status_code == 200
 
 
 def test_the_store_answers_expiry_and_never_hands_out_a_shared_secret_as_a_session(staff: Staff) -> None:
     uow = UnitOfWork(staff.engine, staff.clock)
-    store = DatabaseSessionStore(uow)
+    store = DatabaseSessionStore(uow, staff.clock)
     secret = shared_secret(uow, "csrf")
     assert shared_secret(uow, "csrf") == secret
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import Column, Connection, Index, LargeBinary, String, delete, i
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
+from workflow.clock import utcnow
 from workflow.engine.uow import UnitOfWork
 from workflow.schema.types import UTCDateTime
 
@@ -52,9 +54,9 @@ def _live(now: datetime) -> Any:
     return or_(SESSION.c.expires_at.is_(None), SESSION.c.expires_at > now)
 
 
-def purge_expired(uow: UnitOfWork) -> int:
-    """Delete the sessions that have expired; answers how many."""
-    now = uow.clock()
+def purge_expired(uow: UnitOfWork, now: datetime | None = None) -> int:
+    """Delete the sessions that have expired by ``now`` (default: the wall clock); answers how many."""
+    now = now or utcnow()
     return int(uow.write(lambda conn: conn.execute(delete(SESSION).where(SESSION.c.expires_at <= now)).rowcount))
 
 
@@ -83,14 +85,15 @@ def _session_key(key: str) -> bool:
 class DatabaseSessionStore(Store):
     """A Litestar store over ``web_session``; the work runs on a thread, off the event loop."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
         self.uow = uow
+        self.clock = clock  # wall time: a session lasts its hours whatever the application's clock says
         self._purged_at: datetime | None = None
 
     # -- the blocking work ------------------------------------------------------------------------------------------
 
     def _set(self, key: str, value: bytes, expires_in: timedelta | None) -> None:
-        now = self.uow.clock()
+        now = self.clock()
         expires_at = now + expires_in if expires_in is not None else None
 
         def work(conn: Connection) -> None:
@@ -100,12 +103,12 @@ class DatabaseSessionStore(Store):
         self.uow.write(work)
         if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
             self._purged_at = now
-            purge_expired(self.uow)
+            purge_expired(self.uow, now)
 
     def _get(self, key: str, renew_for: timedelta | None) -> bytes | None:
         if not _session_key(key):
             return None
-        now = self.uow.clock()
+        now = self.clock()
         row = self.uow.read(
             lambda conn: conn.execute(
                 select(SESSION.c.value, SESSION.c.expires_at).where(SESSION.c.key == key, _live(now))
@@ -132,7 +135,7 @@ class DatabaseSessionStore(Store):
     def _expires_at(self, key: str) -> tuple[bool, datetime | None]:
         if not _session_key(key):
             return (False, None)
-        now = self.uow.clock()
+        now = self.clock()
         row = self.uow.read(
             lambda conn: conn.execute(select(SESSION.c.expires_at).where(SESSION.c.key == key, _live(now))).first()
         )
@@ -163,4 +166,4 @@ class DatabaseSessionStore(Store):
         found, expires_at = await asyncio.to_thread(self._expires_at, key)
         if not found or expires_at is None:
             return None
-        return max(0, int((expires_at - self.uow.clock()).total_seconds()))
+        return max(0, int((expires_at - self.clock()).total_seconds()))

@@ -7,8 +7,6 @@ API keeps its bearer tokens and problem responses untouched.
 
 from __future__ import annotations
 
-import secrets
-
 from litestar.config.app import AppConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
@@ -16,24 +14,26 @@ from litestar.plugins import InitPluginProtocol
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
+from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 from litestar_htmx import HTMXRequest
 
-from api.web import account, pages, reports, transitions
+from api.web import account, deadline_changes, new_case, outbox, pages, registers, reports, transitions
 from api.web.errors import EXCEPTION_HANDLERS
 from api.web.oidc import OidcClient, OidcSettings
 from api.web.rendering import STATIC, environment
-from api.web.security import HEADERS, csrf_config, session_config
+from api.web.security import HEADERS, SESSION_STORE, csrf_config, session_config
 from workflow.bootstrap import Application
 from workflow.settings import Settings, get_settings
 from workflow.tokens import signing_key
+from workflow.web.sessions import DatabaseSessionStore, shared_secret
 
 
-def _csrf_key(settings: Settings) -> str:
+def _csrf_key(settings: Settings, application: Application) -> str:
     try:
         return signing_key(settings)
-    except RuntimeError:  # OIDC in production: no HS256 key; one key per process (sessions are per process too)
-        return secrets.token_urlsafe(48)
+    except RuntimeError:  # OIDC in production: no HS256 key; one made once and shared by every worker process
+        return shared_secret(application.uow, "csrf")
 
 
 class WebInterface(InitPluginProtocol):
@@ -45,16 +45,31 @@ class WebInterface(InitPluginProtocol):
         application: Application = state["application"]
         state["web_application"] = application
         state["web_uow"] = application.uow
+        state["web_settings"] = settings
         oidc = OidcSettings()
         state["web_oidc"] = OidcClient(oidc) if oidc.enabled else None
+        sessions = DatabaseSessionStore(application.uow)  # every worker process reads the same sessions
+        if isinstance(app_config.stores, StoreRegistry):
+            app_config.stores.register(SESSION_STORE, sessions, allow_override=True)
+        else:
+            app_config.stores = {**(app_config.stores or {}), SESSION_STORE: sessions}
         app_config.template_config = TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment()))
         app_config.route_handlers.append(
             Router(
                 path="/",
-                route_handlers=[*pages.HANDLERS, *transitions.HANDLERS, *reports.HANDLERS, *account.HANDLERS],
+                route_handlers=[
+                    *pages.HANDLERS,
+                    *registers.HANDLERS,
+                    *new_case.HANDLERS,
+                    *outbox.HANDLERS,
+                    *deadline_changes.HANDLERS,
+                    *transitions.HANDLERS,
+                    *reports.HANDLERS,
+                    *account.HANDLERS,
+                ],
                 middleware=[
                     session_config(settings).middleware,
-                    DefineMiddleware(CSRFMiddleware, config=csrf_config(settings, _csrf_key(settings))),
+                    DefineMiddleware(CSRFMiddleware, config=csrf_config(settings, _csrf_key(settings, application))),
                 ],
                 request_class=HTMXRequest,
                 response_headers=HEADERS,

@@ -24,6 +24,9 @@ NAV = (
     ("/rapporter", N_("Reports")),
     ("/utforare", N_("Providers")),
 )
+#: Utskick, for those who answer for the organisation's deliveries (api.web.outbox.ROLES).
+OUTBOX_NAV = ("/utskick", N_("Outgoing messages"))
+OUTBOX_ROLES = frozenset({"department_head", "director"})
 
 
 def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
@@ -61,7 +64,7 @@ def render(
             "locale": locale_of(request),
             "title": title,
             "profile": profile,
-            "nav": NAV if user else (),
+            "nav": (NAV + ((OUTBOX_NAV,) if OUTBOX_ROLES & set(user.roles) else ())) if user else (),
             "section": section,
             "path": request.url.path,
             **context,

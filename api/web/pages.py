@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.exceptions import NotAuthorizedException
@@ -17,7 +19,10 @@ from api.web.params import CaseId, Name
 from api.web.viewer import current
 from states.registry import CASE_TYPES
 from workflow.cases import screens as data
-from workflow.engine.errors import NotFound
+from workflow.cases.paging import PageRequest
+from workflow.cases.queries import CaseFilter, list_cases
+from workflow.engine.errors import InvalidInput, NotFound
+from workflow.registers.queries import AreaFilter, list_contract_areas
 
 Flag = Annotated[str | None, Parameter(max_length=8)]
 Code = Annotated[str | None, Parameter(max_length=40)]
@@ -50,40 +55,156 @@ def _list_only(request: HTMXRequest) -> bool:
     return bool(details) and details.target == "arendelista" and not details.history_restore_request
 
 
+#: The case list's sort orders: the URL's value and the query function's sort.
+SORTS = {"frist": "next_due", "nyast": "-opened_at", "aldst": "opened_at", "andrad": "-updated_at"}
+PAGE_SIZE = 50
+Id = Annotated[str | None, Parameter(max_length=12)]  # a row id; empty (the form's "all") or garbled is no filter
+Text = Annotated[str | None, Parameter(max_length=40)]
+Cursors = Annotated[str | None, Parameter(max_length=4000)]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListUrl:
+    """The case list's filters, search, sort and place in the list, as they stand in the URL."""
+
+    case_type: str | None = None
+    status: str | None = None
+    provider_id: int | None = None
+    contract_area_id: int | None = None
+    owner_id: int | None = None
+    overdue: bool = False
+    mine: bool = False
+    registry_number: str | None = None
+    provider_name: str | None = None
+    sort: str = "frist"
+    after: str | None = None
+    before: tuple[str, ...] = ()
+
+    def query(self, **changes: Any) -> str:
+        """The URL's query string for these filters (with ``changes``), empty values left out."""
+        values = {
+            "typ": self.case_type,
+            "status": self.status,
+            "utforare": self.provider_id,
+            "avtalsomrade": self.contract_area_id,
+            "handlaggare": self.owner_id,
+            "forsenade": "1" if self.overdue else None,
+            "mina": "1" if self.mine else None,
+            "dnr": self.registry_number,
+            "utforarnamn": self.provider_name,
+            "sortera": self.sort if self.sort != "frist" else None,
+            "efter": self.after,
+            "tidigare": ".".join(self.before) or None,
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+    def next_page(self, cursor: str) -> str:
+        """The page after this one (its cursor), remembering where this one started."""
+        return self.query(efter=cursor, tidigare=".".join((*self.before, self.after)) if self.after else None)
+
+    def previous_page(self) -> str:
+        """The page before this one."""
+        return self.query(efter=self.before[-1] if self.before else None, tidigare=".".join(self.before[:-1]) or None)
+
+    @property
+    def page_number(self) -> int:
+        return len(self.before) + (2 if self.after else 1)
+
+
+def _row_id(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 1 <= int(value) < 2**31 else None
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
 @get("/arenden", sync_to_thread=True)
 def cases(
     request: HTMXRequest,
     typ: Code = None,
     status: Code = None,
+    utforare: Id = None,
+    avtalsomrade: Id = None,
+    handlaggare: Id = None,
     forsenade: Flag = None,
     mina: Flag = None,
-    sida: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+    dnr: Text = None,
+    utforarnamn: Text = None,
+    sortera: Code = None,
+    efter: Annotated[str | None, Parameter(max_length=400)] = None,
+    tidigare: Cursors = None,
 ) -> Template:
-    """The case list; every filter lives in the URL, so a link reproduces the list."""
+    """The case list (:func:`workflow.cases.queries.list_cases`, the API's read); every filter lives in the URL."""
     user = current(request)
     _ = translator(request)
+    uow = uow_of(request)
     case_type = typ if typ in CASE_TYPES else None
     states = sorted(
         {s.value for spec in ([CASE_TYPES[case_type]] if case_type else CASE_TYPES.values()) for s in spec.states}
     )
-    filters = data.CaseFilters(case_type, status if status in states else None, _on(forsenade), _on(mina), sida)
-    uow = uow_of(request)
-    listed = data.cases(uow, user.actor, filters)
+    url = CaseListUrl(
+        case_type,
+        status if status in states else None,
+        _row_id(utforare),
+        _row_id(avtalsomrade),
+        _row_id(handlaggare),
+        _on(forsenade),
+        _on(mina),
+        _text(dnr),
+        _text(utforarnamn),
+        sortera if sortera in SORTS else "frist",
+        efter,
+        tuple(c for c in (tidigare or "").split(".") if c)[-100:],
+    )
+    filters = CaseFilter(
+        mine=url.mine,
+        owner_id=url.owner_id,
+        case_type=url.case_type,
+        status=url.status,
+        provider_id=url.provider_id,
+        contract_area_id=url.contract_area_id,
+        overdue=True if url.overdue else None,
+        registry_number=url.registry_number,
+        provider_name=url.provider_name,
+        sort=SORTS[url.sort],
+    )
+    try:
+        listed = list_cases(uow, user.actor, filters, PageRequest(page_size=PAGE_SIZE, cursor=url.after))
+    except InvalidInput:  # a cursor made for another sort, or garbled: the first page
+        url = replace(url, after=None, before=())
+        listed = list_cases(uow, user.actor, filters, PageRequest(page_size=PAGE_SIZE))
+    template = "cases_partial.html" if _list_only(request) else "cases.html"
+    choices: dict[str, Any] = {}
+    if template == "cases.html":
+        choices = {
+            "providers": data.providers(uow, user.actor),
+            "areas": list_contract_areas(
+                uow, user.actor, AreaFilter(organisation_id=user.organisation_id), PageRequest(page_size=100)
+            ).items,
+            "owners": data.colleagues(uow, user.actor),
+        }
     return render(
         request,
-        "cases_partial.html" if _list_only(request) else "cases.html",
+        template,
         _("Cases"),
         user,
         listed=listed,
-        filters=filters,
+        url=url,
+        filters=url,
         case_types=list(CASE_TYPES),
         states=states,
+        sorts=SORTS,
         now=uow.clock(),
+        **choices,
     )
 
 
 @get("/arenden/{case_id:int}", sync_to_thread=True)
-def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None) -> Template:
+def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None, andrad: Code = None) -> Template:
     """One case: type, state, provider and agreement, case worker, open deadlines, timeline and actions."""
     user = current(request)
     _ = translator(request)
@@ -99,6 +220,7 @@ def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None) 
         found=found,
         actions=action_views(request, found),
         done=next((a for a in found.timeline[:1] if utfort and a["trigger"] == utfort), None),
+        changed=andrad,
         now=uow.clock(),
     )
 

@@ -34,6 +34,7 @@ HEADERS = [
     ResponseHeader(name="Cache-Control", value="no-store"),
 ]
 SESSION_COOKIE = "uppf_session"
+SESSION_STORE = "sessions"  # workflow.web.sessions.DatabaseSessionStore, registered by the plugin
 CSRF_COOKIE = "uppf_csrf"
 SESSION_HOURS = 8
 _FRESH_ID = "uppf_fresh_session_id"
@@ -67,14 +68,14 @@ def renew_session_id(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
 
 
 def session_config(settings: Settings) -> ServerSideSessionConfig:
-    """Server-side sessions in the application's ``sessions`` store, for one working day."""
+    """Server-side sessions in the database (the ``sessions`` store), for one working day."""
     return _SessionConfig(
         key=SESSION_COOKIE,
         max_age=SESSION_HOURS * 3600,
         httponly=True,
         samesite="lax",
         secure=tls_only(settings),
-        store="sessions",
+        store=SESSION_STORE,
     )
 
 

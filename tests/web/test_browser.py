@@ -38,6 +38,17 @@ class Site:
         res = self.page.goto(self.base + path)
         assert res is not None
 
+    def next_page(self, path: str) -> str:
+        """The address of the page after ``path`` (its "Nästa sida" link)."""
+        return self.first_link(path, 'a[rel="next"]')
+
+    def first_link(self, path: str, selector: str) -> str:
+        """Where the first link matching ``selector`` on ``path`` leads."""
+        self.go(path)
+        href = self.page.locator(selector).first.get_attribute("href")
+        assert href
+        return str(href)
+
     def note(self, message: Any) -> None:
         """Record a console error; the page's own status (404, 422) is not one."""
         if message.type == "error" and message.location.get("url") != self.page.url:
@@ -102,12 +113,23 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "oversikt": lambda s: "/oversikt",
     "arenden": lambda s: "/arenden",
     "arenden-filtrerade": lambda s: "/arenden?typ=deviation&forsenade=1",
+    "arenden-sok": lambda s: "/arenden?dnr=20&utforarnamn=a&sortera=nyast",
+    "arenden-sida-2": lambda s: s.next_page("/arenden?sortera=nyast"),
     "arende-avvikelse": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}",
     "arende-avstangning": lambda s: f"/arenden/{s.cases[('call_off_suspension', 'under_review')]}",
     "atgard": lambda s: f"/arenden/{s.cases[('deviation', 'investigating')]}/atgard/require_rectification",
+    "nytt-arende": lambda s: "/arenden/nytt",
+    "nytt-arende-avvikelse": lambda s: "/arenden/nytt/deviation",
+    "nytt-arende-uppfoljning": lambda s: "/arenden/nytt/follow_up",
+    "utskick-nekad": lambda s: "/utskick",
     "bevakningar": lambda s: "/bevakningar",
+    "bevakning-forlang": lambda s: s.first_link(
+        f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href$="/forlang"]'
+    ),
     "rapporter": lambda s: "/rapporter",
     "utforare": lambda s: "/utforare",
+    "utforare-sida": lambda s: s.first_link("/utforare", 'main a[href^="/utforare/"]'),
+    "avtal": lambda s: s.first_link(f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href^="/avtal/"]'),
     "arendetyper": lambda s: "/arendetyper",
     "tillstandsdiagram": lambda s: "/arendetyper/rectification_request",
     "hittades-inte": lambda s: "/arenden/987654",
@@ -157,7 +179,7 @@ def test_filtering_the_case_list_updates_the_list_and_the_address_without_losing
     select.select_option("complaint")
     site.page.wait_for_url("**/arenden?typ=complaint*")
     site.page.wait_for_function("document.querySelectorAll('#arendelista a[href^=\"/arenden/\"]').length > 0")
-    links = site.page.locator("#arendelista td a").all_inner_texts()
+    links = site.page.locator('#arendelista td a[href^="/arenden/"]').all_inner_texts()
     assert links and all(text.startswith("Klagomål") for text in links)
     assert site.page.evaluate("window.notReloaded") is True  # a partial update, not a new page
     assert site.page.evaluate("document.activeElement.id") == "typ"
@@ -174,3 +196,45 @@ def test_an_action_taken_in_the_browser_is_confirmed_on_the_case_page(site: Site
     site.page.wait_for_url(f"**/arenden/{case_id}?utfort=investigate")
     assert "Sparat: ärendet har nu status Utreds." in site.page.get_by_role("status").first.inner_text()
     _look(site, "arende-efter-atgard")
+
+
+def test_a_deadline_extended_in_the_browser_is_confirmed_and_a_wrong_date_kept_in_the_field(site: Site) -> None:
+    case_id = site.cases[("deviation", "investigating")]
+    site.go(f"/arenden/{case_id}")
+    site.page.locator('main a[href$="/forlang"]').first.click()
+    site.page.get_by_label("Ny sista dag").fill("2026-02-30")
+    site.page.get_by_label("Motivering").fill("Utföraren har begärt anstånd.")
+    site.page.get_by_role("button", name="Förläng bevakningen").click()
+    assert site.page.get_by_label("Ny sista dag").input_value() == "2026-02-30"
+    assert "Skriv datumet" in site.page.locator("#fel-new_due").inner_text()
+    site.page.get_by_label("Ny sista dag").fill("2027-06-30")
+    site.page.get_by_role("button", name="Förläng bevakningen").click()
+    site.page.wait_for_url(f"**/arenden/{case_id}?andrad=forlang*")
+    assert "Sparat: bevakningen förlängdes" in site.page.get_by_role("status").first.inner_text()
+    assert site.errors == []
+
+
+def test_a_deviation_opened_in_the_browser_keeps_what_was_typed_until_it_is_complete(site: Site) -> None:
+    site.go("/arenden/nytt/deviation")
+    site.page.get_by_label("Ärendemening").fill("Brister i tillsynen nattetid")
+    site.page.get_by_role("button", name="Öppna ärendet").click()
+    assert site.page.get_by_label("Ärendemening").input_value() == "Brister i tillsynen nattetid"
+    assert site.page.locator(".error-summary").is_visible()
+    site.page.locator("#falt-kind").select_option(index=1)
+    site.page.locator("#falt-provider_id").select_option(index=1)
+    site.page.get_by_label("Beskrivning").fill("Anmält av nattpersonal.")
+    site.page.get_by_role("button", name="Öppna ärendet").click()
+    site.page.wait_for_url("**/arenden/*?utfort=open")
+    assert "Sparat: ärendet har nu status" in site.page.get_by_role("status").first.inner_text()
+    assert site.errors == []
+
+
+def test_utskick_for_a_department_head_has_no_accessibility_violations(site: Site) -> None:
+    """Runs last: it signs the browser in as another user."""
+    site.go("/logga-in/utveckling")
+    site.page.get_by_role("button", name="Logga in som Avdelningschef, Norrmalms stadsdelsnämnd").click()
+    site.page.wait_for_url("**/oversikt")
+    site.page.get_by_role("link", name="Utskick").click()
+    site.page.wait_for_url("**/utskick")
+    assert site.page.locator("h1").inner_text() == "Utskick"
+    _look(site, "utskick")

@@ -30,6 +30,7 @@ from workflow.schema.tables import (
     DECISION,
     EFFECT,
     EVENT,
+    ORDER,
     PLACEMENT,
     PROVIDER,
     USER,
@@ -48,6 +49,7 @@ class CaseFilter:
     """
 
     mine: bool = False
+    owner_id: int | None = None
     case_type: str | None = None
     status: str | None = None
     kind: str | None = None
@@ -75,10 +77,14 @@ def next_due() -> Any:
 
 
 def _listed() -> Any:
-    """A listed case: its row, its provider's name and its earliest pending deadline."""
-    return select(*CASE.c, PROVIDER.c.name.label("provider_name"), next_due().label("next_due_at")).select_from(
-        CASE.outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id)
-    )
+    """A listed case: its row, its provider's and case worker's names and its earliest pending deadline."""
+    owner_name = select(USER.c.display_name).where(USER.c.id == CASE.c.owner_id).correlate(CASE).scalar_subquery()
+    return select(
+        *CASE.c,
+        PROVIDER.c.name.label("provider_name"),
+        owner_name.label("owner_name"),
+        next_due().label("next_due_at"),
+    ).select_from(CASE.outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id))
 
 
 def _contains(column: Any, text: str) -> ColumnElement[bool]:
@@ -111,6 +117,8 @@ def _where(viewer: Viewer, f: CaseFilter, now: datetime) -> list[ColumnElement[b
         CASE.c.contract_area_id: f.contract_area_id,
     }
     conditions += [column == value for column, value in equal.items() if value is not None]
+    if f.owner_id is not None:
+        conditions.append(CASE.c.owner_id == f.owner_id)
     if f.open is not None:
         conditions.append(CASE.c.closed_at.is_(None) if f.open else CASE.c.closed_at.is_not(None))
     if f.opened_from is not None:
@@ -197,7 +205,6 @@ def case_view(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]:
 
 
 def _view(conn: Connection, viewer: Viewer, case_id: int, now: datetime) -> dict[str, Any]:
-    owner = USER.alias("owner")
     row = (
         conn.execute(
             _listed()
@@ -205,12 +212,10 @@ def _view(conn: Connection, viewer: Viewer, case_id: int, now: datetime) -> dict
                 AGREEMENT.c.registry_number.label("agreement_registry_number"),
                 AREA.c.name.label("contract_area_name"),
                 PLACEMENT.c.client_ref.label("placement_client_ref"),
-                owner.c.display_name.label("owner_name"),
             )
             .outerjoin(AGREEMENT, AGREEMENT.c.id == CASE.c.agreement_id)
             .outerjoin(AREA, AREA.c.id == CASE.c.contract_area_id)
             .outerjoin(PLACEMENT, PLACEMENT.c.id == CASE.c.placement_id)
-            .outerjoin(owner, owner.c.id == CASE.c.owner_id)
             .where(CASE.c.id == case_id, scoping.cases(viewer))
         )
         .mappings()
@@ -232,11 +237,15 @@ def _timeline(conn: Connection, case_id: int) -> list[dict[str, Any]]:
             USER.c.display_name.label("actor_name"),
             DECISION.c.id.label("decision_id"),
             DECISION.c.rule_ref,
+            DECISION.c.role.label("decision_role"),
             DECISION.c.substitute,
             DECISION.c.under_delegation,
+            ORDER.c.version.label("order_version"),
         )
         .select_from(
-            EVENT.outerjoin(USER, USER.c.id == EVENT.c.actor_id).outerjoin(DECISION, DECISION.c.event_id == EVENT.c.id)
+            EVENT.outerjoin(USER, USER.c.id == EVENT.c.actor_id)
+            .outerjoin(DECISION, DECISION.c.event_id == EVENT.c.id)
+            .outerjoin(ORDER, ORDER.c.id == DECISION.c.delegation_order_id)
         )
         .where(EVENT.c.case_id == case_id)
         .order_by(EVENT.c.seq)

@@ -9,24 +9,21 @@ are logged here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, case, func, select
 
-from workflow.cases import scoping
-from workflow.cases.access import record_reads
+from states.registry import CASE_TYPES
+from workflow.cases import queries, scoping
 from workflow.deadlines.calendar import local_date
+from workflow.deadlines.queries import require_deadline_visible
+from workflow.deadlines.rules import actions as ladder_actions
 from workflow.engine.delegation import order_in_force
-from workflow.engine.errors import NotFound
 from workflow.engine.firing import CASE, Actor, TriggerOption, Workflow
 from workflow.engine.uow import UnitOfWork
 from workflow.schema.tables import (
-    AREA,
     DEADLINE,
-    DECISION,
-    EVENT,
-    ORDER,
     ORG,
     PROVIDER,
     USER,
@@ -47,34 +44,13 @@ class Profile:
     roles: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CaseFilters:
-    """The case list's filters, as they stand in the URL."""
-
-    case_type: str | None = None
-    status: str | None = None
-    overdue: bool = False
-    mine: bool = False
-    page: int = 1
-
-
-@dataclass(slots=True)
-class CaseList:
-    """One page of the case list."""
-
-    rows: list[RowMapping]
-    total: int
-    page: int
-    pages: int
-
-
 @dataclass(slots=True)
 class CasePage:
     """Everything the case page shows."""
 
-    case: RowMapping
-    timeline: list[RowMapping]
-    deadlines: list[RowMapping]
+    case: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]
     options: list[TriggerOption]
     mandates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -86,29 +62,6 @@ def _next_due() -> Any:
         .correlate(CASE)
         .scalar_subquery()
         .label("next_due_at")
-    )
-
-
-def _listed() -> Any:
-    """A case with the names a list shows (provider, owner), never a call per row."""
-    owner = USER.alias("owner")
-    return (
-        select(
-            CASE.c.id,
-            CASE.c.case_type,
-            CASE.c.kind,
-            CASE.c.status,
-            CASE.c.title,
-            CASE.c.opened_at,
-            CASE.c.closed_at,
-            CASE.c.placement_id,
-            PROVIDER.c.name.label("provider_name"),
-            owner.c.display_name.label("owner_name"),
-            _next_due(),
-        )
-        .select_from(CASE)
-        .outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id)
-        .outerjoin(owner, owner.c.id == CASE.c.owner_id)
     )
 
 
@@ -191,104 +144,67 @@ def overview(uow: UnitOfWork, user: Actor) -> dict[str, Any]:
     return uow.read(work)
 
 
-def cases(uow: UnitOfWork, user: Actor, filters: CaseFilters) -> CaseList:
-    """One page of the cases the user sees, filtered as the URL says; reads of individual cases are logged."""
-    now = uow.clock()
-    due = _next_due()
-    q = _listed().where(scoping.cases(user))
-    if filters.case_type:
-        q = q.where(CASE.c.case_type == filters.case_type)
-    if filters.status:
-        q = q.where(CASE.c.status == filters.status)
-    if filters.mine:
-        q = q.where(CASE.c.owner_id == user.user_id)
-    if filters.overdue:
-        q = q.where(due < now)
-    q = q.order_by(func.coalesce(due < now, False).desc(), due.is_(None), due, CASE.c.id.desc())
-
-    def work(conn: Connection) -> CaseList:
-        total = conn.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar_one()
-        pages = max(1, -(-int(total) // PAGE_SIZE))
-        page = min(max(1, filters.page), pages)
-        rows = list(conn.execute(q.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).mappings().all())
-        return CaseList(rows, int(total), page, pages)
-
-    listed = uow.read(work)
-    individual = [r["id"] for r in listed.rows if scoping.is_individual_case(r["case_type"], r["placement_id"])]
-    if individual:  # logged before anything individual leaves the server
-        uow.write(lambda conn: record_reads(conn, user, "case", individual, "list", now))
-    return listed
-
-
 def case_page(uow: UnitOfWork, workflow: Workflow, user: Actor, case_id: int) -> CasePage:
-    """A case with timeline, open deadlines and every action from its state; ``NotFound`` outside scope."""
-    now = uow.clock()
-    owner = USER.alias("owner")
+    """A case for its page (:func:`workflow.cases.queries.case_view`, the API's read) with every action from its state.
 
-    def work(conn: Connection) -> CasePage | None:
-        row = (
-            conn.execute(
-                select(
-                    *CASE.c,
-                    PROVIDER.c.name.label("provider_name"),
-                    AGREEMENT.c.registry_number.label("agreement_registry_number"),
-                    AREA.c.name.label("contract_area_name"),
-                    owner.c.display_name.label("owner_name"),
-                )
-                .select_from(CASE)
-                .outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id)
-                .outerjoin(AGREEMENT, AGREEMENT.c.id == CASE.c.agreement_id)
-                .outerjoin(AREA, AREA.c.id == func.coalesce(CASE.c.contract_area_id, AGREEMENT.c.contract_area_id))
-                .outerjoin(owner, owner.c.id == CASE.c.owner_id)
-                .where(CASE.c.id == case_id, scoping.cases(user))
-            )
-            .mappings()
-            .first()
+    The timeline comes newest first; each open deadline carries its whole reminder ladder
+    (``ladder``: every rung with its moment and whether it was sent, passed unsent or is still to come).
+    """
+    view = queries.case_view(uow, user, case_id)  # NotFound outside scope; logs reads of individual cases
+    now = uow.clock()
+    timeline = list(reversed(view.pop("timeline")))
+    deadlines = view.pop("deadlines")
+    spec = CASE_TYPES.get(view["case_type"])
+    for d in deadlines:
+        d["ladder"] = _ladder(spec, d) if d["open"] else []
+    return CasePage(view, timeline, deadlines, workflow.options(case_id, user), mandates(uow, user, now))
+
+
+def _ladder(spec: Any, deadline: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rungs of an open deadline's ladder: sent (``done_at``), passed unsent (``skipped``) or to come."""
+    policy = spec.deadlines.get(deadline["state"]) if spec else None
+    if policy is None:
+        return [{**r, "at": r["done_at"], "notify": (), "skipped": False} for r in deadline["rungs"]]
+    done = {r["rung"]: r["done_at"] for r in deadline["rungs"]}
+    out = []
+    for action in ladder_actions(policy, local_date(deadline["due_at"])):
+        done_at = done.get(action.rung)
+        out.append(
+            {
+                "rung": action.rung,
+                "kind": action.kind,
+                "at": action.at,
+                "notify": action.notify,
+                "done_at": done_at,
+                "skipped": done_at is None and action.at < deadline["opened_at"],
+            }
         )
-        if row is None:
-            return None
-        actor = USER.alias("actor")
-        timeline = list(
-            conn.execute(
-                select(
-                    *EVENT.c,
-                    actor.c.display_name.label("actor_name"),
-                    DECISION.c.rule_ref,
-                    DECISION.c.role.label("decision_role"),
-                    DECISION.c.substitute,
-                    DECISION.c.under_delegation,
-                    ORDER.c.version.label("order_version"),
-                )
-                .outerjoin(actor, actor.c.id == EVENT.c.actor_id)
-                .outerjoin(DECISION, DECISION.c.event_id == EVENT.c.id)
-                .outerjoin(ORDER, ORDER.c.id == DECISION.c.delegation_order_id)
-                .where(EVENT.c.case_id == case_id)
-                .order_by(EVENT.c.seq.desc())
-            )
-            .mappings()
-            .all()
-        )
-        deadlines = list(
-            conn.execute(
-                select(DEADLINE)
-                .where(DEADLINE.c.case_id == case_id, DEADLINE.c.status.in_(("pending", "suspended")))
-                .order_by(DEADLINE.c.due_at, DEADLINE.c.id)
-            )
-            .mappings()
-            .all()
-        )
+    return out
+
+
+def mandates(uow: UnitOfWork, user: Actor, now: datetime) -> dict[str, dict[str, Any]]:
+    """The delegation order in force for the user's board: its rules by decision kind, each with the version."""
+
+    def work(conn: Connection) -> dict[str, dict[str, Any]]:
         order = order_in_force(conn, user.organisation_id, local_date(now))
         version = order["version"] if order else ""
-        rules = {r["decision_kind"]: {**r, "version": version} for r in (order or {}).get("rules", [])}
-        return CasePage(row, timeline, deadlines, [], rules)
+        return {r["decision_kind"]: {**r, "version": version} for r in (order or {}).get("rules", [])}
 
-    found = uow.read(work)
-    if found is None:
-        raise NotFound(f"case {case_id} not found")
-    found.options = workflow.options(case_id, user)
-    if scoping.is_individual_case(found.case["case_type"], found.case["placement_id"]):
-        uow.write(lambda conn: record_reads(conn, user, "case", [case_id], "read", now))
-    return found
+    return uow.read(work)
+
+
+def colleagues(uow: UnitOfWork, user: Actor) -> list[RowMapping]:
+    """The active users of the user's organisation (the case list's case-worker filter)."""
+
+    def work(conn: Connection) -> list[RowMapping]:
+        q = (
+            select(USER.c.id, USER.c.display_name)
+            .where(USER.c.organisation_id == user.organisation_id, USER.c.active.is_(True))
+            .order_by(USER.c.display_name, USER.c.id)
+        )
+        return list(conn.execute(q).mappings().all())
+
+    return uow.read(work)
 
 
 def deadlines(uow: UnitOfWork, user: Actor, mine: bool) -> list[RowMapping]:
@@ -340,3 +256,11 @@ def providers(uow: UnitOfWork, user: Actor) -> list[RowMapping]:
         return list(conn.execute(q).mappings().all())
 
     return uow.read(work)
+
+
+def deadline_page(uow: UnitOfWork, user: Actor, deadline_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A deadline with its case (as :func:`workflow.cases.queries.case_view` shows it); ``NotFound`` outside scope."""
+    case_id = uow.read(lambda conn: require_deadline_visible(conn, user, deadline_id))
+    view = queries.case_view(uow, user, case_id)
+    found = next(d for d in view["deadlines"] if d["id"] == deadline_id)
+    return view, found

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from workflow.schema.types import UTCDateTime
@@ -455,6 +455,19 @@ class FollowUpOwner(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("organisation_id", "provider_id"),)
 
 
+# --- staff web interface: sessions shared by every worker process ------------------------------------------------
+
+
+class WebSession(SQLModel, table=True):
+    """One staff session: its id, its data (serialised by Litestar) and when it expires (null: never)."""
+
+    __tablename__ = "web_session"
+    key: str = Field(sa_column=Column(String(128), primary_key=True))
+    value: bytes = Field(sa_column=Column(LargeBinary(), nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    __table_args__ = (Index("ix_web_session_expires_at", "expires_at"),)
+
+
 # --- the tables as SQLAlchemy Core sees them, typed once here for every query of the product -----------------
 
 
@@ -487,6 +500,7 @@ SAMPLE = _table(InvoiceSample)
 INDIVIDUAL_FOLLOW_UP = _table(IndividualFollowUp)
 ANSWER = _table(IndividualAnswer)
 OWNER = _table(FollowUpOwner)
+SESSION = _table(WebSession)
 
 
 #: Lets each tick find the suspensions that have ended without scanning every deadline.

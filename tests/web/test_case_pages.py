@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import Staff
 from workflow.cases.queries import AGREEMENT, PROVIDER
-from workflow.engine.firing import CASE, DEADLINE, EVENT
+from workflow.engine.firing import CASE
+from workflow.schema.tables import DEADLINE, EVENT
 
 pytestmark = pytest.mark.integration
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from workflow.schema.scheduler_tables import DeadlineChange
 
 from tests.web.conftest import Staff, csrf_of
 from workflow.deadlines.calendar import local_date
-from workflow.engine.firing import CASE, DEADLINE
+from workflow.engine.firing import CASE
+from workflow.schema.tables import DEADLINE, DeadlineChange
 
 pytestmark = pytest.mark.integration
 CHANGE = DeadlineChange.__table__  # type: ignore[attr-defined]

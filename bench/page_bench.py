@@ -1,12 +1,12 @@
 """Staff pages against the JSON API serving the same data, in one run: server time per request, p50 and p95.
 
-    .venv/bin/python bench/page_bench.py [--db sqlite|postgresql|all] [--cases N] [--rounds R]
+    .venv/bin/python bench/page_bench.py [--db sqlite|postgresql|all] [--cases N] [--rounds R] [--owned-every N]
 
 Seeding reuses ``bench/report_bench.py``'s bulk loader (``--cases`` cases, default 1,000,000, over five
 boards and five years with their audit events and decisions; raw ``executemany`` on SQLite, ``COPY`` on
 PostgreSQL, never through the engine), then adds in SQL: one user per board (a contract strategist), the
 delegation order, one pending deadline per open case (due dates spread from 20 days ago to 40 days ahead, so
-about a third are overdue) and every tenth open case of a board owned by its strategist.
+about a third are overdue) and every ``--owned-every``-th open case (default 10) owned by its board's strategist.
 
 Fixed workload, as NORRMALM's strategist (the busiest board, 30 % of the cases), in process through
 Litestar's ``TestClient`` (ASGI, no sockets): each round requests every pair below once, page then API, and
@@ -54,7 +54,7 @@ ORG = 2  # NORRMALM in report_bench's reference rows
 USER = "bench.norrmalm.strateg"
 
 
-def prepare(engine: Engine, kind: str) -> float:
+def prepare(engine: Engine, kind: str, owned_every: int) -> float:
     """Users, the delegation order, pending deadlines on open cases and owners; answers the seconds it took."""
     t0 = time.perf_counter()
     with engine.begin() as conn:
@@ -87,7 +87,10 @@ def prepare(engine: Engine, kind: str) -> float:
                 'updated_at FROM "case" WHERE closed_at IS NULL'
             )
         )
-        conn.execute(text('UPDATE "case" SET owner_id = organisation_id WHERE closed_at IS NULL AND id % 10 = 0'))
+        conn.execute(
+            text('UPDATE "case" SET owner_id = organisation_id WHERE closed_at IS NULL AND id % :n = 0'),
+            {"n": owned_every},
+        )
         if kind == "postgresql":
             conn.execute(
                 text("SELECT setval(pg_get_serial_sequence('app_user', 'id'), (SELECT max(id) FROM app_user))")
@@ -179,17 +182,18 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--owned-every", type=int, default=10, help="the strategist owns every n-th open case")
     args = parser.parse_args()
     configure(level="WARNING")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the test client's line per request
     print(
-        f"# page bench: {args.cases:,} cases, {args.rounds} rounds; "
+        f"# page bench: {args.cases:,} cases, {args.rounds} rounds, owner of every {args.owned_every}th open case; "
         f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
     )
     kinds = ["sqlite", "postgresql"] if args.db == "all" else [args.db]
     for kind in kinds:
         with report_bench.database(kind, args.cases) as (engine, load_s):
-            extra_s = prepare(engine, kind)
+            extra_s = prepare(engine, kind, args.owned_every)
             with engine.connect() as conn:
                 open_cases = conn.execute(text("SELECT count(*) FROM deadline")).scalar()
                 mine = conn.execute(

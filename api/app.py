@@ -1,12 +1,14 @@
 """The Litestar application factory.
 
 Route handlers come from the modules in ``ROUTE_MODULES`` (each exposes ``HANDLERS``),
-so adding a module is a one-line change. The OpenAPI document is at ``/schema/openapi.json``.
+so adding a module is a one-line change. The OpenAPI document is at ``/schema/openapi.json``, browsable at
+``/schema`` (``api.docs_page``).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from litestar import Litestar
@@ -18,6 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from api.auth import Authenticator, current_user
 from api.context import request_context
 from api.deps import paging
+from api.docs_page import OfflineSwagger, docs_router
 from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS
 from api.web import WebInterface
@@ -40,8 +43,16 @@ ROUTE_MODULES: list[str] = [
 
 
 def route_handlers() -> list[Any]:
-    """Every route handler of every module in ``ROUTE_MODULES``."""
-    return [h for name in ROUTE_MODULES for h in importlib.import_module(name).HANDLERS]
+    """Every route handler of every module in ``ROUTE_MODULES``, each described in OpenAPI by its docstring.
+
+    The description is set here, from the function as written: Litestar wraps some sync handlers (the first of
+    several methods on one path) in a thread-pool callable whose own docstring would otherwise be shown.
+    """
+    handlers = [h for name in ROUTE_MODULES for h in importlib.import_module(name).HANDLERS]
+    for handler in handlers:
+        if handler.description is None and handler.fn.__doc__:
+            handler.description = inspect.cleandoc(handler.fn.__doc__)
+    return handlers
 
 
 def create_app(application: Application | None = None) -> Litestar:
@@ -77,6 +88,8 @@ def create_app(application: Application | None = None) -> Litestar:
             version="1.0.0",
             description="Follow-up of social-service providers: cases, deadlines, decisions under delegation.",
             path="/schema",
+            render_plugins=[OfflineSwagger()],  # /schema: Swagger UI from api/static/swagger, no CDN
+            openapi_router=docs_router(),  # /schema and /schema/openapi.json, with the page's CSP
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

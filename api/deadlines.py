@@ -103,7 +103,14 @@ class DeadlinePage(msgspec.Struct):
     next_cursor: str | None
 
 
-@get("/deadlines", operation_id="listOpenDeadlines", tags=["deadlines"], sync_to_thread=True, responses=LIST)
+@get(
+    "/deadlines",
+    operation_id="listOpenDeadlines",
+    summary="List the open deadlines, overdue first.",
+    tags=["deadlines"],
+    sync_to_thread=True,
+    responses=LIST,
+)
 def open_deadlines(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -130,6 +137,7 @@ def _change(request: Request[Any, Any, Any], user: AuthUser, command: Any) -> De
 @post(
     "/deadlines/{deadline_id:int}/suspend",
     operation_id="suspendDeadline",
+    summary="Suspend a pending deadline with a reason.",
     tags=["deadlines"],
     sync_to_thread=True,
     responses=WRITE,
@@ -145,6 +153,7 @@ def suspend(
 @post(
     "/deadlines/{deadline_id:int}/resume",
     operation_id="resumeDeadline",
+    summary="Resume a suspended deadline now.",
     tags=["deadlines"],
     sync_to_thread=True,
     responses=WRITE,
@@ -160,6 +169,7 @@ def resume(
 @post(
     "/deadlines/{deadline_id:int}/extend",
     operation_id="extendDeadline",
+    summary="Move a pending deadline to a later date with a reason.",
     tags=["deadlines"],
     sync_to_thread=True,
     responses=WRITE,
@@ -175,6 +185,7 @@ def extend(
 @get(
     "/deadlines/{deadline_id:int}/changes",
     operation_id="listDeadlineChanges",
+    summary="List every change made to a deadline.",
     tags=["deadlines"],
     sync_to_thread=True,
     responses=READ,

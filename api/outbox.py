@@ -48,14 +48,28 @@ Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0, le=10**9)]
 
 
-@get("/outbox/summary", operation_id="getOutboxSummary", tags=["outbox"], sync_to_thread=True, responses=LIST)
+@get(
+    "/outbox/summary",
+    operation_id="getOutboxSummary",
+    summary="Count the organisation's outgoing messages by delivery state.",
+    tags=["outbox"],
+    sync_to_thread=True,
+    responses=LIST,
+)
 def outbox_summary(request: Request[Any, Any, Any], user: AuthUser) -> OutboxSummaryOut:
     """Counts of the caller's organisation's messages by delivery state."""
     counts = board_queries.outbox_summary(application_of(request).uow, user.actor)
     return OutboxSummaryOut(counts["pending"], counts["sent"], counts["failed"])
 
 
-@get("/outbox/incidents", operation_id="listOutboxIncidents", tags=["outbox"], sync_to_thread=True, responses=LIST)
+@get(
+    "/outbox/incidents",
+    operation_id="listOutboxIncidents",
+    summary="List the organisation's failed messages, newest first.",
+    tags=["outbox"],
+    sync_to_thread=True,
+    responses=LIST,
+)
 def outbox_incidents(
     request: Request[Any, Any, Any], user: AuthUser, limit: Limit = 100, offset: Offset = 0
 ) -> list[IncidentOut]:
@@ -77,6 +91,7 @@ IncidentId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 @post(
     "/outbox/incidents/{outbox_id:int}/retry",
     operation_id="retryOutboxIncident",
+    summary="Queue a failed message again.",
     tags=["outbox"],
     sync_to_thread=True,
     responses=WRITE,
@@ -91,6 +106,7 @@ def retry_incident(request: Request[Any, Any, Any], user: AuthUser, outbox_id: I
 @post(
     "/outbox/incidents/{outbox_id:int}/confirm-delivered",
     operation_id="confirmOutboxIncidentDelivered",
+    summary="Close an uncertain incident as delivered.",
     tags=["outbox"],
     sync_to_thread=True,
     responses=WRITE,

@@ -93,6 +93,7 @@ class FollowUpOwnerOut(msgspec.Struct):
 @post(
     "/invoice-samples",
     operation_id="recordInvoiceSamples",
+    summary="Record an invoice sampling round.",
     tags=["recording"],
     sync_to_thread=True,
     responses=WRITE,
@@ -118,6 +119,7 @@ def record_invoice_samples(
 @post(
     "/placements/{placement_id:int}/individual-follow-ups",
     operation_id="recordIndividualFollowUp",
+    summary="Record an individual follow-up of a placement.",
     tags=["recording"],
     sync_to_thread=True,
     responses=WRITE,
@@ -145,6 +147,7 @@ def record_individual_follow_up(
 @put(
     "/providers/{provider_id:int}/follow-up-owner",
     operation_id="setFollowUpOwner",
+    summary="Make a user responsible for following up a unit.",
     tags=["recording"],
     sync_to_thread=True,
     responses=WRITE,

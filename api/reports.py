@@ -102,13 +102,26 @@ def _file(report: Report, fmt: str) -> Response[bytes]:
     return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
-@get("/reports", operation_id="listReports", tags=["reports"], responses=LIST)
+@get(
+    "/reports",
+    operation_id="listReports",
+    summary="List the reports the board can have computed.",
+    tags=["reports"],
+    responses=LIST,
+)
 async def list_reports(user: AuthUser) -> list[ReportTypeOut]:
     """The reports the board can have computed."""
     return [ReportTypeOut(r.name, r.description) for r in REPORTS.values()]
 
 
-@get("/reports/{name:str}", operation_id="getReport", tags=["reports"], sync_to_thread=True, responses=READ)
+@get(
+    "/reports/{name:str}",
+    operation_id="getReport",
+    summary="Compute a report as JSON.",
+    tags=["reports"],
+    sync_to_thread=True,
+    responses=READ,
+)
 def get_report(
     request: Request[Any, Any, Any], user: AuthUser, name: ReportName, start: Start, end: End, org: Org = None
 ) -> ReportOut:
@@ -120,6 +133,7 @@ def get_report(
 @get(
     "/reports/{name:str}/csv",
     operation_id="getReportCsv",
+    summary="Download a report as CSV.",
     tags=["reports"],
     sync_to_thread=True,
     media_type=MEDIA_TYPES["csv"],
@@ -153,6 +167,7 @@ def get_report_csv(
 @get(
     "/reports/{name:str}/html",
     operation_id="getReportHtml",
+    summary="Download a report as a printable HTML document.",
     tags=["reports"],
     sync_to_thread=True,
     media_type=MEDIA_TYPES["html"],
@@ -168,6 +183,7 @@ def get_report_html(
 @get(
     "/reports/{name:str}/xlsx",
     operation_id="getReportXlsx",
+    summary="Download a report as an Excel workbook.",
     tags=["reports"],
     sync_to_thread=True,
     media_type=MEDIA_TYPES["xlsx"],

@@ -27,7 +27,14 @@ PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Filter = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
 
 
-@get("/agreements", operation_id="listAgreements", tags=["registers"], sync_to_thread=True, responses=LIST)
+@get(
+    "/agreements",
+    operation_id="listAgreements",
+    summary="List the agreements the caller sees, with filters.",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=LIST,
+)
 def list_agreements(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -52,6 +59,7 @@ def list_agreements(
 @get(
     "/agreements/{agreement_id:int}",
     operation_id="getAgreement",
+    summary="Read one agreement.",
     tags=["registers"],
     sync_to_thread=True,
     responses=READ,
@@ -65,6 +73,7 @@ def get_agreement(request: Request[Any, Any, Any], user: AuthUser, agreement_id:
 @get(
     "/agreements/{agreement_id:int}/overview",
     operation_id="getAgreementOverview",
+    summary="Show an agreement's screen: call-offs, cases, exclusions and placements.",
     tags=["registers"],
     sync_to_thread=True,
     responses=READ,
@@ -75,7 +84,14 @@ def agreement_overview(request: Request[Any, Any, Any], user: AuthUser, agreemen
     return to(AgreementOverviewOut, view)  # type: ignore[no-any-return]
 
 
-@post("/agreements", operation_id="registerAgreement", tags=["registers"], sync_to_thread=True, responses=WRITE)
+@post(
+    "/agreements",
+    operation_id="registerAgreement",
+    summary="Register an agreement of the caller's organisation.",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=WRITE,
+)
 def register_agreement(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -101,6 +117,7 @@ def register_agreement(
 @patch(
     "/agreements/{agreement_id:int}",
     operation_id="updateAgreement",
+    summary="Change an open agreement's end date, value or contract area.",
     tags=["registers"],
     sync_to_thread=True,
     responses=WRITE,

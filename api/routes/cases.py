@@ -25,7 +25,14 @@ Filter = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
 Search = Annotated[str | None, Parameter(min_length=1, max_length=100)]
 
 
-@get("/cases", operation_id="listCases", tags=["cases"], sync_to_thread=True, responses=LIST)
+@get(
+    "/cases",
+    operation_id="listCases",
+    summary="List the caller's organisation's cases, with filters and sorting.",
+    tags=["cases"],
+    sync_to_thread=True,
+    responses=LIST,
+)
 def get_cases(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -80,7 +87,14 @@ def get_cases(
     return CasePage(found.page, found.page_size, found.total, items(CaseOut, found), found.next_cursor)
 
 
-@get("/cases/{case_id:int}", operation_id="getCase", tags=["cases"], sync_to_thread=True, responses=READ)
+@get(
+    "/cases/{case_id:int}",
+    operation_id="getCase",
+    summary="Read one case with its timeline and deadlines.",
+    tags=["cases"],
+    sync_to_thread=True,
+    responses=READ,
+)
 def get_case(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -> CaseDetail:
     """One case with the names of what it is about, its timeline and its deadlines; 404 if out of scope."""
     structlog.contextvars.bind_contextvars(case_id=case_id)
@@ -91,7 +105,15 @@ def get_case(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -
     return to(CaseDetail, view)  # type: ignore[no-any-return]
 
 
-@post("/cases", operation_id="openCase", tags=["cases"], sync_to_thread=True, responses=WRITE, status_code=201)
+@post(
+    "/cases",
+    operation_id="openCase",
+    summary="Open a case of any type.",
+    tags=["cases"],
+    sync_to_thread=True,
+    responses=WRITE,
+    status_code=201,
+)
 def create_case(
     request: Request[Any, Any, Any],
     user: AuthUser,

@@ -21,7 +21,14 @@ LIST_RESPONSES = responses(401, 403, 422)
 READ_RESPONSES = {**READ, **responses(403)}
 
 
-@get("/placements", operation_id="listPlacements", tags=["placements"], sync_to_thread=True, responses=LIST_RESPONSES)
+@get(
+    "/placements",
+    operation_id="listPlacements",
+    summary="List the placements the caller may see.",
+    tags=["placements"],
+    sync_to_thread=True,
+    responses=LIST_RESPONSES,
+)
 def list_placements(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -42,6 +49,7 @@ def list_placements(
 @get(
     "/placements/{placement_id:int}",
     operation_id="getPlacement",
+    summary="Read one placement.",
     tags=["placements"],
     sync_to_thread=True,
     responses=READ_RESPONSES,
@@ -52,7 +60,14 @@ def get_placement(request: Request[Any, Any, Any], user: AuthUser, placement_id:
     return to(PlacementOut, row)  # type: ignore[no-any-return]
 
 
-@post("/placements", operation_id="registerPlacement", tags=["placements"], sync_to_thread=True, responses=WRITE)
+@post(
+    "/placements",
+    operation_id="registerPlacement",
+    summary="Register a placement and open its implementation-plan case.",
+    tags=["placements"],
+    sync_to_thread=True,
+    responses=WRITE,
+)
 def register_placement(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -71,6 +86,7 @@ def register_placement(
 @patch(
     "/placements/{placement_id:int}",
     operation_id="updatePlacement",
+    summary="End a placement or hand it to another social worker.",
     tags=["placements"],
     sync_to_thread=True,
     responses=WRITE,

@@ -39,7 +39,14 @@ def _row(kind: type[Any]) -> Any:
     return lambda row, uow: to(kind, row)
 
 
-@get("/providers", operation_id="listProviders", tags=["registers"], sync_to_thread=True, responses=LIST)
+@get(
+    "/providers",
+    operation_id="listProviders",
+    summary="List providers and in-house units.",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=LIST,
+)
 def list_providers(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -55,7 +62,12 @@ def list_providers(
 
 
 @get(
-    "/providers/{provider_id:int}", operation_id="getProvider", tags=["registers"], sync_to_thread=True, responses=READ
+    "/providers/{provider_id:int}",
+    operation_id="getProvider",
+    summary="Read one provider or in-house unit.",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=READ,
 )
 def get_provider(request: Request[Any, Any, Any], user: AuthUser, provider_id: PathId) -> ProviderOut:
     """One provider."""
@@ -65,6 +77,7 @@ def get_provider(request: Request[Any, Any, Any], user: AuthUser, provider_id: P
 @get(
     "/providers/{provider_id:int}/overview",
     operation_id="getProviderOverview",
+    summary="Show a provider's screen: agreements, cases and exclusions.",
     tags=["registers"],
     sync_to_thread=True,
     responses=READ,
@@ -75,7 +88,14 @@ def provider_overview(request: Request[Any, Any, Any], user: AuthUser, provider_
     return to(ProviderOverviewOut, view)  # type: ignore[no-any-return]
 
 
-@post("/providers", operation_id="registerProvider", tags=["registers"], sync_to_thread=True, responses=WRITE)
+@post(
+    "/providers",
+    operation_id="registerProvider",
+    summary="Register a provider or an in-house unit.",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=WRITE,
+)
 def register_provider(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -90,6 +110,7 @@ def register_provider(
 @patch(
     "/providers/{provider_id:int}",
     operation_id="updateProvider",
+    summary="Change a provider's name or contact address.",
     tags=["registers"],
     sync_to_thread=True,
     responses=WRITE,
@@ -102,7 +123,14 @@ def update_provider(
     return to(ProviderOut, row)  # type: ignore[no-any-return]
 
 
-@get("/contract-areas", operation_id="listContractAreas", tags=["registers"], sync_to_thread=True, responses=LIST)
+@get(
+    "/contract-areas",
+    operation_id="listContractAreas",
+    summary="List contract areas.",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=LIST,
+)
 def list_areas(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -120,6 +148,7 @@ def list_areas(
 @get(
     "/contract-areas/{area_id:int}",
     operation_id="getContractArea",
+    summary="Read one contract area.",
     tags=["registers"],
     sync_to_thread=True,
     responses=READ,
@@ -129,7 +158,14 @@ def get_area(request: Request[Any, Any, Any], user: AuthUser, area_id: PathId) -
     return to(ContractAreaOut, registers.get_contract_area(application_of(request).uow, user.actor, area_id))  # type: ignore[no-any-return]
 
 
-@post("/contract-areas", operation_id="addContractArea", tags=["registers"], sync_to_thread=True, responses=WRITE)
+@post(
+    "/contract-areas",
+    operation_id="addContractArea",
+    summary="Add a contract area of the caller's organisation.",
+    tags=["registers"],
+    sync_to_thread=True,
+    responses=WRITE,
+)
 def add_area(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -144,6 +180,7 @@ def add_area(
 @patch(
     "/contract-areas/{area_id:int}",
     operation_id="renameContractArea",
+    summary="Rename a contract area of the caller's organisation.",
     tags=["registers"],
     sync_to_thread=True,
     responses=WRITE,

@@ -74,7 +74,14 @@ class CaseTypeOut(msgspec.Struct):
     triggers: list[str]
 
 
-@get("/delegation-order", operation_id="getDelegationOrder", tags=["delegation"], sync_to_thread=True, responses=READ)
+@get(
+    "/delegation-order",
+    operation_id="getDelegationOrder",
+    summary="Read the delegation order in force on a date.",
+    tags=["delegation"],
+    sync_to_thread=True,
+    responses=READ,
+)
 def delegation_order(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -86,7 +93,12 @@ def delegation_order(
 
 
 @get(
-    "/decisions", operation_id="listDecisionsUnderDelegation", tags=["delegation"], sync_to_thread=True, responses=LIST
+    "/decisions",
+    operation_id="listDecisionsUnderDelegation",
+    summary="List decisions taken under delegation in a period.",
+    tags=["delegation"],
+    sync_to_thread=True,
+    responses=LIST,
 )
 def decisions(
     request: Request[Any, Any, Any],
@@ -100,7 +112,13 @@ def decisions(
     return [DecisionOut(**asdict(d)) for d in found]
 
 
-@get("/case-types", operation_id="listCaseTypes", tags=["case types"], responses=LIST)
+@get(
+    "/case-types",
+    operation_id="listCaseTypes",
+    summary="List the case types the engine runs.",
+    tags=["case types"],
+    responses=LIST,
+)
 async def case_types(user: AuthUser) -> list[CaseTypeOut]:
     """Every case type the engine runs."""
     return [
@@ -117,7 +135,13 @@ async def case_types(user: AuthUser) -> list[CaseTypeOut]:
     ]
 
 
-@get("/case-types/{case_type:str}/diagram", operation_id="getStateDiagram", tags=["case types"], responses=READ)
+@get(
+    "/case-types/{case_type:str}/diagram",
+    operation_id="getStateDiagram",
+    summary="Draw a case type's state diagram as Mermaid text.",
+    tags=["case types"],
+    responses=READ,
+)
 async def diagram(user: AuthUser, case_type: Annotated[str, Parameter(max_length=48)]) -> DiagramOut:
     """The case type's state diagram as Mermaid text, drawn from the table the engine runs."""
     spec = CASE_TYPES.get(case_type)

@@ -22,6 +22,7 @@ PathId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 @post(
     "/cases/{case_id:int}/transitions",
     operation_id="fireTrigger",
+    summary="Fire a trigger on a case and answer its new state.",
     tags=["cases"],
     responses=WRITE,
     status_code=200,
@@ -56,6 +57,7 @@ async def fire(
 @get(
     "/cases/{case_id:int}/triggers",
     operation_id="listAllowedTriggers",
+    summary="List a case's triggers and whether the caller may fire each.",
     tags=["cases"],
     sync_to_thread=True,
     responses=READ,

@@ -154,3 +154,16 @@ def test_malformed_input_is_422_with_the_bad_fields(api: Api) -> None:
 def test_health_and_readiness_need_no_token(api: Api) -> None:
     assert api.client.get("/health").json() == {"status": "ok"}
     assert api.client.get("/ready").json() == {"status": "ready"}
+
+
+def test_an_unknown_filter_value_is_422_naming_it_not_an_empty_list(api: Api) -> None:
+    auth = api.auth("NORTH", "contract_strategist")
+    r = api.client.get("/cases", params={"status": "nonsense"}, headers=auth)
+    assert r.status_code == 422 and r.json()["rule"] == "filter"
+    assert "unknown status 'nonsense' for any case type" in r.json()["detail"]
+    r = api.client.get("/cases", params={"case_type": "complaint", "status": "sent"}, headers=auth)
+    assert r.status_code == 422 and "for a complaint" in r.json()["detail"]
+    r = api.client.get("/cases", params={"kind": "nonsense"}, headers=auth)
+    assert r.status_code == 422 and r.json()["rule"] == "filter"
+    ok = api.client.get("/cases", params={"case_type": "complaint", "status": "received"}, headers=auth)
+    assert ok.status_code == 200

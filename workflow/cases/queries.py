@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
 
+from states.registry import CASE_TYPES
 from workflow.cases import scoping
 from workflow.cases.access import record_reads
 from workflow.cases.paging import Order, Page, PageRequest, SortKey, fetch
@@ -104,7 +105,18 @@ def _order(sort: str) -> Order:
     return Order(sort, [SortKey(name, CASE.c[name], desc), SortKey("id", CASE.c.id, desc)])
 
 
+def _known(f: CaseFilter) -> None:
+    """Refuse a state or kind no case type (or not the filtered one) has: an unknown value is a mistake, not a match."""
+    specs = [CASE_TYPES[f.case_type]] if f.case_type in CASE_TYPES else list(CASE_TYPES.values())
+    where = f"a {f.case_type}" if f.case_type in CASE_TYPES else "any case type"
+    if f.status is not None and not any(f.status in {str(x) for x in spec.states} for spec in specs):
+        raise InvalidInput(f"unknown status {f.status!r} for {where}", rule="filter", field="status")
+    if f.kind is not None and not any(f.kind in spec.kinds for spec in specs):
+        raise InvalidInput(f"unknown kind {f.kind!r} for {where}", rule="filter", field="kind")
+
+
 def _where(viewer: Viewer, f: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
+    _known(f)
     conditions = [scoping.cases(viewer)]
     equal = {
         CASE.c.owner_id: viewer.user_id if f.mine else None,

@@ -27,8 +27,18 @@ from workflow.reports.render import MEDIA_TYPES, render
 
 Cell = str | int | float | bool | None
 ReportName = Annotated[str, PathParameter(max_length=32, description=f"one of: {', '.join(REPORTS)}")]
-Start = Annotated[date, QueryParameter(name="from", description="first day of the period (Stockholm)")]
-End = Annotated[date, QueryParameter(name="to", description="last day of the period (Stockholm)")]
+Start = Annotated[
+    date | None, QueryParameter(name="from", required=False, description="first day of the period (Stockholm)")
+]
+End = Annotated[
+    date | None, QueryParameter(name="to", required=False, description="last day of the period (Stockholm)")
+]
+Year = Annotated[
+    int | None,
+    QueryParameter(
+        name="year", required=False, ge=2000, le=2100, description="a calendar year, instead of from and to"
+    ),
+]
 Org = Annotated[
     str | None,
     QueryParameter(
@@ -91,7 +101,22 @@ class ReportOut(msgspec.Struct):
     tables: list[TableOut]
 
 
-def _build(request: Request[Any, Any, Any], user: Any, name: str, start: date, end: date, org: str | None) -> Report:
+def _build(
+    request: Request[Any, Any, Any],
+    user: Any,
+    name: str,
+    start: date | None,
+    end: date | None,
+    org: str | None,
+    year: int | None = None,
+) -> Report:
+    """The report for ``from``–``to``, or for the calendar ``year`` (as the command line's ``--year``)."""
+    if year is not None:
+        if start is not None or end is not None:
+            raise InvalidInput("give either year, or from and to, not both", rule="period")
+        start, end = date(year, 1, 1), date(year, 12, 31)
+    elif start is None or end is None:
+        raise InvalidInput("give the period: year, or from and to", rule="period")
     return board_queries.report(application_of(request).uow, user.actor, name, start, end, org)
 
 
@@ -123,10 +148,16 @@ async def list_reports(user: AuthUser) -> list[ReportTypeOut]:
     responses=READ,
 )
 def get_report(
-    request: Request[Any, Any, Any], user: AuthUser, name: ReportName, start: Start, end: End, org: Org = None
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    name: ReportName,
+    start: Start = None,
+    end: End = None,
+    year: Year = None,
+    org: Org = None,
 ) -> ReportOut:
     """A report as JSON, computed from the case data for one organisation and period."""
-    report = _build(request, user, name, start, end, org)
+    report = _build(request, user, name, start, end, org, year)
     return msgspec.convert(report.as_dict(), ReportOut)
 
 
@@ -143,13 +174,14 @@ def get_report_csv(
     request: Request[Any, Any, Any],
     user: AuthUser,
     name: ReportName,
-    start: Start,
-    end: End,
+    start: Start = None,
+    end: End = None,
+    year: Year = None,
     org: Org = None,
     table: Annotated[str | None, QueryParameter(max_length=48, description="just this table (by key)")] = None,
 ) -> Response[bytes]:
     """A report as CSV: every table under its title row, or one table when ``table`` names it."""
-    report = _build(request, user, name, start, end, org)
+    report = _build(request, user, name, start, end, org, year)
     if table is not None:
         try:
             report.table(table)
@@ -174,10 +206,16 @@ def get_report_csv(
     responses=READ,
 )
 def get_report_html(
-    request: Request[Any, Any, Any], user: AuthUser, name: ReportName, start: Start, end: End, org: Org = None
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    name: ReportName,
+    start: Start = None,
+    end: End = None,
+    year: Year = None,
+    org: Org = None,
 ) -> Response[bytes]:
     """A report as a printable HTML document with its charts drawn on the server."""
-    return _file(_build(request, user, name, start, end, org), "html")
+    return _file(_build(request, user, name, start, end, org, year), "html")
 
 
 @get(
@@ -190,10 +228,16 @@ def get_report_html(
     responses=READ,
 )
 def get_report_xlsx(
-    request: Request[Any, Any, Any], user: AuthUser, name: ReportName, start: Start, end: End, org: Org = None
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    name: ReportName,
+    start: Start = None,
+    end: End = None,
+    year: Year = None,
+    org: Org = None,
 ) -> Response[bytes]:
     """A report as an Excel workbook for the board's secretary: a cover sheet and a sheet per table."""
-    return _file(_build(request, user, name, start, end, org), "xlsx")
+    return _file(_build(request, user, name, start, end, org, year), "xlsx")
 
 
 HANDLERS = [list_reports, get_report, get_report_csv, get_report_html, get_report_xlsx]

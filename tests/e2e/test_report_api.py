@@ -135,3 +135,17 @@ def test_each_report_operation_is_in_the_openapi_document_with_its_media_type(ap
     for path, media in want.items():
         ok = doc["paths"][path]["get"]["responses"]["200"]["content"]
         assert any(m.startswith(media) for m in ok), (path, ok)
+
+
+def test_a_report_takes_a_year_as_the_command_line_does_or_from_and_to_but_not_both(api: Api) -> None:
+    auth = api.auth("NORTH", "contract_strategist")
+    by_year = api.client.get("/reports/terminations", params={"year": 2026}, headers=auth)
+    by_dates = api.client.get("/reports/terminations", params={"from": "2026-01-01", "to": "2026-12-31"}, headers=auth)
+    assert by_year.status_code == by_dates.status_code == 200
+    assert by_year.json()["period"] == {"from": "2026-01-01", "to": "2026-12-31"}
+    assert by_year.json()["tables"] == by_dates.json()["tables"]
+    both = api.client.get("/reports/terminations", params={"year": 2026, "from": "2026-01-01"}, headers=auth)
+    none = api.client.get("/reports/terminations", headers=auth)
+    assert (both.status_code, both.json()["rule"]) == (422, "period")
+    assert (none.status_code, none.json()["rule"]) == (422, "period")
+    assert api.client.get("/reports/annual/xlsx", params={"year": 2026}, headers=auth).status_code == 200

@@ -12,7 +12,6 @@ from api.auth import CurrentUser
 from api.web.viewer import locale_of
 from workflow import i18n
 from workflow.cases import screens as data
-from workflow.engine.firing import Workflow
 from workflow.engine.uow import UnitOfWork
 from workflow.i18n import N_
 
@@ -34,11 +33,6 @@ def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
     uow: UnitOfWork = request.app.state.web_uow
     return uow
 
-
-def workflow_of(request: Request[Any, Any, Any]) -> Workflow:
-    """The engine's queries (trigger options) on the application's database and clock."""
-    uow = uow_of(request)
-    return Workflow(uow.engine, uow.clock)
 
 
 def translator(request: Request[Any, Any, Any]) -> Callable[[str], str]:

@@ -14,7 +14,7 @@ from litestar_htmx import HTMXRequest
 
 from api.web.actions import action_views
 from api.web.diagram import draw
-from api.web.page import render, translator, uow_of, workflow_of
+from api.web.page import render, translator, uow_of
 from api.web.params import CaseId, Name
 from api.web.viewer import current
 from states.registry import CASE_TYPES
@@ -211,7 +211,7 @@ def case(request: Request[Any, Any, Any], case_id: CaseId, utfort: Code = None, 
     uow = uow_of(request)
     if not 1 <= case_id < 2**31:
         raise NotFound("no such case")
-    found = data.case_page(uow, workflow_of(request), user.actor, case_id)
+    found = data.case_page(uow, user.actor, case_id)
     return render(
         request,
         "case.html",

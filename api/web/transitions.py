@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from api.auth import CurrentUser
 from api.web import forms
 from api.web.actions import why_not
-from api.web.page import render, translator, uow_of, workflow_of
+from api.web.page import render, translator, uow_of
 from api.web.params import CaseId, Trigger
 from api.web.viewer import current, locale_of
 from states.registry import CASE_TYPES
@@ -50,7 +50,7 @@ def _load(request: Request[Any, Any, Any], user: CurrentUser, case_id: int, trig
     """The case page data, the action's option and its transition; ``NotFound`` if either is unknown."""
     if not 1 <= case_id < 2**31:
         raise NotFound("no such case")
-    found = pages_data.case_page(uow_of(request), workflow_of(request), user.actor, case_id)
+    found = pages_data.case_page(uow_of(request), user.actor, case_id)
     option = next((o for o in found.options if o.trigger == trigger), None)
     tr = CASE_TYPES[found.case["case_type"]].transition(trigger, found.case["status"])
     return found, option, tr

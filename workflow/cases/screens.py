@@ -144,7 +144,7 @@ def overview(uow: UnitOfWork, user: Actor) -> dict[str, Any]:
     return uow.read(work)
 
 
-def case_page(uow: UnitOfWork, workflow: Workflow, user: Actor, case_id: int) -> CasePage:
+def case_page(uow: UnitOfWork, user: Actor, case_id: int) -> CasePage:
     """A case for its page (:func:`workflow.cases.queries.case_view`, the API's read) with every action from its state.
 
     The timeline comes newest first; each open deadline carries its whole reminder ladder
@@ -157,7 +157,8 @@ def case_page(uow: UnitOfWork, workflow: Workflow, user: Actor, case_id: int) ->
     spec = CASE_TYPES.get(view["case_type"])
     for d in deadlines:
         d["ladder"] = _ladder(spec, d) if d["open"] else []
-    return CasePage(view, timeline, deadlines, workflow.options(case_id, user), mandates(uow, user, now))
+    options = Workflow(uow.engine, uow.clock).options(case_id, user)  # visibility checked by case_view above
+    return CasePage(view, timeline, deadlines, options, mandates(uow, user, now))
 
 
 def _ladder(spec: Any, deadline: dict[str, Any]) -> list[dict[str, Any]]:

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 6
     outbox_backoff_seconds: float = 60.0
     outbox_claim_timeout_seconds: float = 300.0
+    # /ready reports mail as stale when a due message has waited this long inside the sending hours.
+    outbox_stale_minutes: int = 60
     late_delivery_threshold: int = 3
     late_delivery_window_days: int = 365
     delegation_cache_seconds: float = 30.0

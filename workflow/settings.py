@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     mail_hours: str = "07-18"
     # In development `uppfoljning serve` runs a mail sink on the SMTP host/port when nothing listens there.
     dev_mail_sink: bool = True
+    # E-mails: their language, the staff interface's address for links, and a municipality's own templates.
+    mail_locale: str = "sv"
+    public_url: str = "http://127.0.0.1:8000"
+    message_templates_dir: str | None = None
     dev_mail_dir: str = ".mail"
     # Scheduler (issue 4): whether the API process runs it, tick intervals, outbox delivery and lateness rules.
     run_scheduler: bool = False  # `uppfoljning serve` turns it on

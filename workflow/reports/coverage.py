@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import Connection, func, select
 
+from workflow.i18n import N_
 from workflow.reports import risk
 from workflow.reports.model import Column, Table
 from workflow.reports.queries import AREA
@@ -111,13 +112,13 @@ def area_coverage(areas: dict[int, Area], done: dict[int, list[int]], planned: d
         )
     return Table(
         "coverage_areas",
-        "Coverage: a special follow-up of every contract area in each contract period",
+        N_("Coverage: a special follow-up of every contract area in each contract period"),
         [
-            Column("area", "Contract area"),
-            Column("contract_period", "Contract period"),
-            Column("performed", "Special follow-ups performed in it", "int"),
-            Column("planned_years", "Planned for"),
-            Column("flag", "Flag"),
+            Column("area", N_("Contract area")),
+            Column("contract_period", N_("Contract period")),
+            Column("performed", N_("Special follow-ups performed in it"), "int"),
+            Column("planned_years", N_("Planned for")),
+            Column("flag", N_("Flag")),
         ],
         rows,
         note=f"{sum(bool(r['flag']) for r in rows)} of {len(rows)} areas flagged.",
@@ -159,11 +160,11 @@ def unit_coverage(conn: Connection, org: int, cands: list[risk.Candidate], max_y
         "coverage_units",
         "Coverage: every unit (in-house included) has a follow-up owner and a recent follow-up",
         [
-            Column("unit", "Unit / provider"),
-            Column("in_house", "In-house"),
-            Column("owner", "Follow-up owner"),
-            Column("last_follow_up", "Last follow-up", "date"),
-            Column("flags", "Flags"),
+            Column("unit", N_("Unit / provider")),
+            Column("in_house", N_("In-house")),
+            Column("owner", N_("Follow-up owner")),
+            Column("last_follow_up", N_("Last follow-up"), "date"),
+            Column("flags", N_("Flags")),
         ],
         rows,
         note=f"{sum(bool(r['flags']) for r in rows)} of {len(rows)} units flagged.",

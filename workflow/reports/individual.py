@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workflow.clock import utcnow
-from workflow.reports.model import Chart, Column, Report, Table, pct
+from workflow.i18n import N_
+from workflow.reports.model import Chart, Column, Msg, Report, Table, pct
 from workflow.reports.recording import ASSESSMENT_QUESTIONS, QUESTIONS, RATINGS
 from workflow.reports.scope import SMALL_N, Period, Scope
 from workflow.schema.tables import ANSWER, INDIVIDUAL_FOLLOW_UP, ORG, PLACEMENT, PROVIDER
@@ -30,7 +31,7 @@ QUESTION_LABELS = {
     "A3": "A3 How has the provider met its duty to inform about departures?",
     "A4": "A4 Overall assessment of how the assignment was performed",
 }
-GENDERS = (("female", "Women"), ("male", "Men"), ("other", "Other (annat)"), ("unknown", "Not recorded"))
+GENDERS = (("female", "Women"), ("male", "Men"), ("other", "Other"), ("unknown", "Not recorded"))
 SUPPRESSED = f"suppressed (n < {SMALL_N})"
 
 
@@ -77,7 +78,7 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
             answers[fid][q] = rating
     report = Report(
         "individual",
-        "Individual follow-up results (individuppföljning)",
+        N_("Individual follow-up results"),
         scope.as_dict(),
         period.start,
         period.end,
@@ -97,9 +98,11 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         _response_rates(registered, answers, suppress),
         _ratings(answers, suppress),
         _by_group(
-            registered, answers, "gender", dict(GENDERS), "by_gender", "Overall assessment (A4) by gender", suppress
+            registered, answers, "gender", dict(GENDERS), "by_gender", N_("Overall assessment (A4) by gender"), suppress
         ),
-        _by_group(registered, answers, "provider", {}, "by_provider", "Overall assessment (A4) by provider", suppress),
+        _by_group(
+            registered, answers, "provider", {}, "by_provider", N_("Overall assessment (A4) by provider"), suppress
+        ),
     ]
     return report
 
@@ -134,7 +137,7 @@ def _registration(fus: list[Any], org_names: dict[int, str], suppress: bool) -> 
         rows.append(
             _hide(
                 {
-                    "board": "Total",
+                    "board": Msg("Total"),
                     "performed": total_p,
                     "registered": total_r,
                     "registered_pct": pct(total_r, total_p),
@@ -146,13 +149,13 @@ def _registration(fus: list[Any], org_names: dict[int, str], suppress: bool) -> 
         )
     return Table(
         "registration",
-        "Registration rate",
+        N_("Registration rate"),
         [
-            Column("board", "Board"),
-            Column("performed", "Performed (n)", "int"),
-            Column("registered", "Registered", "int"),
-            Column("registered_pct", "Registration %", "pct"),
-            Column("suppressed", "Note"),
+            Column("board", N_("Board")),
+            Column("performed", N_("Performed (n)"), "int"),
+            Column("registered", N_("Registered"), "int"),
+            Column("registered_pct", N_("Registration %"), "pct"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
     )
@@ -167,13 +170,13 @@ def _response_rates(registered: dict[int, Any], answers: dict[int, dict[str, str
         rows.append(_hide(row, n, ["n", "answered", "answered_pct"], suppress))
     return Table(
         "response_rates",
-        "Response rate per question",
+        N_("Response rate per question"),
         [
-            Column("question", "Question"),
-            Column("n", "Registered (n)", "int"),
-            Column("answered", "Answered", "int"),
-            Column("answered_pct", "Response %", "pct"),
-            Column("suppressed", "Note"),
+            Column("question", N_("Question")),
+            Column("n", N_("Registered (n)"), "int"),
+            Column("answered", N_("Answered"), "int"),
+            Column("answered_pct", N_("Response %"), "pct"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
         note="Assessment questions (A) are mandatory, so their rate is 100 % of registered follow-ups.",
@@ -205,12 +208,12 @@ def _ratings(answers: dict[int, dict[str, str]], suppress: bool) -> Table:
         rows.append(_hide(row, n, ["n", *(k for r in RATINGS for k in (r, f"{r}_pct"))], suppress))
     return Table(
         "ratings",
-        "Rating distribution per question",
+        N_("Rating distribution per question"),
         [
-            Column("question", "Question"),
-            Column("n", "Answered (n)", "int"),
+            Column("question", N_("Question")),
+            Column("n", N_("Answered (n)"), "int"),
             *_rating_cols(),
-            Column("suppressed", "Note"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
         note="Scale, worst first: deficient, could do better, approved, very good (full scale unknown, §4.4).",
@@ -243,10 +246,10 @@ def _by_group(
         key,
         title,
         [
-            Column("group", "Gender" if attr == "gender" else "Provider"),
+            Column("group", N_("Gender") if attr == "gender" else N_("Provider")),
             Column("n", "n", "int"),
             *_rating_cols(),
-            Column("suppressed", "Note"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
         note="Counts by gender alone do not show why results differ; read them with the gender-equality analysis."

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from workflow.clock import utcnow
+from workflow.i18n import N_
 from workflow.reports import coverage, risk
 from workflow.reports.model import Column, Report, Table
 from workflow.reports.queries import NO_AREA
@@ -68,7 +69,7 @@ def build(conn: Connection, scope: Scope, period: Period, options: PlanOptions |
         by_area[c.area_id].append(c)
     report = Report(
         "plan",
-        "Follow-up plan (plan för uppföljning) with risk-based selection and coverage check",
+        N_("Follow-up plan with risk-based selection and coverage check"),
         scope.as_dict(),
         period.start,
         period.end,
@@ -134,15 +135,15 @@ def _plan(
     rows.sort(key=lambda r: (r["year"], r["area"]))
     return Table(
         "plan",
-        "Multi-year plan: year × contract area × responsible organisation × method",
+        N_("Multi-year plan: year × contract area × responsible organisation × method"),
         [
-            Column("year", "Year", "int"),
-            Column("area", "Contract area"),
-            Column("responsible", "Responsible"),
-            Column("method", "Method"),
-            Column("providers", "Providers in area", "int"),
-            Column("selected", "Selected providers (highest risk first)"),
-            Column("status", "Status"),
+            Column("year", N_("Year"), "year"),
+            Column("area", N_("Contract area")),
+            Column("responsible", N_("Responsible")),
+            Column("method", N_("Method")),
+            Column("providers", N_("Providers in area"), "int"),
+            Column("selected", N_("Selected providers (highest risk first)")),
+            Column("status", N_("Status")),
         ],
         rows,
     )
@@ -192,18 +193,18 @@ def _ranking(cands: list[risk.Candidate], areas: dict[int, coverage.Area], opts:
     rows.sort(key=lambda r: (r["area"], -r["score"], r["provider"]))
     return Table(
         "risk_ranking",
-        "Risk-based selection of providers (urval)",
+        N_("Risk-based selection of providers"),
         [
-            Column("area", "Contract area"),
-            Column("provider", "Provider"),
-            Column("purchase_value", "Purchase value (SEK)", "money"),
-            Column("placements", "Placements", "int"),
-            Column("deviations", "Deviations (24 mo.)", "int"),
-            Column("complaints", "Complaints (24 mo.)", "int"),
-            Column("last_follow_up", "Last follow-up", "date"),
-            Column("years_since", "Years since", "int"),
-            Column("score", "Risk score", "int"),
-            Column("selected", "Selected"),
+            Column("area", N_("Contract area")),
+            Column("provider", N_("Provider")),
+            Column("purchase_value", N_("Purchase value (SEK)"), "money"),
+            Column("placements", N_("Placements"), "int"),
+            Column("deviations", N_("Deviations (24 mo.)"), "int"),
+            Column("complaints", N_("Complaints (24 mo.)"), "int"),
+            Column("last_follow_up", N_("Last follow-up"), "date"),
+            Column("years_since", N_("Years since"), "int"),
+            Column("score", N_("Risk score"), "int"),
+            Column("selected", N_("Selected")),
         ],
         rows,
     )

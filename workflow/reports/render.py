@@ -153,7 +153,9 @@ def to_csv(report: Report, table: str | None = None, locale: str = i18n.DEFAULT_
     if table is None:
         if len(report.tables) != 1:
             raise InvalidInput(
-                i18n.gettext(locale, "A CSV file holds one table: choose one of %(tables)s, or take the ZIP file.")
+                i18n.gettext(
+                    locale, i18n.N_("A CSV file holds one table: choose one of %(tables)s, or take the ZIP file.")
+                )
                 % {"tables": ", ".join(t.key for t in report.tables)},
                 rule="table",
             )

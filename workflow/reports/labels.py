@@ -67,3 +67,33 @@ def label(code: str | None, context: str = "value") -> Msg:
     if code is None:
         return Msg(N_("(not recorded)"))
     return Msg(LABELS.get(code, code.replace("_", " ")), context=context, code=code)
+
+
+#: Short names of report tables (≤ 31 characters in Swedish too), for Excel sheets and CSV files in a ZIP.
+TABLE_NAMES: dict[str, str] = {
+    "summary": N_("Summary"),
+    "planned_vs_performed": N_("Planned and performed"),
+    "not_performed_reasons": N_("Reasons not performed"),
+    "outcomes": N_("Outcomes"),
+    "other_follow_ups": N_("Other follow-ups"),
+    "remedy_requests": N_("Requests"),
+    "deviations": N_("Deviations"),
+    "complaints": N_("Complaints"),
+    "exclusions": N_("Exclusions"),
+    "terminations_by_framework": N_("Terminations per framework"),
+    "control_checks": N_("Control rounds"),
+    "invoice_sampling": N_("Invoice sampling"),
+    "ended_agreements": N_("Terminations and rescissions"),
+    "by_reason": N_("Per reason"),
+    "decisions": N_("Decisions"),
+    "per_kind": N_("Decisions per kind"),
+    "plan": N_("Multi-year plan"),
+    "risk_ranking": N_("Risk-based selection"),
+    "coverage_areas": N_("Coverage of areas"),
+    "coverage_units": N_("Coverage of units"),
+    "registration": N_("Registration rate"),
+    "response_rates": N_("Response rates"),
+    "ratings": N_("Ratings"),
+    "by_gender": N_("By gender"),
+    "by_provider": N_("By provider"),
+}

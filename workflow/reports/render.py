@@ -38,6 +38,7 @@ from workflow import i18n
 from workflow.clock import STOCKHOLM
 from workflow.engine.errors import InvalidInput
 from workflow.reports import svg
+from workflow.reports.labels import TABLE_NAMES
 from workflow.reports.localize import localize
 from workflow.reports.model import Report, Table
 
@@ -168,7 +169,9 @@ def to_zip(report: Report, locale: str = i18n.DEFAULT_LOCALE) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for i, t in enumerate(report.tables, start=1):
-            name = re.sub(r"[^\w åäöÅÄÖ-]+", "", t.title).strip()[:60].strip()
+            short = TABLE_NAMES.get(t.key)
+            title = i18n.gettext(locale, short) if short else t.title
+            name = re.sub(r"[^\w åäöÅÄÖ-]+", "", title).strip()[:60].strip()
             info = zipfile.ZipInfo(f"{i:02d} {name}.csv", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, _table_csv(t).encode("utf-8-sig"))
@@ -238,7 +241,8 @@ def to_xlsx(report: Report, locale: str = i18n.DEFAULT_LOCALE, letterhead: Lette
     _print_setup(cover, report, head, landscape=False, title_rows=None)
     used: set[str] = {cover.title}
     for t in report.tables:
-        ws = wb.create_sheet(_sheet_name(t.title, used))
+        short = TABLE_NAMES.get(t.key)
+        ws = wb.create_sheet(_sheet_name(_(short) if short else t.title, used))
         ws.append([t.title])
         ws["A1"].font = Font(bold=True, size=12)
         ws.append([c.label for c in t.columns])

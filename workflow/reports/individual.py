@@ -17,22 +17,28 @@ from sqlalchemy import Connection, select
 
 from workflow.clock import utcnow
 from workflow.i18n import N_
-from workflow.reports.model import Chart, Column, Msg, Report, Table, pct
+from workflow.reports.model import Chart, Column, Msg, Plural, Report, Table, pct
 from workflow.reports.recording import ASSESSMENT_QUESTIONS, QUESTIONS, RATINGS
 from workflow.reports.scope import SMALL_N, Period, Scope
 from workflow.schema.tables import ANSWER, INDIVIDUAL_FOLLOW_UP, ORG, PLACEMENT, PROVIDER
 
 QUESTION_LABELS = {
-    "C1": "C1 Do you get the support stated in the decision?",
-    "C2": "C2 Have you been able to influence the support?",
-    "C3": "C3 How has your situation changed through the support?",
-    "A1": "A1 Has the provider worked according to plan/order?",
-    "A2": "A2 Has the provider worked with the agreed support and activities?",
-    "A3": "A3 How has the provider met its duty to inform about departures?",
-    "A4": "A4 Overall assessment of how the assignment was performed",
+    "C1": Msg("C1 Do you get the support stated in the decision?"),
+    "C2": Msg("C2 Have you been able to influence the support?"),
+    "C3": Msg("C3 How has your situation changed through the support?"),
+    "A1": Msg("A1 Has the provider worked according to plan/order?"),
+    "A2": Msg("A2 Has the provider worked with the agreed support and activities?"),
+    "A3": Msg("A3 How has the provider met its duty to inform about departures?"),
+    "A4": Msg("A4 Overall assessment of how the assignment was performed"),
 }
-GENDERS = (("female", "Women"), ("male", "Men"), ("other", "Other"), ("unknown", "Not recorded"))
-SUPPRESSED = f"suppressed (n < {SMALL_N})"
+GENDERS = (("female", Msg("Women")), ("male", Msg("Men")), ("other", Msg("Other")), ("unknown", Msg("Not recorded")))
+RATING_LABELS = {
+    "deficient": N_("Deficient"),
+    "could_do_better": N_("Could do better"),
+    "approved": N_("Approved"),
+    "very_good": N_("Very good"),
+}
+SUPPRESSED = Msg("suppressed (n < %(small)s)", small=SMALL_N)
 
 
 def build(conn: Connection, scope: Scope, period: Period) -> Report:
@@ -84,15 +90,21 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         period.end,
         utcnow(),
         notes=[
-            "Registration rate = follow-ups registered in the survey / follow-ups performed. Client questions are "
-            "voluntary, assessment questions mandatory.",
-            "Aggregates only: no individual follow-up is listed.",
+            N_(
+                "Registration rate = follow-ups registered in the survey / follow-ups performed. Client questions "
+                "are voluntary, assessment questions mandatory."
+            ),
+            N_("Aggregates only: no individual follow-up is listed."),
         ],
     )
     if suppress:
-        report.notes.append(f"Seen outside the ordering board: groups with fewer than {SMALL_N} are suppressed.")
+        report.notes.append(
+            Msg("Seen outside the ordering board: groups with fewer than %(small)s are suppressed.", small=SMALL_N)
+        )
     if compiled:
-        report.notes.append(f"Compiled over {len(orgs)} district board(s).")
+        report.notes.append(
+            Plural("Compiled over %(n)s district board.", "Compiled over %(n)s district boards.", len(orgs))
+        )
     report.tables += [
         _registration(fus, org_names, suppress),
         _response_rates(registered, answers, suppress),
@@ -179,14 +191,14 @@ def _response_rates(registered: dict[int, Any], answers: dict[int, dict[str, str
             Column("suppressed", N_("Note")),
         ],
         rows,
-        note="Assessment questions (A) are mandatory, so their rate is 100 % of registered follow-ups.",
+        note=N_("Assessment questions (A) are mandatory, so their rate is 100 % of registered follow-ups."),
     )
 
 
 def _rating_cols() -> list[Column]:
     cols = []
     for r in RATINGS:
-        cols += [Column(r, r.replace("_", " ").capitalize(), "int"), Column(f"{r}_pct", "%", "pct")]
+        cols += [Column(r, RATING_LABELS.get(r, r), "int"), Column(f"{r}_pct", "%", "pct")]
     return cols
 
 
@@ -216,7 +228,7 @@ def _ratings(answers: dict[int, dict[str, str]], suppress: bool) -> Table:
             Column("suppressed", N_("Note")),
         ],
         rows,
-        note="Scale, worst first: deficient, could do better, approved, very good (full scale unknown, §4.4).",
+        note=N_("Scale, worst first: deficient, could do better, approved, very good (full scale unknown, §4.4)."),
     )
 
 
@@ -252,8 +264,8 @@ def _by_group(
             Column("suppressed", N_("Note")),
         ],
         rows,
-        note="Counts by gender alone do not show why results differ; read them with the gender-equality analysis."
+        note=N_("Counts by gender alone do not show why results differ; read them with the gender-equality analysis.")
         if attr == "gender"
-        else "Feeds the contract follow-up of each provider (REQ-IND-04).",
+        else N_("Feeds the contract follow-up of each provider."),
         chart=Chart(title, "group", RATINGS, "stacked"),
     )

@@ -56,6 +56,17 @@ LABELS: dict[str, str] = {
     "pending_remedy": N_("Until deficiencies are remedied"),
     "ivo_remark": N_("IVO remark"),
     "criminal_record_hit": N_("Criminal-record hit on a representative"),
+    # invoice sampling: selections and errors found
+    "random_invoices": N_("Random invoices"),
+    "random_closed_cases": N_("Random closed cases"),
+    "special_follow_up": N_("Special follow-up"),
+    "pilot": N_("Pilot"),
+    "move_out_day_billed": N_("Move-out day billed"),
+    "missing_financial_assistance_deduction": N_("Financial assistance not deducted"),
+    "wrong_price": N_("Wrong price"),
+    "service_not_ordered": N_("Service not ordered"),
+    "cost_responsibility": N_("Wrong cost responsibility"),
+    "unspecified": N_("Unspecified"),
     # measures
     "terminated": N_("Termination"),
     "rescinded": N_("Rescission"),

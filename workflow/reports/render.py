@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ UNBROKEN_KEYS = frozenset({"registry_number", "framework", "agreement", "org_num
 NUMERIC = ("int", "pct", "money", "year")
 #: A table with more columns than this is printed on a landscape page (HTML, PDF, Excel).
 WIDE = 7
+#: A sheet with more columns than this is printed landscape.
+LANDSCAPE_SHEET = 5
 #: Registry numbers are safe to show in a header: letters, digits and a few separators.
 REGISTRY_NUMBER = re.compile(r"^[\w .:/-]{1,40}$")
 
@@ -206,6 +209,7 @@ def to_html(report: Report, locale: str = i18n.DEFAULT_LOCALE, letterhead: Lette
         wide=lambda t: len(t.columns) > WIDE,
         numeric=NUMERIC,
         letterhead=head,
+        landscape=bool(report.tables) and len(report.tables[0].columns) > WIDE,
         period=f"{report.period_from.isoformat()}\u2009–\u2009{report.period_to.isoformat()}",
         generated=report.generated_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M"),
     )
@@ -238,7 +242,7 @@ def to_xlsx(report: Report, locale: str = i18n.DEFAULT_LOCALE, letterhead: Lette
     cover.column_dimensions["B"].width = 90
     for row in cover.iter_rows(min_row=2):
         row[-1].alignment = Alignment(wrap_text=True, vertical="top")
-    _print_setup(cover, report, head, landscape=False, title_rows=None)
+    _print_setup(cover, report, head, landscape=False, title_rows=None, locale=locale)
     used: set[str] = {cover.title}
     for t in report.tables:
         short = TABLE_NAMES.get(t.key)
@@ -255,6 +259,7 @@ def to_xlsx(report: Report, locale: str = i18n.DEFAULT_LOCALE, letterhead: Lette
             if r.get("_total"):
                 for cell in ws[ws.max_row]:
                     cell.font = Font(bold=True)
+        header_lines = 1
         for j, c in enumerate(t.columns, start=1):
             fmt = NUMBER_FORMATS.get(c.kind)
             if fmt:
@@ -264,12 +269,16 @@ def to_xlsx(report: Report, locale: str = i18n.DEFAULT_LOCALE, letterhead: Lette
                 for row in ws.iter_rows(min_row=3, max_row=2 + len(t.rows), min_col=j, max_col=j):
                     row[0].alignment = Alignment(wrap_text=True, vertical="top")
             longest = max([len(w) for w in c.label.split()] + [len(fmt_value(r.get(c.key), c.kind)) for r in t.rows])
-            ws.column_dimensions[get_column_letter(j)].width = max(8, min(longest + 2, 40))
+            width = max(8, min(longest + 2, 40))
+            ws.column_dimensions[get_column_letter(j)].width = width
+            header_lines = max(header_lines, math.ceil(len(c.label) / (width - 1)))
+        ws.row_dimensions[1].height = 20
+        ws.row_dimensions[2].height = 15 * header_lines + 2  # spreadsheet programs do not grow it themselves
         if t.note:
             ws.append([])
             ws.append([t.note])
         ws.freeze_panes = "A3"
-        _print_setup(ws, report, head, landscape=len(t.columns) > WIDE // 2 + 1, title_rows="1:2")
+        _print_setup(ws, report, head, landscape=len(t.columns) > LANDSCAPE_SHEET, title_rows="1:2", locale=locale)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -285,7 +294,9 @@ def _xlsx_cell(value: Any, kind: str) -> Any:
     return value
 
 
-def _print_setup(ws: Worksheet, report: Report, head: Letterhead, landscape: bool, title_rows: str | None) -> None:
+def _print_setup(
+    ws: Worksheet, report: Report, head: Letterhead, landscape: bool, title_rows: str | None, locale: str
+) -> None:
     """A4, fitted to the page width, header rows repeated, the title and page numbers in the margins."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -299,7 +310,9 @@ def _print_setup(ws: Worksheet, report: Report, head: Letterhead, landscape: boo
         ws.print_title_rows = title_rows
     left = " – ".join(x for x in (head.municipality, report.organisation["name"]) if x)
     ws.oddHeader.left.text = _header_text(left)
-    ws.oddHeader.right.text = _header_text(head.registry_number)
+    if head.registry_number:
+        dnr = f"{i18n.gettext(locale, 'Registry number')} {head.registry_number}"
+        ws.oddHeader.right.text = _header_text(dnr)
     ws.oddFooter.left.text = _header_text(report.title)
     ws.oddFooter.right.text = "&P / &N"
 

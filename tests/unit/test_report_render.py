@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from datetime import UTC, date, datetime
 
 import pytest

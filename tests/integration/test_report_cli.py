@@ -93,6 +93,7 @@ def test_the_report_command_writes_html_and_excel_files(db_url: str, tmp_path: P
     assert "<svg" in (tmp_path / "terminations.html").read_text()
     assert "Uppsägningar per ramavtal" in load_workbook(tmp_path / "annual.xlsx").sheetnames
     assert (tmp_path / "terminations.pdf").read_bytes().startswith(b"%PDF-")
+    assert "Skrev " in res.output and "byte till" in res.output  # type: ignore[attr-defined]
     res = _run(db_url, "terminations", "--org", "NORTH", "--year", "2026", "--lang", "en")
     assert json.loads(res.stdout_bytes)["title"] == "Terminated and rescinded agreements"  # type: ignore[attr-defined]
 

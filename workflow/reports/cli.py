@@ -8,6 +8,7 @@ from datetime import date
 import click
 from sqlalchemy import select
 
+from workflow import i18n
 from workflow.engine.errors import WorkflowError
 from workflow.schema.tables import ORG
 
@@ -85,7 +86,8 @@ def report(
     if output:
         with open(output, "wb") as f:
             f.write(data)
-        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+        message = i18n.gettext(lang, i18n.N_("Wrote %(size)s bytes to %(file)s."))
+        click.echo(message % {"size": i18n.format_number(lang, len(data)), "file": output}, err=True)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -79,7 +79,7 @@ def create_app(application: Application | None = None) -> Litestar:
         state=State(
             {
                 "application": application,
-                "authenticator": Authenticator(settings, application.uow, clock),
+                "authenticator": Authenticator(settings, application.uow, clock, execute=application.execute),
                 "settings": settings,
             }
         ),

@@ -35,12 +35,19 @@ from workflow.engine.commands import handles
 from workflow.engine.errors import InvalidInput
 from workflow.engine.firing import Actor
 from workflow.engine.uow import UnitOfWork
-from workflow.i18n import DEFAULT_LOCALE, format_instant, gettext
+from workflow.i18n import DEFAULT_LOCALE, N_, format_instant, gettext
 from workflow.schema.tables import ACCESS_LOG, ORG, OUTBOX, USER
 
 log = structlog.get_logger("workflow.admin.access_review")
 
 REVIEW_ENTITY = "access_log"
+#: The export's column headings (Swedish by default, from the catalogue).
+HEADINGS = (N_("Time"), N_("User"), N_("User id"), N_("Organisation"), N_("Record kind"), N_("Record id"), N_("Action"))
+ALERT_SUBJECT = N_("Unusual number of reads of individual-level records")
+ALERT_BODY = N_(
+    "User %(username)s read %(reads)s individual-level records on %(day)s (the alert threshold is %(threshold)s). "
+    "Review the reads under Administration or with GET /admin/access-log."
+)
 EXPORT_LIMIT = 100_000
 _ORDER = Order(
     "-at", (SortKey("at", ACCESS_LOG.c.at, descending=True), SortKey("id", ACCESS_LOG.c.id, descending=True))
@@ -119,17 +126,7 @@ def export_csv(uow: UnitOfWork, actor: Actor, filters: AccessFilter, locale: str
     _log_review(uow, actor, "export")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            gettext(locale, "Time"),
-            gettext(locale, "User"),
-            gettext(locale, "User id"),
-            gettext(locale, "Organisation"),
-            gettext(locale, "Record kind"),
-            gettext(locale, "Record id"),
-            gettext(locale, "Action"),
-        ]
-    )
+    writer.writerow([gettext(locale, h) for h in HEADINGS])
     for r in rows:
         writer.writerow(
             [
@@ -213,12 +210,13 @@ def raise_access_alerts(cmd: RaiseAccessAlerts, actor: Actor, uow: UnitOfWork) -
             recipients = _administrator_addresses(conn, a["organisation_id"])
             if not recipients or conn.execute(select(OUTBOX.c.id).where(OUTBOX.c.dedupe_key == key)).first():
                 continue
-            subject = gettext(DEFAULT_LOCALE, "Unusual number of reads of individual-level records")
-            body = gettext(
-                DEFAULT_LOCALE,
-                "User %(username)s read %(reads)s individual-level records on %(day)s (the alert threshold is "
-                "%(threshold)s). Review the reads under Administration or with GET /admin/access-log.",
-            ) % {"username": a["username"], "reads": a["reads"], "day": cmd.day.isoformat(), "threshold": cmd.threshold}
+            subject = gettext(DEFAULT_LOCALE, ALERT_SUBJECT)
+            body = gettext(DEFAULT_LOCALE, ALERT_BODY) % {
+                "username": a["username"],
+                "reads": a["reads"],
+                "day": cmd.day.isoformat(),
+                "threshold": cmd.threshold,
+            }
             conn.execute(
                 insert(OUTBOX).values(
                     organisation_id=a["organisation_id"],

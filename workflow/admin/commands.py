@@ -591,7 +591,8 @@ def update_role_mapping(cmd: UpdateRoleMapping, actor: Actor, uow: UnitOfWork) -
         changes: Row = {}
         if cmd.organisation_id is not None and cmd.organisation_id != before["organisation_id"]:
             changes["organisation_id"] = cmd.organisation_id
-        _active_org(conn, scope, int(changes.get("organisation_id", before["organisation_id"])))
+        target: int = changes["organisation_id"] if "organisation_id" in changes else before["organisation_id"]
+        _active_org(conn, scope, target)
         if cmd.roles is not None and list(cmd.roles) != before["roles"]:
             changes["roles"] = clean_roles(cmd.roles)
         if not before["active"]:

@@ -86,3 +86,17 @@ def test_the_review_is_refused_to_everyone_but_administrators_and_sees_only_thei
         access_review.export_csv(app.uow, world.actor("NORTH", "social_worker"), AccessFilter())
     page = access_review.list_access(app.uow, world.actor("SOUTH", "administrator"), AccessFilter(), PageRequest())
     assert {r["organisation_code"] for r in page.items} == {"SOUTH"} and page.total == 2
+
+
+def test_the_schedulers_housekeeping_raises_todays_alerts_once(world: World) -> None:
+    from scheduler.service import SchedulerService
+    from workflow.settings import Settings
+
+    reads(world, "SOUTH", "placement_coordinator", 6)
+    service = SchedulerService(world.engine, Settings(access_alert_daily_reads=5), world.clock)
+    with capture_logs() as logs:
+        service.housekeeping()
+        service.housekeeping()
+    assert [e["reads"] for e in logs if e["event"] == "access.unusual_volume"] == [6]
+    with world.engine.connect() as conn:
+        assert conn.execute(select(OUTBOX.c.recipients)).scalars().all() == [["administrator@south.test.invalid"]]

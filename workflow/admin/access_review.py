@@ -198,6 +198,9 @@ def raise_access_alerts(cmd: RaiseAccessAlerts, actor: Actor, uow: UnitOfWork) -
         found = _volumes(conn, None, cmd.day, cmd.threshold)
         now = uow.clock()
         for a in found:
+            key = f"access-alert:{a['organisation_id']}:{a['user_id']}:{cmd.day.isoformat()}"
+            if conn.execute(select(OUTBOX.c.id).where(OUTBOX.c.dedupe_key == key)).first():
+                continue  # raised earlier today (the scheduler runs this every housekeeping tick)
             log.warning(
                 "access.unusual_volume",
                 user_id=a["user_id"],
@@ -206,9 +209,9 @@ def raise_access_alerts(cmd: RaiseAccessAlerts, actor: Actor, uow: UnitOfWork) -
                 threshold=cmd.threshold,
                 day=cmd.day.isoformat(),
             )
-            key = f"access-alert:{a['organisation_id']}:{a['user_id']}:{cmd.day.isoformat()}"
             recipients = _administrator_addresses(conn, a["organisation_id"])
-            if not recipients or conn.execute(select(OUTBOX.c.id).where(OUTBOX.c.dedupe_key == key)).first():
+            if not recipients:
+                log.warning("access.unusual_volume.no_administrator", organisation_id=a["organisation_id"])
                 continue
             subject = gettext(DEFAULT_LOCALE, ALERT_SUBJECT)
             body = gettext(DEFAULT_LOCALE, ALERT_BODY) % {

@@ -18,10 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organisation") as batch_op:
-        batch_op.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
-    with op.batch_alter_table("app_user") as batch_op:
-        batch_op.add_column(sa.Column("source", sa.String(length=16), nullable=False, server_default="manual"))
+    # Plain ALTER TABLE ADD COLUMN on both databases: a batch rebuild of these tables on SQLite would drop the
+    # tables every other table references (after 0007 the foreign keys are checked only at COMMIT).
+    op.add_column("organisation", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column("app_user", sa.Column("source", sa.String(length=16), nullable=False, server_default="manual"))
     op.create_table(
         "role_mapping",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -59,7 +59,5 @@ def downgrade() -> None:
     op.drop_table("admin_event")
     op.drop_index("ix_role_mapping_organisation_id", table_name="role_mapping")
     op.drop_table("role_mapping")
-    with op.batch_alter_table("app_user") as batch_op:
-        batch_op.drop_column("source")
-    with op.batch_alter_table("organisation") as batch_op:
-        batch_op.drop_column("active")
+    op.drop_column("app_user", "source")  # SQLite 3.35+ drops a column in place
+    op.drop_column("organisation", "active")

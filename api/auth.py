@@ -33,7 +33,7 @@ from states.roles import Role
 from workflow.accounts import Account, find_account
 from workflow.admin.provisioning import Provisioned, ProvisionUser
 from workflow.clock import utcnow
-from workflow.engine.errors import Refused
+from workflow.engine.errors import Conflict, InvalidInput, Refused
 from workflow.engine.firing import Actor
 from workflow.engine.uow import UnitOfWork
 from workflow.settings import Settings
@@ -187,9 +187,12 @@ class Authenticator:
             username, groups, display if isinstance(display, str) else "", email if isinstance(email, str) else ""
         )
         try:
-            result: Provisioned = self.execute(command, Actor.system(0))
-        except Refused as exc:
-            log.warning("auth.groups_refused", rule=exc.context.get("rule"), groups=list(groups))
+            try:
+                result: Provisioned = self.execute(command, Actor.system(0))
+            except Conflict:  # another request provisioned the same user at the same moment: it exists now
+                result = self.execute(command, Actor.system(0))
+        except (Refused, InvalidInput) as exc:
+            log.warning("auth.groups_refused", rule=exc.context.get("rule", exc.code), groups=list(groups))
             raise NotAuthorizedException(f"the token's groups give no access here: {exc.message}") from exc
         if result.resolution.unknown:
             log.warning("auth.unknown_groups", groups=list(result.resolution.unknown))

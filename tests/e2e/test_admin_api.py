@@ -251,3 +251,25 @@ def test_unusual_read_volumes_are_listed_as_alerts_per_user_and_day(api: Api) ->
     with api.world.engine.connect() as conn:
         assert conn.execute(select(OUTBOX.c.id)).first() is None  # listing sends nothing
         assert conn.execute(select(ADMIN_EVENT.c.id)).first() is None
+
+
+def test_a_username_the_product_cannot_hold_or_unknown_roles_are_reported_not_a_server_error(api: Api) -> None:
+    import jwt
+    from structlog.testing import capture_logs
+
+    w = api.world
+    api.client.post(
+        "/admin/role-mappings",
+        json={"group_name": "sg-n", "organisation_id": w.orgs["NORTH"], "roles": ["unit_manager"]},
+        headers=admin(api),
+    )
+    now = int(w.clock().timestamp())
+    base = {"iss": TEST_SETTINGS.jwt_issuer, "aud": TEST_SETTINGS.jwt_audience, "iat": now, "exp": now + 600}
+    long_name = jwt.encode({**base, "sub": "x" * 80, "groups": ["sg-n"]}, TEST_SETTINGS.jwt_secret, algorithm="HS256")
+    r = api.client.get("/cases", headers={"Authorization": f"Bearer {long_name}"})
+    assert r.status_code == 401
+    claims = {**base, "sub": "north.director", "org": "NORTH", "roles": ["director", "superuser"]}
+    token = jwt.encode(claims, TEST_SETTINGS.jwt_secret, algorithm="HS256")
+    with capture_logs() as logs:
+        assert api.client.get("/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert [e["roles"] for e in logs if e["event"] == "auth.unknown_roles"] == [["superuser"]]

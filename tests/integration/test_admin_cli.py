@@ -52,7 +52,7 @@ def test_an_empty_database_is_bootstrapped_and_the_token_command_works_for_the_a
     assert before.exit_code == 1 and "no active user" in before.stderr
     made = cli(url, *BOOTSTRAP)
     assert made.exit_code == 0, made.output
-    assert "organisation KOMMUN created" in made.stdout and "administrator ada.admin created" in made.stdout
+    assert "organisationen KOMMUN skapades" in made.stdout and "administratören ada.admin skapades" in made.stdout
     token = cli(url, "token", "ada.admin")
     assert token.exit_code == 0, token.output
     claims = jwt.decode(token.stdout.strip(), SECRET, algorithms=["HS256"], audience="uppfoljning")
@@ -66,7 +66,7 @@ def test_an_empty_database_is_bootstrapped_and_the_token_command_works_for_the_a
     finally:
         engine.dispose()
     again = cli(url, *BOOTSTRAP[:-6], "--username", "eve.admin", "--display-name", "Eve", "--email", "e@k.test")
-    assert again.exit_code == 1 and "already_bootstrapped" in again.stderr
+    assert again.exit_code == 1 and "(regel already_bootstrapped)" in again.stderr
 
 
 def test_the_administrator_creates_organisations_and_users_from_the_command_line(url: str) -> None:
@@ -84,9 +84,9 @@ def test_the_administrator_creates_organisations_and_users_from_the_command_line
     assert token.exit_code == 0 and jwt.decode(token.stdout.strip(), SECRET, algorithms=["HS256"],
                                                audience="uppfoljning")["org"] == "NORR"  # fmt: skip
     refused = cli(url, "admin", "org", "deactivate", "--as", "ada.admin", str(norr["id"]))
-    assert refused.exit_code == 1 and "organisation_has_active_users" in refused.stderr
+    assert refused.exit_code == 1 and "(regel organisation_has_active_users)" in refused.stderr
     not_admin = cli(url, "admin", "user", "list", "--as", "norr.strateg")
-    assert not_admin.exit_code == 1 and "rule role" in not_admin.stderr
+    assert not_admin.exit_code == 1 and "(regel role)" in not_admin.stderr
     listed = cli(url, "admin", "user", "list", "--as", "ada.admin")
     assert [u["username"] for u in lines(listed)] == ["ada.admin", "norr.strateg"]
     engine = make_engine(url)
@@ -107,7 +107,7 @@ def test_the_access_log_is_exported_from_the_command_line_and_the_export_is_logg
     assert cli(url, *BOOTSTRAP).exit_code == 0
     target = tmp_path / "reads.csv"
     done = cli(url, "admin", "access-log", "--as", "ada.admin", "--since", "2026-01-01", "--csv", str(target))
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 0 and "skrivet till" in done.stdout, done.output
     assert target.read_bytes().startswith(b"\xef\xbb\xbfTid;Anv\xc3\xa4ndare;")
     engine = make_engine(url)
     try:
@@ -115,3 +115,9 @@ def test_the_access_log_is_exported_from_the_command_line_and_the_export_is_logg
             assert conn.execute(select(ACCESS_LOG.c.entity, ACCESS_LOG.c.action)).all() == [("access_log", "export")]
     finally:
         engine.dispose()
+
+
+def test_the_command_line_speaks_english_when_asked(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPPF_CLI_LANGUAGE", "en")
+    made = cli(url, *BOOTSTRAP)
+    assert "organisation KOMMUN created" in made.stdout and "next: uppfoljning token ada.admin" in made.stdout

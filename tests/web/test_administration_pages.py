@@ -99,3 +99,9 @@ def test_a_case_worker_is_told_who_may_administer_and_changes_nothing(staff: Sta
     assert posted.status_code == 403
     with staff.engine.connect() as conn:
         assert conn.execute(select(ORG.c.id).where(ORG.c.code == "XX")).first() is None
+
+
+def test_an_administrator_without_case_roles_gets_every_page_without_an_error(admin: Staff) -> None:
+    for path in ("/oversikt", "/arenden", "/bevakningar", "/utforare", "/rapporter", "/administration/anvandare"):
+        r = admin.client.get(path)
+        assert r.status_code < 500, (path, r.status_code)

@@ -3,7 +3,8 @@
 ``admin bootstrap`` runs on an empty database (or one without any administrator) and needs no account; every
 other subcommand acts as an administrator named with ``--as USERNAME`` and goes through the same commands and
 query functions as the API, so the same scope and rules apply and every change is audited (``via = cli``).
-Results are printed as JSON lines; a refusal exits 1 naming its rule.
+Results are printed as JSON lines; a refusal exits 1 naming its rule. Messages for people come from the
+catalogue (Swedish; ``UPPF_CLI_LANGUAGE=en`` for English).
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from typing import Any
 
 import click
 
+from workflow import i18n
 from workflow.engine.errors import NotFound, WorkflowError
+from workflow.i18n import N_
+
+
+def _say(text: str, **values: object) -> str:
+    """``text`` from the catalogue in the command line's language, filled in."""
+    import os
+
+    locale = os.environ.get("UPPF_CLI_LANGUAGE", i18n.DEFAULT_LOCALE)
+    return i18n.gettext(locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE, text) % values
 
 
 def _app(ctx: click.Context) -> Any:
@@ -36,7 +47,7 @@ def _actor(app: Any, username: str) -> Any:
 
     account = find_account(app.uow, username)
     if account is None or not account.active:
-        raise click.ClickException(f"no active user {username!r}")
+        raise click.ClickException(_say(N_("no active user %(username)s"), username=username))
     return Actor(account.user_id, account.organisation_id, account.roles)
 
 
@@ -45,9 +56,12 @@ def _refusals() -> Iterator[None]:
     try:
         yield
     except NotFound as exc:
-        raise click.ClickException(f"{exc.message} (rule not_found)") from exc
+        raise click.ClickException(
+            _say(N_("%(message)s (rule %(rule)s)"), message=exc.message, rule="not_found")
+        ) from exc
     except WorkflowError as exc:
-        raise click.ClickException(f"{exc.message} (rule {exc.context.get('rule', exc.code)})") from exc
+        rule = exc.context.get("rule", exc.code)
+        raise click.ClickException(_say(N_("%(message)s (rule %(rule)s)"), message=exc.message, rule=rule)) from exc
 
 
 def _print(row: Any) -> None:
@@ -102,10 +116,15 @@ def bootstrap_command(
     )
     with _refusals():
         made = app.execute(command, Actor.system(0))
-    verb = "created" if made.organisation_created else "found"
-    click.echo(f"organisation {made.organisation['code']} {verb} (id {made.organisation['id']})")
-    click.echo(f"administrator {made.user['username']} created (id {made.user['id']})")
-    click.echo(f"next: uppfoljning token {made.user['username']}")
+    org, admin_user = made.organisation, made.user
+    if made.organisation_created:
+        click.echo(_say(N_("organisation %(code)s created (id %(id)s)"), code=org["code"], id=org["id"]))
+    else:
+        click.echo(_say(N_("organisation %(code)s already existed (id %(id)s)"), code=org["code"], id=org["id"]))
+    click.echo(
+        _say(N_("administrator %(username)s created (id %(id)s)"), username=admin_user["username"], id=admin_user["id"])
+    )
+    click.echo(_say(N_("next: uppfoljning token %(username)s"), username=admin_user["username"]))
 
 
 # --- organisations -------------------------------------------------------------------------------------------------
@@ -364,7 +383,7 @@ def access_log(
         filters = AccessFilter(user_id, entity, entity_id, None, _instant(since), _instant(until))
         if csv_path is not None:
             Path(csv_path).write_bytes(export_csv(app.uow, actor, filters))
-            click.echo(f"written to {csv_path}")
+            click.echo(_say(N_("written to %(path)s"), path=csv_path))
             return
         request = PageRequest(1, 100)
         while True:
@@ -393,4 +412,5 @@ def access_alerts(ctx: click.Context, day: datetime | None, threshold: int | Non
     for a in found:
         _print(a)
     if not found:
-        click.echo(f"no user read more than {limit} individual-level records on {when.isoformat()}", err=True)
+        message = N_("no user read more than %(limit)s individual-level records on %(day)s")
+        click.echo(_say(message, limit=limit, day=when.isoformat()), err=True)

@@ -71,8 +71,14 @@ def _row(kind: type[Any]) -> Any:
 # --- organisations -----------------------------------------------------------------------------------------------
 
 
-@get("/admin/organisations", operation_id="listOrganisations", summary="List the administered organisations.",
-     tags=TAGS, sync_to_thread=True, responses=ADMIN_LIST)  # fmt: skip
+@get(
+    "/admin/organisations",
+    operation_id="listOrganisations",
+    summary="List the administered organisations.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_LIST,
+)
 def list_organisations(
     request: Request[Any, Any, Any], user: AuthUser, paging: Page, active: FromQuery[bool | None] = None
 ) -> OrganisationPage:
@@ -81,15 +87,27 @@ def list_organisations(
     return OrganisationPage(paging.page, paging.page_size, found.total, items(OrganisationOut, found))
 
 
-@get("/admin/organisations/{organisation_id:int}", operation_id="getOrganisation",
-     summary="Read one administered organisation.", tags=TAGS, sync_to_thread=True, responses=ADMIN_READ)  # fmt: skip
+@get(
+    "/admin/organisations/{organisation_id:int}",
+    operation_id="getOrganisation",
+    summary="Read one administered organisation.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_READ,
+)
 def get_organisation(request: Request[Any, Any, Any], user: AuthUser, organisation_id: PathId) -> OrganisationOut:
     """One organisation of the administrator's municipality."""
     return to(OrganisationOut, queries.get_organisation(application_of(request).uow, user.actor, organisation_id))  # type: ignore[no-any-return]
 
 
-@post("/admin/organisations", operation_id="createOrganisation", summary="Add an organisation.", tags=TAGS,
-      sync_to_thread=True, responses=ADMIN_WRITE)  # fmt: skip
+@post(
+    "/admin/organisations",
+    operation_id="createOrganisation",
+    summary="Add an organisation.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_WRITE,
+)
 def create_organisation(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -101,8 +119,14 @@ def create_organisation(
     return create_once(request, user, idempotency_key, data, command, _row(OrganisationOut))
 
 
-@patch("/admin/organisations/{organisation_id:int}", operation_id="renameOrganisation",
-       summary="Rename an organisation.", tags=TAGS, sync_to_thread=True, responses=ADMIN_WRITE)  # fmt: skip
+@patch(
+    "/admin/organisations/{organisation_id:int}",
+    operation_id="renameOrganisation",
+    summary="Rename an organisation.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_WRITE,
+)
 def rename_organisation(
     request: Request[Any, Any, Any], user: AuthUser, organisation_id: PathId, data: JSONBody[OrganisationPatch]
 ) -> OrganisationOut:
@@ -111,9 +135,15 @@ def rename_organisation(
     return to(OrganisationOut, row)  # type: ignore[no-any-return]
 
 
-@post("/admin/organisations/{organisation_id:int}/deactivate", operation_id="deactivateOrganisation",
-      summary="Deactivate an organisation.", tags=TAGS, sync_to_thread=True, status_code=200,
-      responses=ADMIN_WRITE)  # fmt: skip
+@post(
+    "/admin/organisations/{organisation_id:int}/deactivate",
+    operation_id="deactivateOrganisation",
+    summary="Deactivate an organisation.",
+    tags=TAGS,
+    sync_to_thread=True,
+    status_code=200,
+    responses=ADMIN_WRITE,
+)
 def deactivate_organisation(
     request: Request[Any, Any, Any], user: AuthUser, organisation_id: PathId
 ) -> OrganisationOut:
@@ -127,8 +157,14 @@ def deactivate_organisation(
 # --- users -------------------------------------------------------------------------------------------------------
 
 
-@get("/admin/users", operation_id="listUsers", summary="List the users of the administered organisations.",
-     tags=TAGS, sync_to_thread=True, responses=ADMIN_LIST)  # fmt: skip
+@get(
+    "/admin/users",
+    operation_id="listUsers",
+    summary="List the users of the administered organisations.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_LIST,
+)
 def list_users(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -145,15 +181,27 @@ def list_users(
     return UserPage(paging.page, paging.page_size, found.total, items(UserOut, found))
 
 
-@get("/admin/users/{user_id:int}", operation_id="getUser", summary="Read one user.", tags=TAGS,
-     sync_to_thread=True, responses=ADMIN_READ)  # fmt: skip
+@get(
+    "/admin/users/{user_id:int}",
+    operation_id="getUser",
+    summary="Read one user.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_READ,
+)
 def get_user(request: Request[Any, Any, Any], user: AuthUser, user_id: PathId) -> UserOut:
     """One user of the administrator's municipality."""
     return to(UserOut, queries.get_user(application_of(request).uow, user.actor, user_id))  # type: ignore[no-any-return]
 
 
-@post("/admin/users", operation_id="createUser", summary="Add a user.", tags=TAGS, sync_to_thread=True,
-      responses=ADMIN_WRITE)  # fmt: skip
+@post(
+    "/admin/users",
+    operation_id="createUser",
+    summary="Add a user.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_WRITE,
+)
 def create_user(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -165,9 +213,14 @@ def create_user(
     return create_once(request, user, idempotency_key, data, command, _row(UserOut))
 
 
-@patch("/admin/users/{user_id:int}", operation_id="updateUser",
-       summary="Change a user's name, e-mail, organisation or roles.", tags=TAGS, sync_to_thread=True,
-       responses=ADMIN_WRITE)  # fmt: skip
+@patch(
+    "/admin/users/{user_id:int}",
+    operation_id="updateUser",
+    summary="Change a user's name, e-mail, organisation or roles.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_WRITE,
+)
 def update_user(request: Request[Any, Any, Any], user: AuthUser, user_id: PathId, data: JSONBody[UserPatch]) -> UserOut:
     """Change a user; an administrator cannot move itself or take away its own administrator role (``own_account``)."""
     roles = tuple(data.roles) if data.roles is not None else None
@@ -175,15 +228,29 @@ def update_user(request: Request[Any, Any, Any], user: AuthUser, user_id: PathId
     return to(UserOut, application_of(request).execute(command, user.actor))  # type: ignore[no-any-return]
 
 
-@post("/admin/users/{user_id:int}/deactivate", operation_id="deactivateUser", summary="Deactivate a user.",
-      tags=TAGS, sync_to_thread=True, status_code=200, responses=ADMIN_WRITE)  # fmt: skip
+@post(
+    "/admin/users/{user_id:int}/deactivate",
+    operation_id="deactivateUser",
+    summary="Deactivate a user.",
+    tags=TAGS,
+    sync_to_thread=True,
+    status_code=200,
+    responses=ADMIN_WRITE,
+)
 def deactivate_user(request: Request[Any, Any, Any], user: AuthUser, user_id: PathId) -> UserOut:
     """Stop a user from signing in; never oneself (``own_account``)."""
     return to(UserOut, application_of(request).execute(DeactivateUser(user_id), user.actor))  # type: ignore[no-any-return]
 
 
-@post("/admin/users/{user_id:int}/reactivate", operation_id="reactivateUser", summary="Reactivate a user.",
-      tags=TAGS, sync_to_thread=True, status_code=200, responses=ADMIN_WRITE)  # fmt: skip
+@post(
+    "/admin/users/{user_id:int}/reactivate",
+    operation_id="reactivateUser",
+    summary="Reactivate a user.",
+    tags=TAGS,
+    sync_to_thread=True,
+    status_code=200,
+    responses=ADMIN_WRITE,
+)
 def reactivate_user(request: Request[Any, Any, Any], user: AuthUser, user_id: PathId) -> UserOut:
     """Let a user sign in again; its organisation must be active (``organisation_inactive``)."""
     return to(UserOut, application_of(request).execute(ReactivateUser(user_id), user.actor))  # type: ignore[no-any-return]
@@ -192,8 +259,14 @@ def reactivate_user(request: Request[Any, Any, Any], user: AuthUser, user_id: Pa
 # --- role mappings -------------------------------------------------------------------------------------------------
 
 
-@get("/admin/role-mappings", operation_id="listRoleMappings", summary="List the groups-to-roles mappings.",
-     tags=TAGS, sync_to_thread=True, responses=ADMIN_LIST)  # fmt: skip
+@get(
+    "/admin/role-mappings",
+    operation_id="listRoleMappings",
+    summary="List the groups-to-roles mappings.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_LIST,
+)
 def list_role_mappings(
     request: Request[Any, Any, Any], user: AuthUser, paging: Page, active: FromQuery[bool | None] = None
 ) -> RoleMappingPage:
@@ -202,15 +275,27 @@ def list_role_mappings(
     return RoleMappingPage(paging.page, paging.page_size, found.total, items(RoleMappingOut, found))
 
 
-@get("/admin/role-mappings/{mapping_id:int}", operation_id="getRoleMapping", summary="Read one role mapping.",
-     tags=TAGS, sync_to_thread=True, responses=ADMIN_READ)  # fmt: skip
+@get(
+    "/admin/role-mappings/{mapping_id:int}",
+    operation_id="getRoleMapping",
+    summary="Read one role mapping.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_READ,
+)
 def get_role_mapping(request: Request[Any, Any, Any], user: AuthUser, mapping_id: PathId) -> RoleMappingOut:
     """One group's mapping."""
     return to(RoleMappingOut, queries.get_role_mapping(application_of(request).uow, user.actor, mapping_id))  # type: ignore[no-any-return]
 
 
-@post("/admin/role-mappings", operation_id="createRoleMapping", summary="Map a group to an organisation and roles.",
-      tags=TAGS, sync_to_thread=True, responses=ADMIN_WRITE)  # fmt: skip
+@post(
+    "/admin/role-mappings",
+    operation_id="createRoleMapping",
+    summary="Map a group to an organisation and roles.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_WRITE,
+)
 def create_role_mapping(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -222,8 +307,14 @@ def create_role_mapping(
     return create_once(request, user, idempotency_key, data, command, _row(RoleMappingOut))
 
 
-@patch("/admin/role-mappings/{mapping_id:int}", operation_id="updateRoleMapping", summary="Change a role mapping.",
-       tags=TAGS, sync_to_thread=True, responses=ADMIN_WRITE)  # fmt: skip
+@patch(
+    "/admin/role-mappings/{mapping_id:int}",
+    operation_id="updateRoleMapping",
+    summary="Change a role mapping.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_WRITE,
+)
 def update_role_mapping(
     request: Request[Any, Any, Any], user: AuthUser, mapping_id: PathId, data: JSONBody[RoleMappingPatch]
 ) -> RoleMappingOut:
@@ -233,9 +324,15 @@ def update_role_mapping(
     return to(RoleMappingOut, row)  # type: ignore[no-any-return]
 
 
-@post("/admin/role-mappings/{mapping_id:int}/deactivate", operation_id="deactivateRoleMapping",
-      summary="Stop mapping a group.", tags=TAGS, sync_to_thread=True, status_code=200,
-      responses=ADMIN_WRITE)  # fmt: skip
+@post(
+    "/admin/role-mappings/{mapping_id:int}/deactivate",
+    operation_id="deactivateRoleMapping",
+    summary="Stop mapping a group.",
+    tags=TAGS,
+    sync_to_thread=True,
+    status_code=200,
+    responses=ADMIN_WRITE,
+)
 def deactivate_role_mapping(request: Request[Any, Any, Any], user: AuthUser, mapping_id: PathId) -> RoleMappingOut:
     """Stop mapping a group (users provisioned from it keep their accounts)."""
     return to(RoleMappingOut, application_of(request).execute(DeactivateRoleMapping(mapping_id), user.actor))  # type: ignore[no-any-return]
@@ -244,8 +341,14 @@ def deactivate_role_mapping(request: Request[Any, Any, Any], user: AuthUser, map
 # --- the administration's own audit record ----------------------------------------------------------------------
 
 
-@get("/admin/audit-events", operation_id="listAdminEvents", summary="List the administrative changes.",
-     tags=TAGS, sync_to_thread=True, responses=ADMIN_LIST)  # fmt: skip
+@get(
+    "/admin/audit-events",
+    operation_id="listAdminEvents",
+    summary="List the administrative changes.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_LIST,
+)
 def list_admin_events(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -283,8 +386,14 @@ Since = Annotated[datetime | None, Parameter(description="reads at or after this
 Until = Annotated[datetime | None, Parameter(description="reads before this instant")]
 
 
-@get("/admin/access-log", operation_id="listAccessLog", summary="Review reads of individual-level records.",
-     tags=TAGS, sync_to_thread=True, responses=ADMIN_LIST)  # fmt: skip
+@get(
+    "/admin/access-log",
+    operation_id="listAccessLog",
+    summary="Review reads of individual-level records.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_LIST,
+)
 def list_access_log(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -304,8 +413,15 @@ def list_access_log(
     return AccessPage(found.page, found.page_size, found.total, items(AccessOut, found), found.next_cursor)
 
 
-@get("/admin/access-log/csv", operation_id="exportAccessLog", summary="Export reads of individual-level records.",
-     tags=TAGS, sync_to_thread=True, media_type="text/csv", responses=ADMIN_LIST)  # fmt: skip
+@get(
+    "/admin/access-log/csv",
+    operation_id="exportAccessLog",
+    summary="Export reads of individual-level records.",
+    tags=TAGS,
+    sync_to_thread=True,
+    media_type="text/csv",
+    responses=ADMIN_LIST,
+)
 def export_access_log(
     request: Request[Any, Any, Any],
     user: AuthUser,
@@ -327,8 +443,14 @@ def export_access_log(
     )
 
 
-@get("/admin/access-alerts", operation_id="listAccessAlerts", summary="List unusual volumes of reads.", tags=TAGS,
-     sync_to_thread=True, responses=ADMIN_LIST)  # fmt: skip
+@get(
+    "/admin/access-alerts",
+    operation_id="listAccessAlerts",
+    summary="List unusual volumes of reads.",
+    tags=TAGS,
+    sync_to_thread=True,
+    responses=ADMIN_LIST,
+)
 def list_access_alerts(
     request: Request[Any, Any, Any],
     user: AuthUser,

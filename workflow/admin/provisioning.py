@@ -131,9 +131,17 @@ def provision_user(cmd: ProvisionUser, actor: Actor, uow: UnitOfWork) -> Provisi
         row = user_row(conn, existing["id"])
         assert row is not None
         audit.record(
-            conn, who, "idp", "sync_user", "user", existing["id"], org,
-            _fields(existing, USER_FIELDS), _fields(row, USER_FIELDS), now,
-        )  # fmt: skip
+            conn,
+            who,
+            "idp",
+            "sync_user",
+            "user",
+            existing["id"],
+            org,
+            _fields(existing, USER_FIELDS),
+            _fields(row, USER_FIELDS),
+            now,
+        )
         return Provisioned(row, resolution, True)
 
     return uow.write(work)

@@ -39,6 +39,7 @@ ROUTE_MODULES: list[str] = [
     "api.outbox",
     "api.deadlines",
     "api.recordings",
+    "api.admin",
 ]
 
 
@@ -79,7 +80,7 @@ def create_app(application: Application | None = None) -> Litestar:
         state=State(
             {
                 "application": application,
-                "authenticator": Authenticator(settings, application.uow, clock),
+                "authenticator": Authenticator(settings, application.uow, clock, execute=application.execute),
                 "settings": settings,
             }
         ),

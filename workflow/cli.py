@@ -244,6 +244,10 @@ from workflow.token_cli import token as _token_command  # noqa: E402
 
 main.add_command(_token_command)
 
+from workflow.admin.cli import admin as _admin_command  # noqa: E402
+
+main.add_command(_admin_command)
+
 from scheduler.cli import scheduler_command as _scheduler_command  # noqa: E402
 
 main.add_command(_scheduler_command)

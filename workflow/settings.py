@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     jwt_audience: str = "uppfoljning"
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
+    # Which claims of a token name the user, its organisation and its identity-provider groups (issue 13/15).
+    oidc_username_claim: str = "sub"
+    oidc_org_claim: str = "org"
+    oidc_groups_claim: str = "groups"
+    # Access review (issue 15): a user reading more individual-level records than this in one day raises an alert.
+    access_alert_daily_reads: int = 200
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_starttls: bool = False

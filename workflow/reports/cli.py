@@ -47,9 +47,12 @@ def report(
     output: str | None,
 ) -> None:
     """Compute report NAME (annual, terminations, decisions, plan, individual) for one organisation and period."""
+    from workflow.clock import utcnow
+    from workflow.engine.anchor import anchor_for_board_report
     from workflow.reports.catalogue import build_report
     from workflow.reports.render import render
     from workflow.runtime import engine_for
+    from workflow.settings import get_settings
 
     if year is not None:
         start = start or date(year, 1, 1)
@@ -69,6 +72,8 @@ def report(
             data = render(build_report(conn, name, org_id, start, end, options=options or None), fmt, table)
         except (WorkflowError, KeyError) as exc:
             raise click.UsageError(str(exc.args[0] if exc.args else exc)) from exc
+    # A report to the board anchors the organisation's audit chain heads (signed, outside the database).
+    anchor_for_board_report(engine, get_settings(), int(org_id), utcnow(), name)
     if output:
         with open(output, "wb") as f:
             f.write(data)

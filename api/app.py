@@ -21,6 +21,7 @@ from api.auth import Authenticator, current_user
 from api.context import request_context
 from api.deps import paging
 from api.docs_page import OfflineSwagger, docs_router
+from api.exact_schema import ExactStructSchemaPlugin
 from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS
 from api.web import WebInterface
@@ -98,7 +99,8 @@ def create_app(application: Application | None = None) -> Litestar:
             security=[{"BearerToken": []}],
             use_handler_docstrings=True,
         ),
-        plugins=[WebInterface()],  # the staff web interface (api/web)
+        # The staff web interface (api/web); request bodies that refuse unknown fields say so in OpenAPI.
+        plugins=[WebInterface(), ExactStructSchemaPlugin()],
         logging_config=None,  # workflow.logging configures logging: one JSON format, every line scrubbed
         debug=False,
     )

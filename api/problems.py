@@ -49,7 +49,14 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[dict[str, Any]] | None = None
 
 
-def problem(request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any) -> Response[Problem]:
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[Problem]:
     """A problem+json response for ``request``."""
     body = Problem(
         type=TYPE_BASE + code,
@@ -60,7 +67,8 @@ def problem(request: Request[Any, Any, Any], status: int, code: str, detail: str
         request_id=request.scope.get("state", {}).get("request_id"),
         **extra,
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="uppfoljning"'} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="uppfoljning"'}
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -91,7 +99,22 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
     code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
         status, "http_error"
     )
+    if status == 405:  # RFC 9110: a 405 lists the methods the path has
+        return problem(request, 405, code, _plain(exc.detail), headers={"Allow": allowed_methods(request, exc)})
     return problem(request, status, code, _plain(exc.detail))
+
+
+def allowed_methods(request: Request[Any, Any, Any], exc: HTTPException) -> str:
+    """The methods of the request's path, as ``Allow`` lists them: the router's (its route map node's handlers), or
+    for a 405 raised elsewhere the methods of the app's routes on that path."""
+    headers = exc.headers or {}
+    given = headers.get("allow") or headers.get("Allow")
+    if given:
+        methods = {m.strip().upper() for m in given.split(",") if m.strip()}
+    else:
+        path = request.scope.get("path", "")
+        methods = {m.upper() for route in request.app.routes if route.path == path for m in route.methods}
+    return ", ".join(sorted(methods))
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

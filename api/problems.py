@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused, WorkflowError
@@ -110,11 +110,23 @@ def allowed_methods(request: Request[Any, Any, Any], exc: HTTPException) -> str:
     headers = exc.headers or {}
     given = headers.get("allow") or headers.get("Allow")
     if given:
-        methods = {m.strip().upper() for m in given.split(",") if m.strip()}
-    else:
-        path = request.scope.get("path", "")
-        methods = {m.upper() for route in request.app.routes if route.path == path for m in route.methods}
-    return ", ".join(sorted(methods))
+        return ", ".join(sorted({m.strip().upper() for m in given.split(",") if m.strip()}))
+    return route_methods(request.app, request.scope.get("path", "")) or "OPTIONS"
+
+
+def route_methods(app: Any, path: str) -> str | None:
+    """Every method the app's route map has for ``path`` (``GET, OPTIONS, PATCH``); None for a path it lacks.
+
+    Asked of the router itself with a method no route has: its refusal lists the path's methods.
+    """
+    try:
+        app.asgi_router.handle_routing(path, "UNROUTED")
+    except MethodNotAllowedException as refused:
+        allow = (refused.headers or {}).get("allow", "")
+        return ", ".join(sorted({m.strip().upper() for m in allow.split(",") if m.strip()}))
+    except Exception:  # not found, or a path parameter that does not parse: the path has no methods
+        return None
+    return None
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

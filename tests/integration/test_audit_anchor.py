@@ -283,3 +283,25 @@ def test_the_report_command_anchors_the_heads_when_it_renders_a_report_to_the_bo
         (world.orgs["NORTH"], 1, "report:annual")
     ]
     assert _findings(engine, anchors) == []
+
+
+def test_the_schedulers_housekeeping_anchors_and_a_production_scheduler_will_not_start_without_the_key(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from scheduler.service import SchedulerService
+
+    world, _cases = _history(engine)
+    path = tmp_path / "scheduled.jsonl"
+    settings = Settings(audit_key=KEY.secret.decode(), audit_anchor_path=str(path))
+    service = SchedulerService(engine, settings, clock=world.clock)
+    service.housekeeping()
+    service.housekeeping()  # nothing moved: nothing more to anchor
+    lines = [json.loads(raw) for raw in FileAnchorStore(path).lines()]
+    assert sorted((line["organisation_id"], line["seq"], line["reason"]) for line in lines) == [
+        (world.orgs["NORTH"], 1, "schedule"),
+        (world.orgs["SOUTH"], 1, "schedule"),
+    ]
+    assert _findings(engine, Anchoring(Keyring(KEY), FileAnchorStore(path))) == []
+    keyless = Settings(environment="production", jwt_secret="x" * 40, audit_key=None, audit_anchor_path=str(path))
+    with pytest.raises(RuntimeError, match="UPPF_AUDIT_KEY"):
+        SchedulerService(engine, keyless, clock=world.clock).start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from typing import Any
 
 import pytest
@@ -123,3 +124,37 @@ def test_constraints_inside_optional_fields_and_mapping_keys_are_declared(api: A
     assert params["maxProperties"] == 20
     answers = schemas["IndividualFollowUpIn"]["properties"]["answers"]["oneOf"][0]
     assert sorted(answers["propertyNames"]["enum"]) == ["A1", "A2", "A3", "A4", "C1", "C2", "C3"]
+
+
+@pytest.mark.parametrize(
+    "component,field",
+    [
+        ("ProviderIn", "contact_email"),
+        ("ProviderIn", "name"),
+        ("ProviderIn", "org_number"),
+        ("TransitionIn", "reason"),
+    ],
+)
+def test_the_document_and_the_server_accept_the_same_strings_for_a_pattern(
+    api: Api, component: str, field: str
+) -> None:
+    """Python's ``\\s`` counts ``\\x1c``–``\\x1f`` as white space and its ``\\d`` any Unicode digit; JSON Schema's
+    do not. Patterns spell their classes out, so that a validating client and the server agree on every string."""
+    import jsonschema_rs
+    import msgspec
+
+    from api.schemas.cases import TransitionIn
+    from api.schemas.catalogue import ProviderIn
+
+    schema = _document(api)["components"]["schemas"][component]["properties"][field]
+    pattern = next(s["pattern"] for s in [schema, *schema.get("oneOf", [])] if "pattern" in s)
+    document = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+    struct = {"ProviderIn": ProviderIn, "TransitionIn": TransitionIn}[component]
+    annotation = typing.get_type_hints(struct, include_extras=True)[field]
+    for value in ["a@b.se", "\x1f@b", "a\x1fb@c", "\x1f", "\x01", "\u00a0", "\u3000x", "١٢٣٤٥٦-١٢٣٤", "556677-8899"]:
+        try:
+            msgspec.convert(value, annotation)
+            server = True
+        except msgspec.ValidationError:
+            server = False
+        assert document.is_valid(value) == server, (component, field, repr(value))

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.engine.audit import GENESIS, ChainBreak, checkpoint_digest, take_checkpoint
@@ -259,15 +259,14 @@ def _record(conn: Connection, org: int, row: Any, base: Any | None, now: datetim
     after = {int(c): int(s) for c, s in row.heads}  # the same row as base (anchored again): nothing changed
     changed = sorted((c, s) for c, s in after.items() if before.get(c) != s)
     hashes: dict[tuple[int, int], str] = {}
-    wanted = dict(changed)
-    for part in _chunks(list(wanted)):
+    for start in range(0, len(changed), 500):
+        pairs = changed[start : start + 500]
         for r in conn.execute(
             select(EVENT.c.case_id, EVENT.c.seq, EVENT.c.hash).where(
-                EVENT.c.organisation_id == org, EVENT.c.case_id.in_(part)
+                EVENT.c.organisation_id == org, tuple_(EVENT.c.case_id, EVENT.c.seq).in_(pairs)
             )
         ):
-            if wanted[int(r.case_id)] == int(r.seq):
-                hashes[(int(r.case_id), int(r.seq))] = str(r.hash)
+            hashes[(int(r.case_id), int(r.seq))] = str(r.hash)
     return {
         "v": LINE_VERSION,
         "organisation_id": org,

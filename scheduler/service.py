@@ -23,7 +23,7 @@ from workflow.clock import utcnow
 from workflow.deadlines.calendar import local_date
 from workflow.deadlines.leader import LeaderLock
 from workflow.deadlines.sweep import SweepResult, sweep
-from workflow.engine.audit import take_checkpoints
+from workflow.engine.anchor import Anchoring, anchor_checkpoints, anchoring
 from workflow.engine.errors import Conflict
 from workflow.engine.firing import Actor
 from workflow.engine.idempotency import purge_expired
@@ -51,6 +51,14 @@ class SchedulerService:
         self.connect = connect
         self.leader = LeaderLock(engine, lease_seconds=max(120.0, 3 * self.settings.scheduler_controls_seconds))
         self._aps: BackgroundScheduler | None = None
+        self._anchoring: Anchoring | None = None
+
+    @property
+    def anchoring(self) -> Anchoring:
+        """The checkpoint key and anchor store from the settings (refused outside development without a key)."""
+        if self._anchoring is None:
+            self._anchoring = anchoring(self.settings)
+        return self._anchoring
 
     # --- the jobs ---------------------------------------------------------------------------------------------------
 
@@ -72,11 +80,12 @@ class SchedulerService:
         return opened
 
     def housekeeping(self) -> int:
-        """Purge idempotency keys past their retention (how many went), checkpoint the audit chains, and raise
-        the access review's alerts of today (each user and day once)."""
+        """Purge idempotency keys past their retention (how many went), checkpoint the audit chains (each
+        checkpoint signed and appended to the anchor store outside the database), and raise the access
+        review's alerts of today (each user and day once)."""
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
         purged = purge_expired(self.engine, self.clock(), retention)
-        take_checkpoints(self.engine, self.clock())
+        anchor_checkpoints(self.engine, self.anchoring, self.clock())
         self.access_alerts()
         return purged
 
@@ -104,7 +113,11 @@ class SchedulerService:
     # --- the clock --------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the interval jobs in a background thread; the first run of each is immediate."""
+        """Start the interval jobs in a background thread; the first run of each is immediate.
+
+        Refuses outside development without the audit checkpoint key (``UPPF_AUDIT_KEY``).
+        """
+        _ = self.anchoring
         aps = BackgroundScheduler(timezone=UTC)
         now = datetime.now(UTC)
         for func, seconds in (

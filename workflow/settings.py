@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # Reports (issue 5): follow-up plan coverage rule and risk-based selection size.
     plan_max_years_without_follow_up: int = 3
     plan_top_providers: int = 5
+    # Audit anchoring (issue 15): the checkpoint key (HMAC-SHA256, never in the database), retired keys still
+    # accepted when verifying (comma-separated), and the append-only file the signed checkpoints go to.
+    audit_key: str | None = None
+    audit_keys_retired: str = ""
+    audit_anchor_path: str = "audit-anchors.jsonl"
 
     @field_validator("mail_hours")
     @classmethod
@@ -90,10 +95,19 @@ class Settings(BaseSettings):
             raise ValueError("sqlite_synchronous must be FULL, EXTRA or NORMAL")
         return v.upper()
 
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key(cls, v: str | None) -> str | None:
+        if v is not None and len(v.strip()) < 32:
+            raise ValueError("audit_key must be at least 32 characters (uppfoljning audit-key makes one)")
+        return v.strip() if v is not None else None
+
     def check_production(self) -> None:
-        """Refuse to run outside development with the placeholder signing key."""
+        """Refuse to run outside development with the placeholder signing key or without the checkpoint key."""
         if self.environment != "development" and self.jwt_secret == _DEV_SECRET and not self.oidc_jwks_url:
             raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_JWKS_URL must be set outside development")
+        if self.environment != "development" and not self.audit_key:
+            raise RuntimeError("UPPF_AUDIT_KEY (the audit checkpoint key) must be set outside development")
 
 
 @lru_cache(maxsize=1)

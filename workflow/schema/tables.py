@@ -179,6 +179,8 @@ class AuditCheckpoint(SQLModel, table=True):
     heads: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     prev_digest: str = Field(max_length=64)
     digest: str = Field(max_length=64)
+    #: When its signed copy went to the anchor store outside the database (``workflow.engine.anchor``); None: not yet.
+    anchored_at: datetime | None = _ts(nullable=True)
     __table_args__ = (UniqueConstraint("organisation_id", "seq", name="uq_audit_checkpoint_org_seq"),)
 
 

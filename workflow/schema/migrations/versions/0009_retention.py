@@ -70,6 +70,9 @@ def downgrade() -> None:
     op.drop_table("retention_rule")
     op.drop_index("ix_retention_schedule_organisation_id", table_name="retention_schedule")
     op.drop_table("retention_schedule")
-    with op.batch_alter_table("case_event") as batch:
-        batch.drop_column("redacted")
-        batch.drop_column("text_salt")
+    conn = op.get_bind()
+    for column in ("redacted", "text_salt"):
+        if conn.dialect.name == "sqlite":  # natively (3.35+): batch mode would rebuild a table decisions refer to
+            conn.execute(sa.text(f"ALTER TABLE case_event DROP COLUMN {column}"))
+        else:
+            op.drop_column("case_event", column)

@@ -119,7 +119,7 @@ def _pseudonymise_placements(conn: Connection, ids: list[int]) -> None:
 
 
 def _blank_case_texts(conn: Connection, ids: list[int]) -> None:
-    """Title, event reasons (keeping their digests), deadline change reasons and e-mail bodies of the cases."""
+    """Title, event reasons (keeping their digests) and deadline change reasons of the cases (mail: its own rule)."""
     conn.execute(update(CASE).where(CASE.c.id.in_(ids)).values(title=""))
     events = conn.execute(
         select(EVENT.c.id, EVENT.c.reason, EVENT.c.text_salt).where(
@@ -135,7 +135,6 @@ def _blank_case_texts(conn: Connection, ids: list[int]) -> None:
         )
     conn.execute(update(DEADLINE).where(DEADLINE.c.case_id.in_(ids)).values(change_reason=None))
     conn.execute(update(CHANGE).where(CHANGE.c.case_id.in_(ids)).values(reason=""))
-    conn.execute(update(OUTBOX).where(OUTBOX.c.case_id.in_(ids), OUTBOX.c.status.in_(DONE_MESSAGES)).values(body=""))
 
 
 def _blank_messages(conn: Connection, ids: list[int]) -> None:

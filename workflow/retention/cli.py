@@ -46,6 +46,11 @@ ACTION_LABELS = {
     "blank": N_("blanked"),
     "delete": N_("deleted"),
 }
+RULE_ACTIONS = {
+    "pseudonymise": N_("pseudonymise"),
+    "blank": N_("blank"),
+    "delete": N_("delete"),
+}
 ANCHOR_LABELS = {
     "placement_ended": N_("after the placement ended"),
     "case_closed": N_("after the case was closed"),
@@ -106,9 +111,12 @@ def show(ctx: click.Context, org_code: str | None, lang: str) -> None:
             )
         )
         for r in schedule.rules:
-            period = t(N_("{years} years {months} months")).format(years=r.years, months=r.months)
+            if r.months:
+                period = t(N_("{years} years {months} months")).format(years=r.years, months=r.months)
+            else:
+                period = t(N_("{years} years")).format(years=r.years)
             click.echo(
-                f"  - {t(KIND_LABELS[r.record_kind])}: {t(ACTION_LABELS[r.action])} {period} "
+                f"  - {t(KIND_LABELS[r.record_kind])}: {t(RULE_ACTIONS[r.action])} {period} "
                 f"{t(ANCHOR_LABELS[r.anchor])} ({r.legal_basis})"
             )
         click.echo("  " + t(N_("Purge log (newest first):")))
@@ -117,7 +125,7 @@ def show(ctx: click.Context, org_code: str | None, lang: str) -> None:
         for e in entries:
             click.echo(
                 "    "
-                + t(N_("{at}: {records} {kind} {action}, anchored before {before} (version {version})")).format(
+                + t(N_("{at}: {kind}: {records} {action}, before {before} (version {version})")).format(
                     at=format_instant(lang, e.purged_at),
                     records=e.records,
                     kind=t(KIND_LABELS.get(e.record_kind, e.record_kind)),
@@ -152,7 +160,7 @@ def run(ctx: click.Context, dry_run: bool, org_code: str | None, lang: str) -> N
         for p in result.purged:
             click.echo(
                 "  - "
-                + t(N_("{records} {kind} {action} (anchored before {before})")).format(
+                + t(N_("{kind}: {records} {action} (before {before})")).format(
                     records=p.records,
                     kind=t(KIND_LABELS[p.record_kind]),
                     action=t(ACTION_LABELS[p.action]),

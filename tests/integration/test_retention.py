@@ -25,7 +25,7 @@ from workflow.reports.catalogue import build_report
 from workflow.reports.recording import record_individual_follow_up
 from workflow.retention import schedule as schedules
 from workflow.retention.commands import RunRetention
-from workflow.retention.purge import PURGED_CLIENT_REF, PurgeResult
+from workflow.retention.purge import PURGED_CLIENT_REF, PurgeResult, purge
 from workflow.schema.db import new_id
 from workflow.schema.tables import (
     ACCESS_LOG,
@@ -327,6 +327,29 @@ def test_blanking_a_reason_without_keeping_its_digest_breaks_the_chain(engine: E
         conn.execute(update(EVENT).where(EVENT.c.case_id == old["cases"][0]).values(reason=""))
     with engine.connect() as conn:
         assert [b.case_id for b in verify(conn)] == [old["cases"][0]]
+
+
+def test_a_case_whose_chain_was_tampered_with_is_not_purged_so_the_tampering_stays_visible(engine: Engine) -> None:
+    w, old, _new = _world(engine)
+    tampered = old["cases"][1]
+    with engine.begin() as conn:
+        conn.execute(
+            update(EVENT).where(EVENT.c.case_id == tampered, EVENT.c.trigger == "approve").values(reason="ändrad")
+        )
+    with engine.connect() as conn:
+        assert [b.case_id for b in verify(conn)] == [tampered]
+    uow = Application(Settings(), w.engine, w.clock).uow
+    with engine.connect() as conn:
+        schedule = schedules.in_force(conn, w.orgs["NORTH"], PURGE_DAY.date())
+    result = purge(uow, schedule, w.orgs["NORTH"], PURGE_DAY.date(), PURGE_DAY, batch=1)  # one case per batch
+    assert _counts(result)["individual_case_texts"] == 2
+    with engine.connect() as conn:
+        titles = dict(conn.execute(select(CASE.c.id, CASE.c.title).where(CASE.c.id.in_(old["cases"]))).all())
+        assert titles[tampered] == f"Genomförandeplan {OLD}-1"
+        assert titles[old["cases"][0]] == titles[old["cases"][2]] == ""
+        assert [(b.case_id, b.problem) for b in verify(conn)] == [(tampered, "content does not match its hash")]
+        logged = conn.execute(select(PURGE.c.records).where(PURGE.c.record_kind == "individual_case_texts"))
+        assert sorted(logged.scalars()) == [1, 1]
 
 
 def test_an_event_written_before_salts_is_purged_and_keeps_its_place_in_the_chain(engine: Engine) -> None:

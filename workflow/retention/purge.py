@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Select, bindparam, delete, exists, func, inse
 
 from states.registry import CASE_TYPES
 from workflow.clock import STOCKHOLM
-from workflow.engine.audit import redaction
+from workflow.engine.audit import GENESIS, event_hash, redaction
 from workflow.engine.uow import UnitOfWork
 from workflow.retention.schedule import Rule, Schedule
 from workflow.schema.tables import ACCESS_LOG, CASE, CHANGE, DEADLINE, EVENT, OUTBOX, PLACEMENT, PURGE
@@ -114,38 +114,64 @@ def _due_reads(org: int, before: date) -> Select[Any]:
 # --- what the purge does to one batch (ids already locked) ------------------------------------------------------
 
 
-def _pseudonymise_placements(conn: Connection, ids: list[int]) -> None:
+def _pseudonymise_placements(conn: Connection, ids: list[int]) -> list[int]:
     conn.execute(update(PLACEMENT).where(PLACEMENT.c.id.in_(ids)).values(client_ref=PURGED_CLIENT_REF))
+    return ids
 
 
-def _blank_case_texts(conn: Connection, ids: list[int]) -> None:
-    """Title, event reasons (keeping their digests) and deadline change reasons of the cases (mail: its own rule)."""
+def _intact(events: list[Any]) -> bool:
+    """Whether a case's events (in seq order) still match their hashes: a purge must not launder a tampered event."""
+    prev = GENESIS
+    for e in events:
+        legacy_purged = e["redacted"] and e["redacted"].get("digest") is None
+        if e["prev_hash"] != prev or (not legacy_purged and event_hash(prev, dict(e)) != e["hash"]):
+            return False
+        prev = e["hash"]
+    return True
+
+
+def _blank_case_texts(conn: Connection, ids: list[int]) -> list[int]:
+    """Title, event reasons (keeping their digests) and deadline change reasons of the cases (mail: its own rule).
+
+    A case whose audit chain no longer matches is left as it is (verify-audit names it): blanking would
+    replace the tampered text by a digest that matches, and so hide the tampering.
+    """
+    chains: dict[int, list[Any]] = {i: [] for i in ids}
+    for e in conn.execute(
+        select(EVENT).where(EVENT.c.case_id.in_(ids)).order_by(EVENT.c.case_id, EVENT.c.seq)
+    ).mappings():
+        chains[e["case_id"]].append(e)
+    broken = [i for i, events in chains.items() if not _intact(events)]
+    if broken:
+        log.warning("retention.case_skipped", reason="audit chain broken", case_ids=broken)
+    ids = [i for i in ids if i not in broken]
+    if not ids:
+        return []
     conn.execute(update(CASE).where(CASE.c.id.in_(ids)).values(title=""))
-    events = conn.execute(
-        select(EVENT.c.id, EVENT.c.reason, EVENT.c.text_salt).where(
-            EVENT.c.case_id.in_(ids), EVENT.c.redacted.is_(None)
-        )
-    ).all()
+    events = [e for i in ids for e in chains[i] if e["redacted"] is None]
     if events:
         conn.execute(
             update(EVENT)
             .where(EVENT.c.id == bindparam("event_id"))
             .values(reason="", text_salt=None, redacted=bindparam("seal")),
-            [{"event_id": e.id, "seal": redaction({"reason": e.reason, "text_salt": e.text_salt})} for e in events],
+            [{"event_id": e["id"], "seal": redaction(dict(e))} for e in events],
         )
     conn.execute(update(DEADLINE).where(DEADLINE.c.case_id.in_(ids)).values(change_reason=None))
     conn.execute(update(CHANGE).where(CHANGE.c.case_id.in_(ids)).values(reason=""))
+    return ids
 
 
-def _blank_messages(conn: Connection, ids: list[int]) -> None:
+def _blank_messages(conn: Connection, ids: list[int]) -> list[int]:
     conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(body=""))
+    return ids
 
 
-def _delete_reads(conn: Connection, ids: list[int]) -> None:
+def _delete_reads(conn: Connection, ids: list[int]) -> list[int]:
     conn.execute(delete(ACCESS_LOG).where(ACCESS_LOG.c.id.in_(ids)))
+    return ids
 
 
-_KINDS: dict[str, tuple[Callable[[int, date], Select[Any]], Any, Callable[[Connection, list[int]], None]]] = {
+_KINDS: dict[str, tuple[Callable[[int, date], Select[Any]], Any, Callable[[Connection, list[int]], list[int]]]] = {
     "placement_client_ref": (_due_placements, PLACEMENT, _pseudonymise_placements),
     "individual_case_texts": (_due_cases, CASE, _blank_case_texts),
     "outbox_message_bodies": (_due_messages, OUTBOX, _blank_messages),
@@ -158,18 +184,35 @@ def _count(conn: Connection, org: int, rule: Rule, before: date) -> int:
     return int(conn.execute(select(func.count()).select_from(due(org, before).subquery())).scalar_one())
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    picked: int  # due records looked at
+    last_id: int  # the highest id among them (the next batch starts after it)
+    purged: int  # purged (a case with a broken audit chain is picked but left)
+
+
 def _batch(
-    conn: Connection, org: int, schedule: Schedule, rule: Rule, before: date, run_id: str, now: datetime, size: int
-) -> int:
-    """Purge up to ``size`` due records of one rule and log them, in the caller's transaction; how many."""
+    conn: Connection,
+    org: int,
+    schedule: Schedule,
+    rule: Rule,
+    before: date,
+    run_id: str,
+    now: datetime,
+    size: int,
+    after: int,
+) -> _Batch:
+    """Purge and log up to ``size`` due records of one rule with ids above ``after`` (caller's transaction)."""
     due, table, act = _KINDS[rule.record_kind]
-    q = due(org, before).order_by(table.c.id).limit(size)
+    q = due(org, before).where(table.c.id > after).order_by(table.c.id).limit(size)
     if conn.dialect.name == "postgresql":
         q = q.with_for_update(of=table, skip_locked=True)
     ids = [int(r[0]) for r in conn.execute(q)]
     if not ids:
-        return 0
-    act(conn, ids)
+        return _Batch(0, after, 0)
+    purged = act(conn, ids)
+    if not purged:
+        return _Batch(len(ids), ids[-1], 0)
     conn.execute(
         insert(PURGE).values(
             organisation_id=org,
@@ -180,11 +223,11 @@ def _batch(
             record_kind=rule.record_kind,
             action=rule.action,
             anchored_before=before,
-            records=len(ids),
+            records=len(purged),
             purged_at=now,
         )
     )
-    return len(ids)
+    return _Batch(len(ids), ids[-1], len(purged))
 
 
 def purge(
@@ -206,15 +249,15 @@ def purge(
         if dry_run:
             n = uow.read(lambda c, rule=rule, before=before: _count(c, organisation_id, rule, before))  # type: ignore[misc]
         else:
-            n = 0
+            n, after = 0, 0
             while True:
                 step = uow.write(
-                    lambda c, rule=rule, before=before: _batch(  # type: ignore[misc]
-                        c, organisation_id, schedule, rule, before, run_id, now, batch
+                    lambda c, rule=rule, before=before, after=after: _batch(  # type: ignore[misc]
+                        c, organisation_id, schedule, rule, before, run_id, now, batch, after
                     )
                 )
-                n += step
-                if step < batch:
+                n, after = n + step.purged, step.last_id
+                if step.picked < batch:
                     break
         done.append(Purged(rule.record_kind, rule.action, before, n, rule.legal_basis))
     result = PurgeResult(organisation_id, run_id, schedule.version, dry_run, tuple(done))

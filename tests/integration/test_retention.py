@@ -372,7 +372,7 @@ def test_an_event_written_before_salts_is_purged_and_keeps_its_place_in_the_chai
         reasons = conn.execute(select(EVENT.c.reason).where(EVENT.c.case_id == case_id)).scalars().all()
         assert set(reasons) == {""}
         assert verify(conn) == []
-    with engine.begin() as conn:  # its place in the chain is still checked: deleting it is found
+    with engine.begin() as conn:  # its place in the chain is still checked: relinking it is found
         conn.execute(update(EVENT).where(EVENT.c.case_id == case_id, EVENT.c.seq == 2).values(prev_hash="f" * 64))
     with engine.connect() as conn:
         assert [b.case_id for b in verify(conn)] == [case_id]

@@ -2,9 +2,9 @@
 
 APScheduler only decides *when* to tick; every tick reads what is due from the database,
 so nothing lives in its memory and downtime is caught up on start (each job's first run is
-immediate). Four interval jobs: the deadline sweep, outbox delivery and housekeeping (safe
-on several instances at once) and the recurring-control job, run only by the instance
-holding the leader lock.
+immediate). Five interval jobs: the deadline sweep, outbox delivery, housekeeping and the
+retention purge (safe on several instances at once) and the recurring-control job, run only
+by the instance holding the leader lock.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from workflow.engine.idempotency import purge_expired
 from workflow.notify.outbox import DeliveryResult, Session, deliver
 from workflow.registers.controls import run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports
+from workflow.retention.commands import run_everywhere
 from workflow.settings import Settings, get_settings
 
 log = structlog.get_logger("scheduler")
@@ -97,17 +98,23 @@ class SchedulerService:
         except Conflict:  # another scheduler raised the same alert at the same moment
             return 0
 
+    def retention(self) -> int:
+        """Purge personal data past its time under each organisation's retention schedule; how many records."""
+        return run_everywhere(self.engine, self.settings, self.clock)
+
     def run_once(self) -> dict[str, Any]:
         """Every job once, in order (``uppfoljning scheduler --once``)."""
         opened = self.controls()
         swept = self.sweep()
         delivered = self.deliver()
         purged = self.housekeeping()
+        retained = self.retention()
         return {
             "controls_opened": opened,
             "sweep": swept.__dict__,
             "outbox": delivered.__dict__,
             "idempotency_keys_purged": purged,
+            "retention_records_purged": retained,
         }
 
     # --- the clock --------------------------------------------------------------------------------------------------
@@ -125,6 +132,7 @@ class SchedulerService:
             (self.deliver, self.settings.scheduler_outbox_seconds),
             (self.controls, self.settings.scheduler_controls_seconds),
             (self.housekeeping, self.settings.scheduler_housekeeping_seconds),
+            (self.retention, self.settings.scheduler_retention_seconds),
         ):
             aps.add_job(
                 func,

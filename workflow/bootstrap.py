@@ -28,6 +28,7 @@ from workflow.engine.uow import UnitOfWork
 from workflow.notify import outbox_commands as _outbox_commands  # noqa: F401 - registers the outbox commands' handlers
 from workflow.registers import commands as _register_commands  # noqa: F401 - registers the register commands' handlers
 from workflow.reports import recording_commands as _recording_commands  # noqa: F401 - registers the recording handlers
+from workflow.retention import commands as _retention_commands  # noqa: F401 - registers the purge's handler
 from workflow.settings import Settings, get_settings
 
 

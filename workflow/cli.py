@@ -275,6 +275,9 @@ main.add_command(_token_command)
 from workflow.admin.cli import admin as _admin_command  # noqa: E402
 
 main.add_command(_admin_command)
+from workflow.retention.cli import retention as _retention_command  # noqa: E402
+
+main.add_command(_retention_command)
 
 from scheduler.cli import scheduler_command as _scheduler_command  # noqa: E402
 

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     scheduler_outbox_seconds: float = 10.0
     scheduler_controls_seconds: float = 3600.0
     scheduler_housekeeping_seconds: float = 3600.0
+    scheduler_retention_seconds: float = 86400.0  # the purge of personal data past its time (gallring)
     idempotency_retention_hours: float = 24.0  # a key is kept at least this long, then purged
     smtp_timeout_seconds: float = 30.0
     outbox_max_attempts: int = 6

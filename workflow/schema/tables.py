@@ -159,6 +159,10 @@ class CaseEvent(SQLModel, table=True):
     occurred_at: datetime = _ts()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # Gallring (issue 15): the hash of an event written with a salt covers sha256(salt ‖ reason), not the reason
+    # itself, so the reason can be blanked when its time is up; ``redacted`` then keeps that digest (salt dropped).
+    text_salt: str | None = Field(default=None, max_length=32)
+    redacted: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_case_seq"),)
 
 
@@ -503,6 +507,55 @@ class FollowUpOwner(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("organisation_id", "provider_id"),)
 
 
+# --- retention (gallring): the schedule the municipality decides, and what each purge did -------------------------
+
+
+class RetentionSchedule(SQLModel, table=True):
+    """One adopted version of a board's retention schedule (gallringsplan i dokumenthanteringsplanen)."""
+
+    __tablename__ = "retention_schedule"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    version: str = Field(max_length=40)
+    registry_number: str = Field(max_length=40)
+    adopted_on: date
+    valid_from: date
+    source_sha256: str = Field(max_length=64)
+    __table_args__ = (UniqueConstraint("organisation_id", "version"),)
+
+
+class RetentionRule(SQLModel, table=True):
+    """How long one kind of record is kept after its anchor, and on what legal basis (gallringsregel)."""
+
+    __tablename__ = "retention_rule"
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(foreign_key="retention_schedule.id", index=True)
+    record_kind: str = Field(max_length=48)
+    anchor: str = Field(max_length=32)
+    years: int = 0
+    months: int = 0
+    action: str = Field(max_length=24)  # pseudonymise | blank | delete
+    legal_basis: str = Field(max_length=500)
+    __table_args__ = (UniqueConstraint("schedule_id", "record_kind"),)
+
+
+class RetentionPurge(SQLModel, table=True):
+    """What one purge transaction did under one rule (gallringslogg): counts and the period, never contents."""
+
+    __tablename__ = "retention_purge"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    run_id: str = Field(max_length=36)
+    schedule_id: int = Field(foreign_key="retention_schedule.id")
+    schedule_version: str = Field(max_length=40)
+    rule_id: int = Field(foreign_key="retention_rule.id")
+    record_kind: str = Field(max_length=48)
+    action: str = Field(max_length=24)
+    anchored_before: date  # every record purged had its anchor before this Stockholm date
+    records: int
+    purged_at: datetime = _ts()
+
+
 # --- staff web interface: sessions shared by every worker process ------------------------------------------------
 
 
@@ -551,6 +604,9 @@ INDIVIDUAL_FOLLOW_UP = _table(IndividualFollowUp)
 ANSWER = _table(IndividualAnswer)
 OWNER = _table(FollowUpOwner)
 SESSION = _table(WebSession)
+RETENTION_SCHEDULE = _table(RetentionSchedule)
+RETENTION_RULE = _table(RetentionRule)
+PURGE = _table(RetentionPurge)
 
 
 #: Lets each tick find the suspensions that have ended without scanning every deadline.

@@ -29,7 +29,7 @@ EXPIRED = datetime(2026, 3, 14, 0, 0, 1, tzinfo=STOCKHOLM)  # the day after the 
 SEND = {"registry_number": "NOR-2026-00001", "params": {"response_due": date(2026, 3, 13).isoformat()}}
 # sha256 over every event's hash, in (case, seq) order, of the scenario below: the same on SQLite and PostgreSQL
 # (reasons hashed as sha256(salt ‖ reason), issue 15; the salt fixed by the test).
-EXPECTED = "99db704502e30669d169bd1c080c4a2f366696d9af7a425ce65ad3e9920e1f38"
+EXPECTED = "0c2598d7349658bebd996d6a0cf97c87d4eeb15c11a96307bde707a63b4292a6"
 EXPIRY = CASE_TYPES["rectification_request"].deadlines["sent"].on_expiry or ""
 
 

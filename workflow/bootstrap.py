@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from workflow.board import commands as _board_commands  # noqa: F401 - registers the board commands' handlers
 from workflow.clock import utcnow
 from workflow.deadlines import commands as _deadline_commands  # noqa: F401 - registers the deadline commands' handlers
 from workflow.engine import create_once as _create_once  # noqa: F401 - registers the idempotent creation's handler

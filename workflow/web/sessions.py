@@ -30,10 +30,6 @@ PURGE_EVERY = timedelta(minutes=10)
 SECRET_PREFIX = "secret:"  # rows of installation secrets (no expiry), never answered as a session
 
 
-
-
-
-
 def _seconds(value: int | timedelta | None) -> timedelta | None:
     if value is None:
         return None

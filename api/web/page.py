@@ -21,6 +21,7 @@ NAV = (
     ("/arenden", N_("Cases")),
     ("/bevakningar", N_("Deadlines")),
     ("/rapporter", N_("Reports")),
+    ("/namnd", N_("Board")),
     ("/utforare", N_("Providers")),
 )
 #: Utskick, for those who answer for the organisation's deliveries (api.web.outbox.ROLES).
@@ -32,7 +33,6 @@ def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
     """The unit of work of the staff pages."""
     uow: UnitOfWork = request.app.state.web_uow
     return uow
-
 
 
 def translator(request: Request[Any, Any, Any]) -> Callable[[str], str]:

@@ -61,6 +61,24 @@ def test_a_board_matter_for_the_years_terminations_holds_exactly_the_termination
     assert stored["template_version"] == 0 and stored["registry_number"] == "NOR-2027-00001"
 
 
+def test_the_annual_matter_shows_the_figures_of_the_annual_reports_summary(engine: Engine) -> None:
+    s = build_year(engine, 5)
+    app = _app(engine, s.clock)
+    strategist = s.actor("contract_strategist")
+    done = app.execute(GenerateBoardMatter("annual", "NOR-2027-00002", YEAR_START, YEAR_END), strategist)
+    html = str(queries.matter(app.uow, strategist, done.id)["html"])
+    with engine.connect() as conn:
+        summary = build_report(conn, "annual", s.w.orgs["NORTH"], YEAR_START, YEAR_END).table("summary").rows
+    shown = [[text for _cls, text in r["cells"]] for r in rows(html, "figure")]  # type: ignore[union-attr]
+    assert [cells[1:3] for cells in shown] == [
+        [i18n.format_number("sv", r["count"]), i18n.format_number("sv", r["n"]) if r["n"] is not None else ""]
+        for r in summary
+    ]
+    assert sum(r["count"] for r in summary if r["figure"] == "Agreements terminated") == sum(
+        e["measure_code"] == "terminated" for e in s.exp.ended
+    )
+
+
 def test_editing_a_template_makes_a_new_version_and_an_old_matter_keeps_its_text(engine: Engine) -> None:
     w = build_world(engine)
     app = _app(engine, w.clock)

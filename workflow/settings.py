@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="UPPF_", env_file=".env", extra="ignore")
 
     environment: str = "development"
+    # The municipality's name, printed at the head of every page of a report's PDF and HTML.
+    municipality_name: str = ""
     database_url: str = "sqlite:///uppfoljning.db"
     sqlite_synchronous: str = "FULL"
     jwt_secret: str = _DEV_SECRET
@@ -23,6 +25,12 @@ class Settings(BaseSettings):
     jwt_audience: str = "uppfoljning"
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
+    # Which claims of a token name the user, its organisation and its identity-provider groups (issue 13/15).
+    oidc_username_claim: str = "sub"
+    oidc_org_claim: str = "org"
+    oidc_groups_claim: str = "groups"
+    # Access review (issue 15): a user reading more individual-level records than this in one day raises an alert.
+    access_alert_daily_reads: int = 200
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_starttls: bool = False
@@ -58,6 +66,11 @@ class Settings(BaseSettings):
     # Reports (issue 5): follow-up plan coverage rule and risk-based selection size.
     plan_max_years_without_follow_up: int = 3
     plan_top_providers: int = 5
+    # Audit anchoring (issue 15): the checkpoint key (HMAC-SHA256, never in the database), retired keys still
+    # accepted when verifying (comma-separated), and the append-only file the signed checkpoints go to.
+    audit_key: str | None = None
+    audit_keys_retired: str = ""
+    audit_anchor_path: str = "audit-anchors.jsonl"
 
     @field_validator("mail_hours")
     @classmethod
@@ -82,10 +95,19 @@ class Settings(BaseSettings):
             raise ValueError("sqlite_synchronous must be FULL, EXTRA or NORMAL")
         return v.upper()
 
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key(cls, v: str | None) -> str | None:
+        if v is not None and len(v.strip()) < 32:
+            raise ValueError("audit_key must be at least 32 characters (uppfoljning audit-key makes one)")
+        return v.strip() if v is not None else None
+
     def check_production(self) -> None:
-        """Refuse to run outside development with the placeholder signing key."""
+        """Refuse to run outside development with the placeholder signing key or without the checkpoint key."""
         if self.environment != "development" and self.jwt_secret == _DEV_SECRET and not self.oidc_jwks_url:
             raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_JWKS_URL must be set outside development")
+        if self.environment != "development" and not self.audit_key:
+            raise RuntimeError("UPPF_AUDIT_KEY (the audit checkpoint key) must be set outside development")
 
 
 @lru_cache(maxsize=1)

@@ -182,6 +182,9 @@ class ChainBreak:
     seq: int
     event_id: int | None
     problem: str
+    #: What kind of tampering it shows: edited_event, missing_event, truncated_tail, rewound_head, recomputed_chain,
+    #: deleted_case, checkpoint_missing, checkpoint_rewritten, forged_anchor, unknown_key, no_key, anchor_gap.
+    kind: str = "broken"
 
 
 def verify(conn: Connection, organisation_id: int | None = None, batch: int = 5000) -> list[ChainBreak]:
@@ -215,18 +218,18 @@ def _verify_org(conn: Connection, org: int, batch: int) -> list[ChainBreak]:
         if case_id in broken:
             continue
         last_seq, prev_hash = walked.get(case_id, (0, GENESIS))
-        problem = None
+        problem, kind = None, "edited_event"
         if case_id not in heads:
-            problem = "the event's case is not in this organisation"
+            problem, kind = "the event's case is not in this organisation", "deleted_case"
         elif row["seq"] != last_seq + 1:
-            problem = f"event seq {last_seq + 1} is missing (next is {row['seq']})"
+            problem, kind = f"event seq {last_seq + 1} is missing (next is {row['seq']})", "missing_event"
         elif row["prev_hash"] != prev_hash:
             problem = "prev_hash does not match the previous event"
         elif event_hash(prev_hash, dict(row)) != row["hash"]:
             problem = "content does not match its hash"
         if problem is not None:
             breaks.append(
-                ChainBreak(org, case_id, last_seq + 1 if "missing" in problem else row["seq"], row["id"], problem)
+                ChainBreak(org, case_id, last_seq + 1 if "missing" in problem else row["seq"], row["id"], problem, kind)
             )
             broken.add(case_id)
             continue
@@ -237,12 +240,15 @@ def _verify_org(conn: Connection, org: int, batch: int) -> list[ChainBreak]:
         if case_id in broken:
             continue
         last_seq, last_hash = walked.get(case_id, (0, GENESIS))
-        if version != last_seq:
-            problem = f"the case is at version {version} but its chain ends at seq {last_seq}"
-            breaks.append(ChainBreak(org, case_id, last_seq + 1, None, problem))
+        if version != last_seq:  # the walk checked seq 1, 2, …: last_seq is also the case's count of events
+            problem = f"the case is at version {version} but its chain ends at seq {last_seq} ({last_seq} events)"
+            kind = "truncated_tail" if version > last_seq else "missing_event"
+            breaks.append(ChainBreak(org, case_id, last_seq + 1, None, problem, kind))
         elif audit_hash != last_hash:
             breaks.append(
-                ChainBreak(org, case_id, last_seq, None, "the case's chain head does not match its last event")
+                ChainBreak(
+                    org, case_id, last_seq, None, "the case's chain head does not match its last event", "rewound_head"
+                )
             )
     found = _verify_checkpoints(org, checkpoints, seen)
     if found is not None:
@@ -271,21 +277,35 @@ def _events(conn: Connection, org: int, batch: int) -> Iterable[Any]:
 
 
 def _verify_checkpoints(org: int, checkpoints: list[Any], seen: dict[tuple[int, int], str]) -> ChainBreak | None:
-    """The first checkpoint that is out of its chain or no longer matches the events; None when all do."""
-    prev = GENESIS
-    for n, cp in enumerate(checkpoints, start=1):
+    """The first checkpoint that is out of its chain or no longer matches the events; None when all do.
+
+    Checkpoints older than the latest anchored one are pruned (``workflow.engine.anchor``), so the chain of rows may
+    start after 1; what was pruned is covered by the signed copies outside the database.
+    """
+    prev = checkpoints[0].prev_digest if checkpoints and checkpoints[0].anchored_at is not None else GENESIS
+    first = checkpoints[0].seq if checkpoints and checkpoints[0].anchored_at is not None else 1
+    for n, cp in enumerate(checkpoints, start=first):
         where = f"checkpoint {cp.seq} of {cp.taken_at.isoformat(timespec='seconds')}"
         if cp.seq != n or cp.prev_digest != prev:
-            return ChainBreak(org, None, n, None, f"{where}: checkpoint {n} is missing or out of order")
+            return ChainBreak(
+                org, None, n, None, f"{where}: checkpoint {n} is missing or out of order", "checkpoint_missing"
+            )
         heads = []
         for case_id, seq in cp.heads:
             event = seen.get((case_id, seq))
             if event is None:
                 return ChainBreak(
-                    org, case_id, seq, None, f"{where}: case {case_id} had event seq {seq}, which is gone or broken"
+                    org,
+                    case_id,
+                    seq,
+                    None,
+                    f"{where}: case {case_id} had event seq {seq}, which is gone or broken",
+                    "truncated_tail",
                 )
             heads.append((case_id, seq, event))
         if checkpoint_digest(prev, org, heads) != cp.digest:
-            return ChainBreak(org, None, n, None, f"{where}: the events no longer match the checkpoint's digest")
+            return ChainBreak(
+                org, None, n, None, f"{where}: the events no longer match the checkpoint's digest", "recomputed_chain"
+            )
         prev = cp.digest
     return None

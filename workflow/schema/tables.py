@@ -30,6 +30,7 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=32)  # central_board | district_board | education_board
     parent_id: int | None = Field(default=None, foreign_key="organisation.id")
+    active: bool = True
 
 
 class AppUser(SQLModel, table=True):
@@ -43,6 +44,8 @@ class AppUser(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+    # manual (an administrator or the bootstrap made it) | idp (provisioned from the identity provider's groups)
+    source: str = Field(default="manual", max_length=16)
 
 
 class Provider(SQLModel, table=True):
@@ -176,6 +179,8 @@ class AuditCheckpoint(SQLModel, table=True):
     heads: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     prev_digest: str = Field(max_length=64)
     digest: str = Field(max_length=64)
+    #: When its signed copy went to the anchor store outside the database (``workflow.engine.anchor``); None: not yet.
+    anchored_at: datetime | None = _ts(nullable=True)
     __table_args__ = (UniqueConstraint("organisation_id", "seq", name="uq_audit_checkpoint_org_seq"),)
 
 
@@ -320,6 +325,49 @@ class AccessLog(SQLModel, table=True):
     entity_id: int
     action: str = Field(max_length=16)
     at: datetime = _ts()
+
+
+# --- administration: the role mapping and the administration's own audit record --------------------------------
+
+
+class RoleMapping(SQLModel, table=True):
+    """An identity-provider group and the organisation and roles its members get (gruppmappning).
+
+    ``version`` counts its changes; every change is also an :class:`AdminEvent` with before and after.
+    """
+
+    __tablename__ = "role_mapping"
+    id: int | None = Field(default=None, primary_key=True)
+    group_name: str = Field(max_length=200, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    version: int = 1
+    updated_at: datetime = _ts()
+
+
+class AdminEvent(SQLModel, table=True):
+    """An append-only record of one administrative change (administrationslogg): who, when, what, before/after.
+
+    ``organisation_id`` is the organisation the changed object belongs to; ``actor_id`` is null when the
+    identity provider's groups provisioned a user or the bootstrap ran on an empty database (``via`` says which).
+    """
+
+    __tablename__ = "admin_event"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    via: str = Field(max_length=16)  # api | cli | web | idp | bootstrap
+    action: str = Field(max_length=48)
+    entity: str = Field(max_length=32)  # organisation | user | role_mapping
+    entity_id: int
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    at: datetime = _ts()
+    __table_args__ = (
+        Index("ix_admin_event_org_at", "organisation_id", "at"),
+        Index("ix_admin_event_entity", "entity", "entity_id"),
+    )
 
 
 # --- API: idempotency keys ---------------------------------------------------------------------------------------
@@ -588,6 +636,8 @@ ORDER = _table(DelegationOrder)
 RULE = _table(DelegationRule)
 OUTBOX = _table(Outbox)
 ACCESS_LOG = _table(AccessLog)
+ROLE_MAPPING = _table(RoleMapping)
+ADMIN_EVENT = _table(AdminEvent)
 KEYS = _table(IdempotencyKey)
 CHANGE = _table(DeadlineChange)
 OPENING = _table(ScheduledOpening)
@@ -628,5 +678,7 @@ Index(
     sqlite_where=text("plan_year IS NOT NULL"),
     postgresql_where=text("plan_year IS NOT NULL"),
 )
+#: The access review: one organisation's reads by time (filters by user narrow it further).
+Index("ix_access_log_org_at", ACCESS_LOG.c.organisation_id, ACCESS_LOG.c.at)
 #: Decisions of one organisation by kind and date (terminations, rescissions, exclusions).
 Index("ix_decision_org_kind_time", DECISION.c.organisation_id, DECISION.c.decision_kind, DECISION.c.decided_at)

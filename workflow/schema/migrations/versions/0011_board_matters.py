@@ -1,7 +1,7 @@
 """board matters: versioned board-matter templates, generated matters, meetings, decisions, reports presented
 
-Revision ID: 0009_board_matters
-Revises: 0008_web_sessions
+Revision ID: 0011_board_matters
+Revises: 0010_audit_anchor
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from workflow.schema.types import UTCDateTime
 
-revision = "0009_board_matters"
-down_revision = "0008_web_sessions"
+revision = "0011_board_matters"
+down_revision = "0010_audit_anchor"
 branch_labels = None
 depends_on = None
 

@@ -28,6 +28,7 @@ from workflow.board.commands import (
     RecordBoardDecision,
     SaveBoardTemplate,
 )
+from workflow.documents.pdf import html_to_pdf
 
 PathId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 MatterType = Literal["annual", "terminations", "decisions", "termination"]
@@ -354,6 +355,25 @@ def get_matter_html(request: Request[Any, Any, Any], user: AuthUser, matter_id: 
     )
 
 
+@get(
+    "/board/matters/{matter_id:int}/pdf",
+    operation_id="getBoardMatterPdf",
+    summary="A board matter as PDF.",
+    tags=["board"],
+    sync_to_thread=True,
+    media_type="application/pdf",
+    responses=READ,
+)
+def get_matter_pdf(request: Request[Any, Any, Any], user: AuthUser, matter_id: PathId) -> Response[bytes]:
+    """The stored document printed to PDF (A4, page numbers, the municipality and the registry number on every page)."""
+    matter = queries.matter(_uow(request), user.actor, matter_id)
+    return Response(
+        html_to_pdf(str(matter["html"])),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{matter["registry_number"]}.pdf"'},
+    )
+
+
 # --- templates -------------------------------------------------------------------------------------------------
 
 
@@ -587,6 +607,7 @@ HANDLERS = [
     generate_matter,
     get_matter,
     get_matter_html,
+    get_matter_pdf,
     list_templates,
     get_template,
     edit_template,

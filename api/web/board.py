@@ -23,6 +23,7 @@ from workflow.board import queries
 from workflow.board.commands import GenerateBoardMatter
 from workflow.bootstrap import Application
 from workflow.deadlines.calendar import local_date
+from workflow.documents.pdf import html_to_pdf
 from workflow.engine.errors import InvalidInput, NotPermitted
 from workflow.i18n import N_
 
@@ -134,6 +135,18 @@ def matter_document(request: Request[Any, Any, Any], matter_id: MatterId) -> Res
     )
 
 
+@get("/namnd/arenden/{matter_id:int}/pdf", sync_to_thread=True)
+def matter_pdf(request: Request[Any, Any, Any], matter_id: MatterId) -> Response[bytes]:
+    """The matter's document printed to PDF, as a download."""
+    user = current(request)
+    matter = queries.matter(uow_of(request), user.actor, matter_id)
+    return Response(
+        html_to_pdf(str(matter["html"])),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{matter["registry_number"]}.pdf"'},
+    )
+
+
 @get("/namnd/sammantraden/{meeting_id:int}", sync_to_thread=True)
 def meeting_page(request: Request[Any, Any, Any], meeting_id: MeetingId) -> Template:
     """A meeting: the board's decisions and the reports presented, by paragraph."""
@@ -151,4 +164,4 @@ def meeting_page(request: Request[Any, Any, Any], meeting_id: MeetingId) -> Temp
     )
 
 
-HANDLERS = [board_page, generate, matter_page, matter_document, meeting_page]
+HANDLERS = [board_page, generate, matter_page, matter_document, matter_pdf, meeting_page]

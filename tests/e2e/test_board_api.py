@@ -3,6 +3,11 @@ audit responses; another board's objects answer 404."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import Api, problem_of
@@ -125,3 +130,30 @@ def test_another_boards_matters_meetings_and_audit_responses_answer_404(api: Api
     )
     assert crossed.status_code == 404
     assert api.client.get("/board/matters", headers=south).json() == []
+
+
+def test_a_matter_prints_to_a_pdf_with_the_municipality_and_registry_number_on_every_page(
+    api: Api, tmp_path: Path
+) -> None:
+    h = api.auth("NORTH", "contract_strategist")
+    long = {
+        "assessment": "Förvaltningens bedömning i detalj. " * 110,
+        "proposal": "Nämnden beslutar enligt förslaget. " * 110,
+    }
+    mid = api.client.post("/board/matters", headers=h, json={**MATTER, "texts": long}).json()["id"]
+    pdf = api.client.get(f"/board/matters/{mid}/pdf", headers=h)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    path = tmp_path / "matter.pdf"
+    path.write_bytes(pdf.content)
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext (poppler-utils) reads the PDF"
+    pages = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    printed = [p for p in pages.split("\f") if p.strip()]
+    assert len(printed) >= 2
+    for number, page in enumerate(printed, 1):
+        assert "NORTH board" in page and "NOR-2026-00900" in page
+        assert re.search(rf"\b{number} \({len(printed)}\)", page), page[-200:]
+    assert "Förslag till beslut" in pages
+    south = api.client.get(f"/board/matters/{mid}/pdf", headers=api.auth("SOUTH", "contract_strategist"))
+    assert south.status_code == 404

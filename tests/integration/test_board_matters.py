@@ -18,6 +18,7 @@ from workflow.cases.opening import open_case
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
 from workflow.reports.catalogue import build_report
 from workflow.reports.labels import label
+from workflow.reports.localize import localize
 from workflow.reports.scope import Period
 from workflow.reports.terminations import ended_agreements
 from workflow.schema.tables import BOARD_MATTER
@@ -46,14 +47,15 @@ def test_a_board_matter_for_the_years_terminations_holds_exactly_the_termination
         report = build_report(conn, "terminations", s.w.orgs["NORTH"], YEAR_START, YEAR_END)
         codes = [r["reason_code"] for r in ended_agreements(conn, s.w.orgs["NORTH"], Period(YEAR_START, YEAR_END))]
     expected = report.table("ended_agreements").rows
+    swedish = localize(report, "sv").table("ended_agreements").rows
     assert [r["attrs"]["data-registry-number"] for r in listed] == [e["registry_number"] for e in s.exp.ended]  # type: ignore[index]
     assert not {r["attrs"]["data-registry-number"] for r in listed} & set(s.exp.other_org_ended)  # type: ignore[index]
-    for got, want, scenario, code in zip(listed, expected, s.exp.ended, codes, strict=True):
+    for got, want, sv, scenario, code in zip(listed, expected, swedish, s.exp.ended, codes, strict=True):
         cells = dict(got["cells"])  # type: ignore[arg-type]
         assert cells["date"] == want["date"].isoformat() == scenario["date"].isoformat()
         assert label(code) == want["reason"] == scenario["reason"]
         assert cells["ground"] == i18n.label("sv", "value", code)
-        assert cells["mandate"] == want["mandate"]
+        assert cells["mandate"] == sv["mandate"] != want["mandate"]  # the report's mandate, in Swedish
         dnr = [text for cls, text in got["cells"] if cls == "dnr"]  # type: ignore[union-attr]
         assert dnr == [want["agreement"], want["registry_number"]]
     assert sections(str(stored["html"])) == SWEDISH_SECTIONS
@@ -216,7 +218,7 @@ def test_a_matter_is_print_ready_with_the_municipality_and_registry_number_in_th
     strategist = w.actor("NORTH", "contract_strategist")
     done = app.execute(GenerateBoardMatter("annual", "NOR-2026-60001", YEAR_START, YEAR_END), strategist)
     html = str(queries.matter(app.uow, strategist, done.id)["html"])
-    assert "size: A4" in html and "string(registry)" in html and "counter(page)" in html
+    assert "size: A4" in html and "@top-right" in html and "counter(page)" in html
     assert '<span class="organisation">NORTH board</span>' in html
     assert '<span class="registry">Dnr NOR-2026-60001</span>' in html
     assert '<html lang="sv">' in html

@@ -46,6 +46,7 @@ def board() -> None:
 @click.option("--title", default=None, help="the title (default: made from the type and period)")
 @click.option("--locale", type=click.Choice(list(i18n.LOCALES)), default=i18n.DEFAULT_LOCALE, show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="also write the HTML document here")
+@click.option("--pdf", "pdf_output", type=click.Path(dir_okay=False), default=None, help="also write it as PDF here")
 @click.pass_context
 def generate(
     ctx: click.Context,
@@ -61,6 +62,7 @@ def generate(
     title: str | None,
     locale: str,
     output: str | None,
+    pdf_output: str | None,
 ) -> None:
     """Generate and store a board matter of MATTER_TYPE with the organisation's current template."""
     from workflow.accounts import find_account
@@ -93,6 +95,11 @@ def generate(
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(str(matter["html"]))
+    if pdf_output:
+        from workflow.documents.pdf import html_to_pdf
+
+        with open(pdf_output, "wb") as fb:
+            fb.write(html_to_pdf(str(matter["html"])))
     click.echo(
         _("Board matter %(id)s (%(registry_number)s) stored with template version %(version)s.")
         % {"id": done.id, "registry_number": done.registry_number, "version": done.template_version},

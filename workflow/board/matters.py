@@ -4,7 +4,8 @@ The figures and lists come from the report query functions (:func:`workflow.repo
 and the case view (:func:`workflow.cases.queries.case_view`), never counted again here; the text around them
 is the organisation's current template (:mod:`workflow.board.templates`). The product wraps the body in a
 print-ready A4 document with the municipality's name and the registry number in every page's header.
-A generated matter is stored with its HTML, so what went to the board stays as it was.
+A generated matter is stored with its HTML, so what went to the board stays as it was; its PDF is that HTML
+through :func:`workflow.documents.pdf.html_to_pdf`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from workflow.cases.scoping import Viewer, sees_individuals
 from workflow.engine.errors import InvalidInput
 from workflow.reports import terminations
 from workflow.reports.catalogue import build_report
-from workflow.reports.model import Report
+from workflow.reports.localize import Translator, localize
+from workflow.reports.model import Msg, Report
+from workflow.reports.render import css_string
 from workflow.reports.scope import Period
 from workflow.schema.tables import BOARD_TEMPLATE
 
@@ -145,7 +148,9 @@ def check_proposal(case: dict[str, Any], measure: str | None, ground: str | None
         )
 
 
-def _report_context(report: Report) -> dict[str, Any]:
+def _report_context(report: Report, locale: str) -> dict[str, Any]:
+    """The report in the matter's language (texts for people through the catalogue; numbers and dates stay)."""
+    report = localize(report, locale)
     return {
         "title": report.title,
         "notes": list(report.notes),
@@ -208,10 +213,14 @@ def compose(
     }
     context: dict[str, Any] = {"matter": matter, "inputs": dict(subject.inputs)}
     if subject.report is not None:
-        report = _report_context(subject.report)
+        report = _report_context(subject.report, locale)
         context["report"] = report
         context["tables"] = report["tables"]
-        context["details"] = subject.details
+        tr = Translator(locale)
+        context["details"] = {
+            key: [{k: tr.msg(v) if isinstance(v, Msg) else v for k, v in row.items()} for row in rows]
+            for key, rows in subject.details.items()
+        }
     if subject.case is not None:
         context["case"] = subject.case
         context["proposal"] = {
@@ -223,6 +232,12 @@ def compose(
     html = (
         _document_environment(locale)
         .get_template("document.html")
-        .render(matter=matter, body=Markup(body), locale=locale)
+        .render(
+            matter=matter,
+            body=Markup(body),
+            locale=locale,
+            css_string=css_string,
+            registry_label=i18n.gettext(locale, "Reg. no."),
+        )
     )
     return Composed(title, html, template)

@@ -221,3 +221,23 @@ def test_a_measure_needs_a_staff_role_and_a_date_ahead_and_another_boards_respon
         queries.audit_response(app.uow, south, rid)
     with pytest.raises(NotFound):
         app.execute(AddAuditMeasure(rid, Measure("x", "unit_manager", date(2026, 5, 4))), south)
+
+
+def test_dates_out_of_any_reasonable_range_are_refused_naming_the_rule(engine: Engine) -> None:
+    w, app = _setup(engine)
+    strategist, secretary = w.actor("NORTH", "contract_strategist"), w.actor("NORTH", "board_secretary")
+    with pytest.raises(InvalidInput) as response:
+        app.execute(RecordAuditResponse("R", date(1, 1, 1)), strategist)
+    assert response.value.context["rule"] == "audit_response"
+    with pytest.raises(InvalidInput) as measure:
+        app.execute(
+            RecordAuditResponse("R", date(2026, 3, 31), (Measure("x", "unit_manager", date(9999, 12, 31)),)),
+            strategist,
+        )
+    assert measure.value.context["rule"] == "audit_measure"
+    with pytest.raises(InvalidInput) as meeting:
+        app.execute(CreateBoardMeeting(date(1, 1, 1)), secretary)
+    assert meeting.value.context["rule"] == "date"
+    with pytest.raises(InvalidInput) as period:
+        app.execute(GenerateBoardMatter("annual", "X-1", date(1, 1, 1), date(1, 12, 31)), strategist)
+    assert period.value.context["rule"] == "date"

@@ -10,7 +10,7 @@ rows record who and when; audit responses and their measures are cases, so each 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import structlog
@@ -26,6 +26,7 @@ from workflow.deadlines.calendar import local_date
 from workflow.engine.commands import handles
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
 from workflow.engine.firing import CASE, Actor, Workflow
+from workflow.engine.params import DATE_HORIZON_DAYS
 from workflow.engine.uow import UnitOfWork
 from workflow.reports.catalogue import REPORTS
 from workflow.schema.db import new_id
@@ -62,6 +63,16 @@ def _registry_number(value: str) -> str:
             rule="registry_number",
         )
     return rn
+
+
+#: Dates the board's work may name (a meeting, a period, a due date): anything else is a typing error.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _dates(*days: date | None) -> None:
+    for day in days:
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise InvalidInput(f"{day.isoformat()} is outside {EARLIEST.isoformat()}–{LATEST.isoformat()}", rule="date")
 
 
 def _paragraph(value: str) -> str:
@@ -114,6 +125,7 @@ def generate_board_matter(cmd: GenerateBoardMatter, actor: Actor, uow: UnitOfWor
     if cmd.locale not in i18n.LOCALES:
         raise InvalidInput(f"locale must be one of {', '.join(i18n.LOCALES)}", rule="matter_input")
     inputs = matters.clean_inputs(cmd.inputs)
+    _dates(cmd.start, cmd.end)
     if cmd.matter_type == "termination":
         if cmd.case_id is None or cmd.start is not None or cmd.end is not None:
             raise InvalidInput("a termination matter takes a case, and no period", rule="matter_input")
@@ -273,6 +285,7 @@ class Created:
 def create_board_meeting(cmd: CreateBoardMeeting, actor: Actor, uow: UnitOfWork) -> Created:
     """Store the meeting."""
     _require(actor, MINUTES_ROLES, "record the board's meetings")
+    _dates(cmd.held_on)
     if len(cmd.title) > 200:
         raise InvalidInput("the title is longer than 200 characters", rule="meeting_input")
     now = uow.clock()
@@ -404,6 +417,7 @@ def mark_report_presented(cmd: MarkReportPresented, actor: Actor, uow: UnitOfWor
     _require(actor, MINUTES_ROLES, "mark reports as presented to the board")
     if cmd.report not in REPORTS:
         raise InvalidInput(f"unknown report {cmd.report!r}; one of {', '.join(REPORTS)}", rule="report")
+    _dates(cmd.start, cmd.end)
     if cmd.end < cmd.start:
         raise InvalidInput("the period ends before it starts", rule="period")
     paragraph = _paragraph(cmd.paragraph)
@@ -477,8 +491,10 @@ def _check_measure(m: Measure, today: date) -> None:
         raise InvalidInput("a measure is described in 1–300 characters", rule="audit_measure")
     if m.responsible_role not in STAFF_ROLES:
         raise InvalidInput(f"responsible_role must be one of {', '.join(STAFF_ROLES)}", rule="audit_measure")
-    if m.follow_up_on < today:
-        raise InvalidInput("a measure's follow-up date cannot be in the past", rule="audit_measure")
+    if not today <= m.follow_up_on <= today + timedelta(days=DATE_HORIZON_DAYS):
+        raise InvalidInput(
+            f"a measure's follow-up date is from today to {DATE_HORIZON_DAYS} days ahead", rule="audit_measure"
+        )
 
 
 def _open_measure(wf: Workflow, conn: Connection, actor: Actor, response_id: int, m: Measure) -> int:
@@ -509,6 +525,10 @@ def record_audit_response(cmd: RecordAuditResponse, actor: Actor, uow: UnitOfWor
     if not name or len(name) > 250:
         raise InvalidInput("the audit report is named in 1–250 characters", rule="audit_response")
     today = local_date(uow.clock())
+    if not today - timedelta(days=366) <= cmd.response_due_on <= today + timedelta(days=DATE_HORIZON_DAYS):
+        raise InvalidInput(
+            f"the response's due date is from a year ago to {DATE_HORIZON_DAYS} days ahead", rule="audit_response"
+        )
     for m in cmd.measures:
         _check_measure(m, today)
     wf = Workflow(uow.engine, uow.clock)

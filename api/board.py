@@ -402,7 +402,10 @@ def get_template(
     request: Request[Any, Any, Any],
     user: AuthUser,
     matter_type: Annotated[MatterType, PathParameter()],
-    version: Annotated[int | None, QueryParameter(ge=0, le=100_000, description="default: the version in use")] = None,
+    version: Annotated[
+        int | None,
+        QueryParameter(gt=-1, le=100_000, description="0 is the shipped template; default: the version in use"),
+    ] = None,
 ) -> TemplateSourceOut:
     """The Jinja2 source of a template version (0: the product's own)."""
     return to(TemplateSourceOut, queries.template_source(_uow(request), user.actor, matter_type, version))

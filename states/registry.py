@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from states import (
     agreement,
+    audit_measure,
+    audit_response,
     call_off_suspension,
     complaint,
     control_check,
@@ -38,6 +40,8 @@ CASE_TYPES: dict[str, CaseTypeSpec] = load(
         implementation_plan.SPEC,
         monthly_report.SPEC,
         control_check.SPEC,
+        audit_response.SPEC,
+        audit_measure.SPEC,
     )
 )
 

@@ -85,7 +85,7 @@ def test_an_int_must_be_a_whole_number() -> None:
 
 
 def test_opening_a_case_may_give_any_declared_date_parameter() -> None:
-    assert {"response_due", "due_date", "scheduled_for"} == DATE_PARAMS
+    assert {"response_due", "due_date", "scheduled_for", "response_due_on", "follow_up_on"} == DATE_PARAMS
 
 
 @given(st.lists(st.sampled_from(FLAGS.choices), min_size=1))

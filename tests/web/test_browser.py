@@ -127,6 +127,7 @@ PAGES: dict[str, Callable[[Site], str]] = {
         f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href$="/forlang"]'
     ),
     "rapporter": lambda s: "/rapporter",
+    "namnd": lambda s: "/namnd",
     "utforare": lambda s: "/utforare",
     "utforare-sida": lambda s: s.first_link("/utforare", 'main a[href^="/utforare/"]'),
     "avtal": lambda s: s.first_link(f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href^="/avtal/"]'),

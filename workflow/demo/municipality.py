@@ -404,10 +404,10 @@ class Demo:
         kind = spec.kinds[seed % len(spec.kinds)] if spec.kinds else None
         if spec.subject is Subject.PLACEMENT:
             placement = self.placements[district][seed % len(self.placements[district])]
-            return open_case(
+            return open_case(  # as the scheduler requests deliveries: staff may not ask twice while one is open
                 self.wf,
                 name,
-                actor,
+                Actor.system(self.orgs[district]),
                 "Demo: requested from provider",
                 placement_id=placement,
                 params={"due_date": (self.today + timedelta(days=10 + seed % 9)).isoformat()},

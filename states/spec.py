@@ -112,7 +112,9 @@ class Transition:
     for in-house units (egen regi); ``params`` are the typed parameters the trigger
     takes, stored on the case; ``roles`` limits who may fire an ordinary
     (non-decision) trigger; ``system`` marks triggers only the scheduler fires;
-    ``notify`` names who is told through the outbox when it happens.
+    ``scheduled`` marks triggers the scheduler fires when the data says so (an agreement whose
+    period ended expires) and people may fire too; ``notify`` names who is told through the
+    outbox when it happens.
     """
 
     trigger: str
@@ -126,6 +128,7 @@ class Transition:
     system: bool = False
     notify: tuple[str, ...] = ()
     label: str = ""
+    scheduled: bool = False
 
     @property
     def accepts(self) -> tuple[str, ...]:

@@ -177,6 +177,11 @@ def _open(
         in_house = a["agreement_type"] == "in_house_mandate"
         if spec.mirrors_agreement and a["organisation_id"] != org:
             raise NotFound(f"agreement {agreement_id} not found")
+        if spec.mirrors_agreement and a["case_id"] is not None:
+            raise Refused(
+                f"agreement {agreement_id} has its agreement case already (case {a['case_id']})",
+                rule="agreement_has_case",
+            )
     elif case_type in CASE_TYPES_NEEDING_AGREEMENT:
         raise InvalidInput(f"{case_type} needs an agreement")
     if provider_id is not None:

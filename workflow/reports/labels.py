@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from workflow import i18n
+
+
+def _swedish(code: str) -> str:
+    """The Swedish term of a vocabulary value, from the catalogue (context ``value``), in lower case."""
+    return i18n.label("sv", "value", code).lower()
+
+
 OUTCOME_CATEGORIES = (
     ("compliant", "Complies (följer avtal)"),
     ("compliant_after_supplement", "Complies after supplementation (efter komplettering)"),
@@ -38,6 +46,7 @@ LABELS: dict[str, str] = {
     "municipality": "Municipality",
     "provider": "Provider",
     "mutual": "Mutual",
+    "not_stated": f"Not stated ({_swedish('not_stated')})",
     # exclusion reasons
     "ivo_report_back": "IVO case with report-back decision",
     "dormant": "Dormant operation (vilande verksamhet)",

@@ -24,6 +24,7 @@ from workflow.deadlines.calendar import local_date
 from workflow.engine import delegation
 from workflow.engine.errors import NoMandate, NotPermitted
 from workflow.engine.firing import Actor, Workflow
+from workflow.registers.agreement_cases import ensure_agreement_cases, expire_ended_agreements
 from workflow.registers.samples import path_to, sample_params
 from workflow.reports.demo_data import add_report_inputs
 from workflow.schema.db import new_id
@@ -120,6 +121,9 @@ class Demo:
             delegation.load_file(conn)
         counts = self._cases()
         counts["report_inputs"] = add_report_inputs(self)
+        # As the scheduler's leader job would on its first tick: every agreement gets its case, ended ones expire.
+        counts["agreement_cases"] = ensure_agreement_cases(self.engine, self.wf.clock)
+        counts["agreements_expired"] = expire_ended_agreements(self.engine, self.wf.clock)
         log.info("demo.loaded", **counts)
         return counts
 

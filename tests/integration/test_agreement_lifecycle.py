@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
+from scheduler.service import SchedulerService
 from tests.conftest import PG_URL
 from tests.world import World, build_world
 from workflow.bootstrap import Application, bootstrap
@@ -23,7 +24,7 @@ from workflow.registers.commands import RegisterAgreement, RegisterPlacement
 from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
 from workflow.schema.tables import AGREEMENT, CASE, EVENT
-from workflow.settings import get_settings
+from workflow.settings import Settings, get_settings
 
 pytestmark = pytest.mark.integration
 
@@ -129,6 +130,18 @@ def test_agreements_past_their_end_date_expire_by_the_scheduler_once_and_on_the_
     world.clock.advance(days=365)  # the framework and north's call-off end on 2027-02-28
     assert expire_ended_agreements(world.engine, world.clock) == 2
     assert _agreement(world, world.agreements["north_in_house"])["status"] == "active", "no end date: runs on"
+
+
+def test_the_schedulers_leader_job_opens_missing_agreement_cases_and_expires_ended_agreements(world: World) -> None:
+    service = SchedulerService(world.engine, Settings(), clock=world.clock)
+    assert service.controls() is not None, "this instance is the leader"
+    assert _agreement(world, world.agreements["south_individual"])["status"] == "expired"
+    assert all(_agreement(world, a)["case_id"] is not None for a in world.agreements.values())
+    with world.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(EVENT)).scalar_one()
+    service.controls()
+    with world.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(EVENT)).scalar_one() == before, "a rerun changes nothing"
 
 
 def test_an_agreement_under_termination_investigation_waits_for_it_before_it_expires(world: World) -> None:

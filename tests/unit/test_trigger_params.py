@@ -13,6 +13,7 @@ from states.spec import OTHER, Param, ParamType, need, t
 from states.vocab import INITIATORS, NOT_PERFORMED_REASONS, TERMINATION_REASONS
 from workflow.engine.errors import InvalidInput
 from workflow.engine.params import DATE_PARAMS, clean, columns, form_field
+from workflow.reports.labels import label
 
 TODAY = date(2026, 3, 2)
 TERMINATE = CASE_TYPES["agreement"].transition("terminate", "active")
@@ -182,3 +183,4 @@ def test_the_initiator_may_be_not_stated_where_the_source_does_not_say() -> None
     assert "not_stated" in INITIATORS and "other" in NOT_PERFORMED_REASONS
     cleaned = clean(TERMINATE, {"termination_reason": "weak_finances", "initiator": "not_stated"}, TODAY)
     assert columns(TERMINATE, cleaned) == {"reason_code": "weak_finances", "initiator": "not_stated"}
+    assert label("not_stated") == "Not stated (ej angivet)", "reports name it with its Swedish term from the catalogue"

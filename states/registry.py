@@ -73,6 +73,11 @@ INDIVIDUAL_TYPES: tuple[str, ...] = tuple(sorted(n for n, s in CASE_TYPES.items(
 DELIVERY_TYPES: tuple[str, ...] = tuple(sorted(n for n, s in CASE_TYPES.items() if s.delivery))
 
 
+#: The state a case enters when its due date has passed (försenad). A case in it is overdue whatever its
+#: deadlines say (the deadline it then has is the next rung, e.g. the sanction, not the missed due date).
+OVERDUE_STATE = "overdue"
+
+
 def needing(subject: Subject) -> frozenset[str]:
     """Names of the case types that cannot be opened without a link to ``subject``."""
     return frozenset(n for n, s in CASE_TYPES.items() if s.subject is subject and s.subject_required)

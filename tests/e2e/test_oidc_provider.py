@@ -28,6 +28,8 @@ from workflow.schema.tables import EVENT, USER
 from workflow.settings import Settings
 
 pytestmark = pytest.mark.e2e
+#: The token checks do not depend on the database: those tests run on one; the integration user runs on both.
+ONE_DB = pytest.mark.only_on("sqlite")
 
 SECRET = "test-client-secret-not-for-production"
 
@@ -142,6 +144,7 @@ def test_the_keys_are_discovered_and_a_client_credentials_token_acts_as_its_inte
     assert tuple(who) == ("ekonomisystem", "integration")
 
 
+@ONE_DB
 def test_a_client_credentials_token_never_acts_as_a_person_and_needs_an_allowed_client(
     production: Callable[..., Api], idps: tuple[Idp, Idp]
 ) -> None:
@@ -151,12 +154,14 @@ def test_a_client_credentials_token_never_acts_as_a_person_and_needs_an_allowed_
     assert api.status(idps[0].token("stranger")) == 401  # and its client is not allowed
 
 
+@ONE_DB
 def test_a_token_from_another_issuer_is_refused(production: Callable[..., Api], idps: tuple[Idp, Idp]) -> None:
     api = production()
     assert api.status(idps[0].token("ekonomisystem")) == 200
     assert api.status(idps[1].token("ekonomisystem")) == 401
 
 
+@ONE_DB
 def test_a_token_that_does_not_say_at_jwt_is_refused(production: Callable[..., Api], idps: tuple[Idp, Idp]) -> None:
     token = idps[0].token("legacy-integration")
     assert jwt.get_unverified_header(token)["typ"] == "JWT"
@@ -164,6 +169,7 @@ def test_a_token_that_does_not_say_at_jwt_is_refused(production: Callable[..., A
     assert production(oidc_require_at_jwt=False).status(token) == 200  # the typ alone refused it
 
 
+@ONE_DB
 def test_iat_in_the_future_is_refused_beyond_the_leeway(production: Callable[..., Api], idps: tuple[Idp, Idp]) -> None:
     token = idps[0].token("ekonomisystem")
     assert production(clock_offset=-20).status(token) == 200  # our clock 20 s behind the provider's: within 30 s
@@ -171,6 +177,7 @@ def test_iat_in_the_future_is_refused_beyond_the_leeway(production: Callable[...
     assert production(clock_offset=-60, jwt_leeway_seconds=90).status(token) == 200
 
 
+@ONE_DB
 def test_unknown_role_names_are_reported(production: Callable[..., Api], idps: tuple[Idp, Idp]) -> None:
     api = production()
     with structlog.testing.capture_logs() as logs:
@@ -178,6 +185,7 @@ def test_unknown_role_names_are_reported(production: Callable[..., Api], idps: t
     assert [e["roles"] for e in logs if e["event"] == "auth.unknown_roles"] == [["astrologer"]]
 
 
+@ONE_DB
 def test_a_rotated_key_is_picked_up_and_a_removed_key_stops_working_within_the_lifetime(
     production: Callable[..., Api], idps: tuple[Idp, Idp]
 ) -> None:

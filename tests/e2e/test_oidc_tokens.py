@@ -26,6 +26,8 @@ from workflow.bootstrap import bootstrap
 from workflow.settings import _DEV_SECRET, Settings
 
 pytestmark = pytest.mark.e2e
+#: The token checks do not depend on the database: those tests run on one (the user lookup runs on both).
+ONE_DB = pytest.mark.only_on("sqlite")
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 NEW_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -48,8 +50,8 @@ class Idp:
     jwks_fetches: int = 0
 
 
-@pytest.fixture
-def idp() -> Iterator[Idp]:
+@pytest.fixture(scope="module")
+def server() -> Iterator[Idp]:
     state = Idp()
 
     class Handler(BaseHTTPRequestHandler):
@@ -77,6 +79,13 @@ def idp() -> Iterator[Idp]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield state
     server.shutdown()
+
+
+@pytest.fixture
+def idp(server: Idp) -> Idp:
+    """The stand-in as each test starts: key k1, the right issuer, no Cache-Control."""
+    server.keys, server.discovery_issuer, server.cache_control, server.jwks_fetches = [_jwk(KEY, "k1")], None, None, 0
+    return server
 
 
 def _token(idp: Idp, clock: Clock, key: Any = KEY, kid: str = "k1", typ: str = "at+jwt", **claims: Any) -> str:
@@ -134,12 +143,14 @@ def test_tokens_are_checked_against_the_keys_the_issuers_discovery_document_name
     assert production.status(hs) == 401
 
 
+@ONE_DB
 def test_the_username_is_the_preferred_username_claim_not_the_opaque_sub(production: Api) -> None:
     assert production.status(production.token(sub="north.contract_strategist", preferred_username="nobody")) == 401
     without = production.token()
     assert production.status(without) == 200
 
 
+@ONE_DB
 def test_a_discovery_document_naming_another_issuer_refuses_every_token(production: Api) -> None:
     production.idp.discovery_issuer = "https://evil.test"
     assert production.status(production.token()) == 401
@@ -157,16 +168,19 @@ def test_outside_development_a_placeholder_secret_is_refused(engine: Engine) -> 
         create_app(bootstrap(Settings(environment="production", jwt_secret=_DEV_SECRET, oidc_jwks_url=None), engine))
 
 
+@ONE_DB
 def test_an_access_token_must_say_typ_at_jwt_in_production(production: Api) -> None:
     assert production.status(production.token(typ="JWT")) == 401
     assert production.status(production.token(typ="application/at+jwt")) == 200
 
 
+@ONE_DB
 @pytest.mark.parametrize("production", [{"oidc_require_at_jwt": False}], indirect=True)
 def test_the_typ_check_can_be_turned_off(production: Api) -> None:
     assert production.status(production.token(typ="JWT")) == 200
 
 
+@ONE_DB
 def test_a_token_issued_in_the_future_beyond_the_leeway_is_refused(production: Api) -> None:
     now = int(production.clock().timestamp())
     assert production.status(production.token(iat=now + 25)) == 200  # default leeway: 30 s
@@ -174,6 +188,7 @@ def test_a_token_issued_in_the_future_beyond_the_leeway_is_refused(production: A
     assert production.status(production.token(iat="yesterday")) == 401
 
 
+@ONE_DB
 @pytest.mark.parametrize("production", [{"jwt_leeway_seconds": 5, "jwt_max_age_seconds": 3600}], indirect=True)
 def test_the_leeway_and_the_maximum_age_are_settings(production: Api) -> None:
     now = int(production.clock().timestamp())
@@ -187,6 +202,7 @@ def test_the_leeway_and_the_maximum_age_are_settings(production: Api) -> None:
     assert production.status(old) == 401
 
 
+@ONE_DB
 def test_a_token_for_a_client_not_allowed_is_refused(production: Api) -> None:
     assert production.status(production.token(client_id="stranger")) == 401
     no_client = production.token(client_id=None)
@@ -194,6 +210,7 @@ def test_a_token_for_a_client_not_allowed_is_refused(production: Api) -> None:
     assert production.status(production.token(client_id=None, azp="uppfoljning")) == 200
 
 
+@ONE_DB
 def test_a_removed_key_stops_working_within_the_lifetime_and_so_do_tokens_verified_with_it(production: Api) -> None:
     token = production.token()
     assert production.status(token) == 200
@@ -205,6 +222,7 @@ def test_a_removed_key_stops_working_within_the_lifetime_and_so_do_tokens_verifi
     assert production.status(production.token(key=NEW_KEY, kid="k2")) == 200
 
 
+@ONE_DB
 def test_a_rotated_key_is_fetched_once_and_unknown_kids_never_fetch_per_request(production: Api) -> None:
     assert production.status(production.token()) == 200
     assert production.idp.jwks_fetches == 1
@@ -220,6 +238,7 @@ def test_a_rotated_key_is_fetched_once_and_unknown_kids_never_fetch_per_request(
     assert production.idp.jwks_fetches == 3
 
 
+@ONE_DB
 def test_a_shorter_cache_control_max_age_is_honoured(production: Api) -> None:
     production.idp.cache_control = "public, max-age=60"
     token = production.token()
@@ -238,6 +257,7 @@ def test_simple_cache_control_headers_are_read() -> None:
     assert max_age("max-age=abc") is None
 
 
+@ONE_DB
 def test_unknown_role_names_in_a_token_are_reported(production: Api) -> None:
     with structlog.testing.capture_logs() as logs:
         token = production.token(roles=["contract_strategist", "astrologer"])

@@ -150,17 +150,17 @@ class Authenticator:
         now = self.clock().timestamp()
         leeway = self.leeway
         if not isinstance(claims["exp"], int | float) or claims["exp"] < now - leeway:
-            raise NotAuthorizedException("invalid bearer token: it has expired")
+            raise refused("invalid bearer token: it has expired", "token_expired")
         if isinstance(claims.get("nbf"), int | float) and claims["nbf"] > now + leeway:
-            raise NotAuthorizedException("invalid bearer token: it is not valid yet")
+            raise refused("invalid bearer token: it is not valid yet", "token_not_yet_valid")
         iat = claims.get("iat")
         if iat is not None:
             if not isinstance(iat, int | float):
-                raise NotAuthorizedException("invalid bearer token: its iat is not a time")
+                raise refused("invalid bearer token: its iat is not a time", "token_iat")
             if iat > now + leeway:
-                raise NotAuthorizedException("invalid bearer token: it was issued in the future (iat)")
+                raise refused("invalid bearer token: it was issued in the future (iat)", "token_iat")
             if self.max_age is not None and iat < now - self.max_age - leeway:
-                raise NotAuthorizedException("invalid bearer token: it is older than the maximum token age")
+                raise refused("invalid bearer token: it is older than the maximum token age", "token_max_age")
         return claims
 
     def _verify(self, token: str) -> tuple[dict[str, Any], str | None]:
@@ -169,12 +169,12 @@ class Authenticator:
             kid = header.get("kid")
             if self.keys is not None:
                 if not isinstance(kid, str) or not kid:
-                    raise NotAuthorizedException("invalid bearer token: it names no key (kid)")
+                    raise refused("invalid bearer token: it names no key (kid)", "token_key")
                 key: Any = self.keys.key(kid)
             else:
                 key = self._key
             if self.require_at_jwt and str(header.get("typ", "")).lower() not in AT_JWT:
-                raise NotAuthorizedException("invalid bearer token: its typ is not at+jwt (RFC 9068)")
+                raise refused("invalid bearer token: its typ is not at+jwt (RFC 9068)", "token_typ")
             required = ["exp", "iat", "iss", "aud"] if self.keys is not None else ["exp", "sub"]
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -185,14 +185,14 @@ class Authenticator:
                 options={"require": required, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
             )
         except KeysUnavailable as exc:
-            raise NotAuthorizedException(f"invalid bearer token: {exc}") from exc
+            raise refused(f"invalid bearer token: {exc}", "token_key") from exc
         except jwt.PyJWTError as exc:
             raise NotAuthorizedException(f"invalid bearer token: {exc}") from exc
         if self.keys is not None and self.allowed_clients:
             client = self.client_id(claims)
             if client is None or client not in self.allowed_clients:
                 log.warning("auth.client_not_allowed")
-                raise NotAuthorizedException("invalid bearer token: its client (azp/client_id) is not allowed here")
+                raise refused("invalid bearer token: its client (azp/client_id) is not allowed here", "token_client")
         return claims, kid if isinstance(kid, str) else None
 
     @staticmethod
@@ -287,8 +287,9 @@ class Authenticator:
         integration = self.integration(claims)
         if integration != (account.source == "integration"):
             log.warning("auth.integration_mismatch", integration_token=integration)
-            raise NotAuthorizedException(
-                "an integration's account acts only with its client-credentials tokens, and such a token only as one"
+            raise refused(
+                "an integration's account acts only with its client-credentials tokens, and such a token only as one",
+                "integration_account",
             )
         org = claims.get(self.org_claim)
         if org is None and integration:
@@ -318,6 +319,11 @@ class Authenticator:
             account.organisation_kind,
             roles,
         )
+
+
+def refused(detail: str, rule: str) -> NotAuthorizedException:
+    """A 401 whose problem names the rule that refused the token (``token_typ``, ``token_client``, …)."""
+    return NotAuthorizedException(detail, extra={"rule": rule})
 
 
 def _manual(account: Account | None) -> bool:

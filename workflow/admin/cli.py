@@ -230,7 +230,7 @@ def user_list(ctx: click.Context, acting_as: str, organisation_id: int | None) -
 @click.option("--email", required=True)
 @click.option("--organisation-id", type=int, required=True)
 @ROLES
-@click.option("--integration", is_flag=True, help="an integration's service account (the username is its OAuth client id)")
+@click.option("--integration", is_flag=True, help="an integration's service account (username: its OAuth client id)")
 @click.pass_context
 def user_create(
     ctx: click.Context,

@@ -1,12 +1,23 @@
 """Authentication (autentisering): bearer JWTs and the ``current_user`` dependency.
 
-Production verifies tokens against the organisation's OpenID Connect provider (issuer
-and JWKS URL in settings); development and tests use an HS256 key from settings.
-Claims (names configurable): the username (``UPPF_OIDC_USERNAME_CLAIM``, default ``sub``), the
-organisation code (``UPPF_OIDC_ORG_CLAIM``, default ``org``), ``roles``, and the identity provider's
-groups (``UPPF_OIDC_GROUPS_CLAIM``, default ``groups``). The user must exist, be active and belong
-to the organisation the token names; the token's roles count only where the user holds them, and
-role names the product does not know are reported in the log (``auth.unknown_roles``).
+Production verifies tokens against the organisation's OpenID Connect provider: ``UPPF_OIDC_ISSUER`` is
+required, its discovery document names the key set (:mod:`api.jwks`: kept for its lifetime, a removed key
+stops working within it, an unknown ``kid`` fetches once, rate-limited). A verified token is remembered only
+while its key is still published. Checked: signature, ``iss``, ``aud``, ``exp``/``nbf``/``iat`` with a
+configurable leeway (``UPPF_JWT_LEEWAY_SECONDS``) and optional maximum age, ``typ: at+jwt`` (RFC 9068; on
+outside development) and ``azp``/``client_id`` against ``UPPF_OIDC_ALLOWED_CLIENTS``. Development and tests
+use an HS256 key from settings. A refusal is a 401 whose problem names its rule (``token_typ``, ...).
+
+Claims (names configurable): the username (``UPPF_OIDC_USERNAME_CLAIM``, default ``preferred_username`` with
+an issuer, ``sub`` for development tokens), the organisation code (``UPPF_OIDC_ORG_CLAIM``, default ``org``),
+``roles``, and the identity provider's groups (``UPPF_OIDC_GROUPS_CLAIM``, default ``groups``). The user must
+exist, be active and belong to the organisation the token names; the token's roles count only where the user
+holds them, and role names the product does not know are reported in the log (``auth.unknown_roles``).
+
+A client-credentials token (no username claim, a ``client_id``/``azp``) acts as the integration's service
+account: the user whose username is the client id and whose source is ``integration`` (an administrator
+creates it); it acts for that account's organisation with its roles. Such an account never acts with a
+person's token, and a client-credentials token never acts as a person.
 
 A token with groups provisions its user from the role mapping (:mod:`workflow.admin.provisioning`)
 when the database does not know the user or the user came from the identity provider before; the

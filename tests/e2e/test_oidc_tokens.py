@@ -48,6 +48,7 @@ class Idp:
     discovery_issuer: str | None = None
     cache_control: str | None = None
     jwks_fetches: int = 0
+    failing: bool = False
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,9 @@ def server() -> Iterator[Idp]:
                 body = {"issuer": state.discovery_issuer or state.url, "jwks_uri": f"{state.url}/keys"}
             elif self.path == "/keys":
                 state.jwks_fetches += 1
+                if state.failing:
+                    self.send_error(503)
+                    return
                 body = {"keys": state.keys}
             else:
                 self.send_error(404)
@@ -84,7 +88,8 @@ def server() -> Iterator[Idp]:
 @pytest.fixture
 def idp(server: Idp) -> Idp:
     """The stand-in as each test starts: key k1, the right issuer, no Cache-Control."""
-    server.keys, server.discovery_issuer, server.cache_control, server.jwks_fetches = [_jwk(KEY, "k1")], None, None, 0
+    server.keys, server.discovery_issuer, server.cache_control = [_jwk(KEY, "k1")], None, None
+    server.jwks_fetches, server.failing = 0, False
     return server
 
 
@@ -241,6 +246,20 @@ def test_a_rotated_key_is_fetched_once_and_unknown_kids_never_fetch_per_request(
     assert production.idp.jwks_fetches == 2  # within the refetch pause: no fetch at all
     production.clock.advance(seconds=31)
     assert production.status(production.token(key=OTHER_KEY, kid="forged-late")) == 401
+    assert production.idp.jwks_fetches == 3
+
+
+@ONE_DB
+def test_a_key_set_that_cannot_be_fetched_refuses_tokens_and_is_retried_after_the_pause(production: Api) -> None:
+    token = production.token(exp=int(production.clock().timestamp()) + 3600)
+    assert production.status(token) == 200
+    production.idp.failing = True
+    production.clock.advance(seconds=301)
+    assert [production.rule(token) for _ in range(5)] == ["token_key"] * 5
+    assert production.idp.jwks_fetches == 2  # one failed fetch, not one per request
+    production.idp.failing = False
+    production.clock.advance(seconds=31)
+    assert production.status(token) == 200
     assert production.idp.jwks_fetches == 3
 
 

@@ -22,6 +22,7 @@ import httpx
 import jwt
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DISCOVERY_TTL = 3600.0
@@ -39,6 +40,8 @@ class OidcSettings(BaseSettings):
     redirect_uri: str | None = None
     username_claim: str = "preferred_username"
     scope: str = "openid profile"
+    # The clock skew allowed on the ID token, the same setting as the API's.
+    leeway: float = Field(default=30.0, ge=0, validation_alias=AliasChoices("UPPF_JWT_LEEWAY_SECONDS", "leeway"))
 
     @property
     def enabled(self) -> bool:
@@ -125,7 +128,7 @@ class OidcClient:
                 audience=self.settings.client_id,
                 issuer=doc["issuer"],
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-                leeway=30,
+                leeway=self.settings.leeway,
             )
         except jwt.PyJWTError as exc:
             raise SignInFailed(f"the ID token is not valid: {exc}") from exc

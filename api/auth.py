@@ -14,7 +14,8 @@ an issuer, ``sub`` for development tokens), the organisation code (``UPPF_OIDC_O
 exist, be active and belong to the organisation the token names; the token's roles count only where the user
 holds them, and role names the product does not know are reported in the log (``auth.unknown_roles``).
 
-A client-credentials token (no username claim, a ``client_id``/``azp``) acts as the integration's service
+A client-credentials token (no username claim, or ``sub`` equal to its ``client_id``/``azp`` where the username
+claim is ``sub``) acts as the integration's service
 account: the user whose username is the client id and whose source is ``integration`` (an administrator
 creates it); it acts for that account's organisation with its roles. Such an account never acts with a
 person's token, and a client-credentials token never acts as a person.
@@ -227,7 +228,11 @@ class Authenticator:
 
     def integration(self, claims: dict[str, Any]) -> bool:
         """Whether the token is an integration's client-credentials token: no person in it, only a client."""
-        return self.keys is not None and self.username_claim not in claims and self.client_id(claims) is not None
+        client = self.client_id(claims)
+        if self.keys is None or client is None:
+            return False
+        # Without the username claim; or, where the username is ``sub``, with the client as its subject (RFC 9068).
+        return self.username_claim not in claims or (self.username_claim == "sub" and claims.get("sub") == client)
 
     def username(self, claims: dict[str, Any]) -> str:
         """The username the token names (the configured claim; an integration's client id), or 401."""

@@ -155,6 +155,13 @@ def test_a_client_credentials_token_never_acts_as_a_person_and_needs_an_allowed_
 
 
 @ONE_DB
+def test_where_the_username_claim_is_sub_a_token_whose_subject_is_its_client_is_the_integrations(
+    production: Callable[..., Api], idps: tuple[Idp, Idp]
+) -> None:
+    assert production(oidc_username_claim="sub").status(idps[0].token("ekonomisystem")) == 200
+
+
+@ONE_DB
 def test_a_token_from_another_issuer_is_refused(production: Callable[..., Api], idps: tuple[Idp, Idp]) -> None:
     api = production()
     assert api.status(idps[0].token("ekonomisystem")) == 200

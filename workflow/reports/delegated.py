@@ -59,7 +59,7 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         mask = d.case_id in individual
         masked += mask
         row = {
-            "date": d.decided_at.date(),
+            "date": d.decided_on or d.decided_at.date(),
             "decision": KIND_LABELS.get(d.decision_kind, d.decision_kind),
             "case_id": None if mask else d.case_id,
             "case_type": "individual case" if mask else d.case_type,

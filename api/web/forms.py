@@ -1,4 +1,8 @@
-"""The form of one action on a case (åtgärdsformulär): reason, registry number, parameters.
+"""The form of one action on a case (åtgärdsformulär): reason, registry number, parameters, and its date.
+
+Every action has a date (Händelsedatum; for a decision Beslutsdatum), today unless the user
+records something that happened earlier; a date more than ``UPPF_LATE_ENTRY_DAYS`` back needs
+a reason for the late entry. Date parameters are judged against that date, as the engine does.
 
 A refused or invalid submission re-renders the form with every value the user typed and a
 Swedish message beside each field, with an error summary first (Försäkringskassan's pattern).
@@ -17,6 +21,7 @@ from states.spec import CaseTypeSpec, ParamType, Transition
 from workflow import i18n
 from workflow.deadlines.calendar import local_date
 from workflow.engine.firing import REGISTRY_NUMBER
+from workflow.settings import get_settings
 
 _DATE = re.compile(r"^\s*(\d{4})[-/. ]?(\d{1,2})[-/. ]?(\d{1,2})\s*$")
 
@@ -27,7 +32,7 @@ class Field:
 
     name: str
     label: str
-    kind: str  # text | textarea | date | year | select
+    kind: str  # text | textarea | date | eventdate | year | select
     required: bool
     choices: tuple[tuple[str, str], ...] = ()
     hint: str = ""
@@ -70,6 +75,12 @@ def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None
     out.append(
         Field("reason", _("Reason"), "textarea", True, hint=_("Why, and what was done. Shown in the case's timeline."))
     )
+    when = _("Decision date") if decision else _("Date it happened")
+    hint = _("Today unless it happened earlier. For example 2026-12-24.")
+    out.append(Field("occurred_on", when, "eventdate", False, hint=hint))  # empty: today
+    days = get_settings().late_entry_days
+    late_hint = _("Needed only when the date is more than %(days)d days back.") % {"days": days}
+    out.append(Field("late_reason", _("Why it is recorded late"), "textarea", False, hint=late_hint))
     return out
 
 
@@ -85,29 +96,42 @@ def parse_date(text: str) -> date | None:
 
 
 def check(locale: str, inputs: list[Field], form: dict[str, str], today: date) -> Submission:
-    """The submission with a message for every field that is missing or malformed."""
+    """The submission with a message for every field that is missing or malformed.
+
+    Dates in the parameters may not be before the action's own date (``occurred_on``, today when not given).
+    """
     _ = i18n.translations(locale).gettext
     sub = Submission({f.name: form.get(f.name, "").strip() for f in inputs})
+    happened = parse_date(sub.values.get("occurred_on", ""))
+    base = happened if happened is not None and happened <= today else today
     for f in inputs:
         value = sub.values[f.name]
         if not value:
             if f.required:
                 sub.errors[f.name] = _("Fill in %(field)s.") % {"field": f.label.lower()}
             continue
-        if f.kind == "date":
+        if f.kind == "eventdate":
             day = parse_date(value)
             if day is None:
                 sub.errors[f.name] = _("Write the date as year-month-day, for example 2026-12-24.")
-            elif day < today:
+            elif day > today:
+                sub.errors[f.name] = _("The date is in the future: choose today or an earlier date.")
+            else:
+                sub.values[f.name] = day.isoformat()
+        elif f.kind == "date":
+            day = parse_date(value)
+            if day is None:
+                sub.errors[f.name] = _("Write the date as year-month-day, for example 2026-12-24.")
+            elif day < base:
                 sub.errors[f.name] = _("The date has passed: choose today or a later date.")
             elif (day - today).days > 3 * 366:
                 sub.errors[f.name] = _("The date is more than three years ahead.")
             else:
                 sub.values[f.name] = day.isoformat()
         elif f.kind == "year":
-            if not value.isdigit() or not today.year < int(value) <= today.year + 5:
+            if not value.isdigit() or not base.year < int(value) <= base.year + 5:
                 sub.errors[f.name] = _("Write a later year within five years, for example %(year)d.") % {
-                    "year": today.year + 1
+                    "year": base.year + 1
                 }
         elif f.kind == "select" and value not in {c[0] for c in f.choices}:
             sub.errors[f.name] = _("Choose one of the alternatives.")

@@ -16,7 +16,25 @@ ParamValue = (
     Annotated[str, msgspec.Meta(max_length=2000)] | bool | int | Annotated[list[str], msgspec.Meta(max_length=50)]
 )
 #: Why a step is recorded more than UPPF_LATE_ENTRY_DAYS after it happened (kept in the audit).
-LateReason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+LateReason = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=2000,
+        description="Why it is recorded late: required when occurred_on is more than UPPF_LATE_ENTRY_DAYS (30) "
+        "days back (rule late_entry_needs_reason); the event is then marked late_entry in the audit.",
+    ),
+]
+#: When it happened; for a decision the decision date.
+OccurredOn = Annotated[
+    date,
+    msgspec.Meta(
+        description="When it happened (for a decision, the decision date); default today (Europe/Stockholm). "
+        "Refused in the future (rule occurred_on_in_future), before the case was opened (occurred_on_before_opened) "
+        "or before its latest event (occurred_on_out_of_order). Date parameters are judged against it, the "
+        "delegation order in force on it applies, and a deadline the step opens runs from it."
+    ),
+]
 Params = Annotated[
     dict[Annotated[str, msgspec.Meta(min_length=1, max_length=48)], ParamValue], msgspec.Meta(max_length=20)
 ]
@@ -36,7 +54,7 @@ class OpenCaseIn(msgspec.Struct, forbid_unknown_fields=True):
     owner_id: Id | None = None
     plan_year: Annotated[int, msgspec.Meta(ge=2000, le=2100)] | None = None
     params: Params | None = None
-    occurred_on: date | None = None
+    occurred_on: OccurredOn | None = None
     late_reason: LateReason | None = None
 
 
@@ -183,7 +201,7 @@ class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
     registry_number: RegistryNumber | None = None
     params: Params | None = None
     expected_version: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
-    occurred_on: date | None = None
+    occurred_on: OccurredOn | None = None
     late_reason: LateReason | None = None
 
 

@@ -417,3 +417,17 @@ def test_every_decision_of_the_recorded_year_keeps_its_own_date_reason_and_order
     assert len(late) == history.late  # type: ignore[attr-defined]
     assert all(e.late_reason == "Registrerat i efterhand från pappersakten" for e in late)
     assert all(c.opened_on <= c.last_occurred_on for c in cases)
+
+
+def test_the_decisions_under_delegation_of_the_recorded_year_are_listed_by_their_decision_date(
+    engine: Engine, history: History
+) -> None:
+    report = _report(engine, "decisions", history.w.orgs["NORTH"])
+    want = sorted(
+        (s.day, f"2025-1 item {'4.3' if s.trigger in ('decide', 'prolong', 'suspend') else '4.4'}")
+        for plan in history.plans
+        for s in plan
+        if s.decision and s.role != "board" and _in_year(s.day)
+    )
+    got = sorted((r["date"], r["mandate"]) for r in report.table("decisions").rows)
+    assert got == want

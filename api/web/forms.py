@@ -20,7 +20,9 @@ from typing import Any
 from states.spec import CaseTypeSpec, ParamType, Transition
 from workflow import i18n
 from workflow.deadlines.calendar import local_date
+from workflow.engine.errors import EventDateRefused
 from workflow.engine.firing import REGISTRY_NUMBER
+from workflow.i18n import N_
 from workflow.settings import get_settings
 
 _DATE = re.compile(r"^\s*(\d{4})[-/. ]?(\d{1,2})[-/. ]?(\d{1,2})\s*$")
@@ -75,13 +77,44 @@ def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None
     out.append(
         Field("reason", _("Reason"), "textarea", True, hint=_("Why, and what was done. Shown in the case's timeline."))
     )
+    return out + event_inputs(locale, bool(decision))
+
+
+def event_inputs(locale: str, decision: bool) -> list[Field]:
+    """When it happened (Beslutsdatum for a decision, else Händelsedatum; empty is today) and a late-entry reason."""
+    _ = i18n.translations(locale).gettext
     when = _("Decision date") if decision else _("Date it happened")
     hint = _("Today unless it happened earlier. For example 2026-12-24.")
-    out.append(Field("occurred_on", when, "eventdate", False, hint=hint))  # empty: today
     days = get_settings().late_entry_days
     late_hint = _("Needed only when the date is more than %(days)d days back.") % {"days": days}
-    out.append(Field("late_reason", _("Why it is recorded late"), "textarea", False, hint=late_hint))
-    return out
+    return [
+        Field("occurred_on", when, "eventdate", False, hint=hint),
+        Field("late_reason", _("Why it is recorded late"), "textarea", False, hint=late_hint),
+    ]
+
+
+#: The date rules (issue 13), by the rule that refused: the field the message stands beside, and the message.
+DATE_MESSAGES = {
+    "occurred_on_in_future": ("occurred_on", N_("The date is in the future: choose today or an earlier date.")),
+    "occurred_on_before_opened": ("occurred_on", N_("The date is before the case was opened.")),
+    "occurred_on_out_of_order": (
+        "occurred_on",
+        N_("The date is before the case's latest event. Record what happened in the order it happened."),
+    ),
+    "late_entry_needs_reason": (
+        "late_reason",
+        N_("The date is more than %(days)d days back: say why it is recorded late."),
+    ),
+}
+
+
+def date_refusal(locale: str, exc: EventDateRefused) -> tuple[str, str]:
+    """The field a refused date is shown beside, and the message, in ``locale``."""
+    _ = i18n.translations(locale).gettext
+    where, message = DATE_MESSAGES.get(
+        str(exc.context.get("rule", "")), ("occurred_on", N_("The date cannot be used."))
+    )
+    return where, _(message) % {"days": exc.context.get("late_entry_days", 0)} if "%(" in message else _(message)
 
 
 def parse_date(text: str) -> date | None:

@@ -47,19 +47,6 @@ GUARD_MESSAGES = {
     "outcome_is_no_remarks": N_("The outcome does not match this action."),
     "outcome_is_remarks": N_("The outcome does not match this action."),
 }
-#: The date rules (issue 13), by the rule that refused, beside the date or the late-entry reason.
-DATE_MESSAGES = {
-    "occurred_on_in_future": ("occurred_on", N_("The date is in the future: choose today or an earlier date.")),
-    "occurred_on_before_opened": ("occurred_on", N_("The date is before the case was opened.")),
-    "occurred_on_out_of_order": (
-        "occurred_on",
-        N_("The date is before the case's latest event. Record what happened in the order it happened."),
-    ),
-    "late_entry_needs_reason": (
-        "late_reason",
-        N_("The date is more than %(days)d days back: say why it is recorded late."),
-    ),
-}
 
 
 def _application(request: Request[Any, Any, Any]) -> Application:
@@ -183,11 +170,8 @@ def take_action(
         refusal = _(GUARD_MESSAGES.get(guard, N_("A condition for the action is not met.")))
         return _form(request, user, found, option, tr, submission, version, refusal, 422)
     except EventDateRefused as exc:
-        rule = str(exc.context.get("rule", ""))
-        where, message = DATE_MESSAGES.get(rule, ("occurred_on", N_("The date cannot be used.")))
-        submission.errors[where] = (
-            _(message) % {"days": exc.context.get("late_entry_days", 0)} if "%(" in message else _(message)
-        )
+        where, message = forms.date_refusal(locale, exc)
+        submission.errors[where] = message
         return _form(request, user, found, option, tr, submission, version, None, 422)
     except WrongState:
         refusal = _("The action is no longer possible in the case's current state. Nothing was saved.")

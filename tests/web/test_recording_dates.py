@@ -84,3 +84,34 @@ def test_a_date_the_rules_refuse_is_shown_beside_the_field_and_nothing_is_saved(
     assert message in res.text  # type: ignore[attr-defined]
     with staff.engine.connect() as conn:
         assert conn.execute(select(CASE.c.status).where(CASE.c.id == case_id)).scalar_one() == "received"
+
+
+def test_a_new_case_can_be_opened_as_of_an_earlier_date_with_a_late_entry_reason(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    path = "/arenden/nytt/complaint"
+    form = staff.client.get(path)
+    today = local_date(staff.clock())
+    assert f'name="occurred_on" value="{today.isoformat()}"' in form.text
+    kind = re.search(r'name="kind"[^>]*>\s*<option value="">[^<]*</option>\s*<option value="([^"]+)"', form.text)
+    first = r'>\s*<option value="">[^<]*</option>\s*<option value="([^"]+)"'
+    provider = re.search(r'name="provider_id"[^>]*' + first, form.text)
+    assert kind and provider
+    key = re.search(r'name="form_key" value="([^"]+)"', form.text)
+    data = {
+        "_csrf_token": csrf_of(form.text),
+        "form_key": key[1] if key else "",
+        "kind": kind[1],
+        "provider_id": provider[1],
+        "reason": "Klagomål som kom in per brev",
+        "occurred_on": (today - timedelta(days=45)).isoformat(),
+    }
+    refused = staff.client.post(path, data=data, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Datumet ligger mer än 30 dagar bakåt" in refused.text
+    res = staff.client.post(path, data={**data, "late_reason": "Brevet hittades i arkivet"}, follow_redirects=False)
+    assert res.status_code == 303, res.text[-800:]
+    case_id = int(res.headers["location"].split("/")[2].split("?")[0])
+    with staff.engine.connect() as conn:
+        assert conn.execute(select(CASE.c.opened_on).where(CASE.c.id == case_id)).scalar_one() == today - timedelta(
+            days=45
+        )

@@ -153,7 +153,11 @@ def test_malformed_input_is_422_with_the_bad_fields(api: Api) -> None:
 
 def test_health_and_readiness_need_no_token(api: Api) -> None:
     assert api.client.get("/health").json() == {"status": "ok"}
-    assert api.client.get("/ready").json() == {"status": "ready"}
+    ready = api.client.get("/ready")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["database"] == "ok" and body["status"] in {"ready", "degraded"}
+    assert body["status"] == ("ready" if body["mail"]["smtp"] == "ok" and not body["mail"]["stale"] else "degraded")
 
 
 def test_an_unknown_filter_value_is_422_naming_it_not_an_empty_list(api: Api) -> None:

@@ -17,7 +17,7 @@ from workflow.schema.migrate import upgrade
 from workflow.schema.types import UTCDateTime
 
 pytestmark = pytest.mark.integration
-BEFORE = "0008_web_sessions"
+BEFORE = "0011_retention"
 T0 = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 2026-01-01 00:30 in Stockholm
 
 

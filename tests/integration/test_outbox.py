@@ -71,9 +71,9 @@ def test_a_reminder_arrives_once_with_the_right_recipients_and_text(engine: Engi
     [msg] = smtp.sink.messages
     assert msg.recipients == ["contract_strategist@north.test.invalid", "p0@provider.test.invalid"]
     assert msg.sender == "uppfoljning@kommun.test.invalid"
-    assert msg.subject == f"[Uppföljning] Påminnelse / Reminder: leverantörens svar, ärende {cid}"
-    assert f"leverantörens svar i ärende {cid}" in msg.body and "ska vara klar senast 2026-03-13" in msg.body
-    assert "is due on 2026-03-13 (in 3 days)" in msg.body
+    assert msg.subject == f"Påminnelse: Utförarens svar i ärende {cid}, sista dag 2026-03-13"
+    assert msg.body.replace("\r\n", "\n").startswith("Påminnelse 1 av 2.\n")
+    assert "Vad som begärs: Utförarens svar, senast 2026-03-13 (om 3 dagar)." in msg.body
     with engine.connect() as conn:
         row = conn.execute(select(OUTBOX).where(OUTBOX.c.kind == "reminder")).one()
     assert (row.status, row.message_id) == ("sent", msg.message_id)

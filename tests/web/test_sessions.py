@@ -93,3 +93,30 @@ def test_the_store_answers_expiry_and_never_hands_out_a_shared_secret_as_a_sessi
 
     asyncio.run(run())
     assert shared_secret(uow, "csrf") == secret
+
+
+def test_an_unchanged_session_is_written_again_only_when_its_expiry_moves_by_more_than_the_grace(
+    staff: Staff,
+) -> None:
+    uow = UnitOfWork(staff.engine, staff.clock)
+    store = DatabaseSessionStore(uow, staff.clock)
+
+    def stored() -> tuple[bytes, object]:
+        with staff.engine.connect() as conn:
+            row = conn.execute(select(SESSION.c.value, SESSION.c.expires_at).where(SESSION.c.key == "page")).one()
+        return bytes(row.value), row.expires_at
+
+    async def run() -> None:
+        await store.set("page", b"signed-in", expires_in=3600)
+        first = stored()
+        staff.clock.advance(minutes=1)
+        await store.set("page", b"signed-in", expires_in=3600)  # a page view: nothing to write
+        assert stored() == first
+        await store.set("page", b"signed-in, new flash", expires_in=3600)  # changed data: written at once
+        changed = stored()
+        assert changed[0] == b"signed-in, new flash" and changed[1] != first[1]
+        staff.clock.advance(minutes=6)
+        await store.set("page", b"signed-in, new flash", expires_in=3600)  # the expiry moved on: renewed
+        assert stored()[1] == staff.clock() + timedelta(seconds=3600)
+
+    asyncio.run(run())

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, func, select, text, update
 from workflow.clock import STOCKHOLM, utcnow
 from workflow.deadlines.calendar import is_working_day
 from workflow.engine.errors import NotFound
+from workflow.notify import messages
 from workflow.notify import recipients as recipients_mod
 from workflow.notify.mail import DeliveryError, DeliveryUncertain, Mail, SmtpSession, message_id
 from workflow.schema.db import write
@@ -166,6 +167,7 @@ def _send_batch(
             attempts = row.attempts + 1
             with engine.connect() as conn:
                 rcpts = _addresses(conn, row)
+                subject, body = messages.compose_row(conn, row, settings, clock().astimezone(STOCKHOLM).date())
             if not rcpts:
                 _fail(engine, row.id, token, "no_recipients", "nobody to send it to", clock())
                 result.failed += 1
@@ -181,8 +183,8 @@ def _send_batch(
                 mail = Mail(
                     message_id(row.id, row.dedupe_key, session.sender),
                     tuple(rcpts),
-                    row.subject,
-                    row.body,
+                    subject,
+                    body,
                     row.created_at,
                 )
                 refused = session.stage(mail)
@@ -231,7 +233,12 @@ def _mark_committing(engine: Engine, oid: int, token: str, mail: Mail, now: date
                 update(OUTBOX)
                 .where(OUTBOX.c.id == oid, OUTBOX.c.claim_token == token, OUTBOX.c.status == "sending")
                 .values(
-                    status="committing", message_id=mail.message_id, recipients=list(mail.recipients), claimed_at=now
+                    status="committing",
+                    message_id=mail.message_id,
+                    recipients=list(mail.recipients),
+                    subject=mail.subject,  # what was sent: the text composed at delivery
+                    body=mail.body,
+                    claimed_at=now,
                 )
             ).rowcount
             == 1

@@ -27,11 +27,10 @@ from workflow.engine.uow import UnitOfWork
 from workflow.schema.tables import SESSION
 
 PURGE_EVERY = timedelta(minutes=10)
+#: An unchanged session is written again only when its expiry would move by more than this. Litestar stores
+#: the session after every response; rewriting an unchanged row cost a durable write per page view.
+RENEW_GRACE = timedelta(minutes=5)
 SECRET_PREFIX = "secret:"  # rows of installation secrets (no expiry), never answered as a session
-
-
-
-
 
 
 def _seconds(value: int | timedelta | None) -> timedelta | None:
@@ -85,6 +84,8 @@ class DatabaseSessionStore(Store):
     def _set(self, key: str, value: bytes, expires_in: timedelta | None) -> None:
         now = self.clock()
         expires_at = now + expires_in if expires_in is not None else None
+        if self._unchanged(key, value, expires_at):
+            return
 
         def work(conn: Connection) -> None:
             conn.execute(delete(SESSION).where(SESSION.c.key == key))
@@ -94,6 +95,17 @@ class DatabaseSessionStore(Store):
         if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
             self._purged_at = now
             purge_expired(self.uow, now)
+
+    def _unchanged(self, key: str, value: bytes, expires_at: datetime | None) -> bool:
+        """Whether the row already holds ``value`` with an expiry within :data:`RENEW_GRACE` of ``expires_at``."""
+        row = self.uow.read(
+            lambda conn: conn.execute(select(SESSION.c.value, SESSION.c.expires_at).where(SESSION.c.key == key)).first()
+        )
+        if row is None or bytes(row.value) != value:
+            return False
+        if expires_at is None or row.expires_at is None:
+            return expires_at is None and row.expires_at is None
+        return abs(expires_at - row.expires_at) < RENEW_GRACE
 
     def _get(self, key: str, renew_for: timedelta | None) -> bytes | None:
         if not _session_key(key):

@@ -11,8 +11,8 @@ the hash covers occurred_on and late entry only where they differ from what an o
 On SQLite the NOT NULL date columns are added with a constant default (SQLite cannot add a NOT NULL column
 without one and rebuilding ``case`` would break the references to it); every writer sets them.
 
-Revision ID: 0009_event_dates
-Revises: 0008_web_sessions
+Revision ID: 0012_event_dates
+Revises: 0011_retention
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from alembic import op
 from workflow.clock import STOCKHOLM
 from workflow.schema.types import UTCDateTime
 
-revision = "0009_event_dates"
-down_revision = "0008_web_sessions"
+revision = "0012_event_dates"
+down_revision = "0011_retention"
 branch_labels = None
 depends_on = None
 

@@ -372,7 +372,7 @@ def test_a_year_recorded_after_the_fact_reproduces_the_terminated_agreements_rep
 ) -> None:
     report = _report(engine, "terminations", history.w.orgs["NORTH"])
     want = sorted(
-        (day, measure, label(reason), label(initiator), fw, area, f"the board itself (delegation order {order}")
+        (day, measure, label(reason), label(initiator), fw, area, f"The board itself (delegation order {order}")
         for day, measure, reason, initiator, fw, area, _p, order in history.ledger.decisions
         if measure in ("terminated", "rescinded") and _in_year(day)
     )

@@ -155,7 +155,7 @@ def test_an_agreement_under_termination_investigation_waits_for_it_before_it_exp
     assert _agreement(world, world.agreements["south_individual"])["status"] == "termination_investigation"
 
 
-BEFORE_AGREEMENT_CASES = "0012_board_matters"  # the revision before 0013_agreement_cases
+BEFORE_AGREEMENT_CASES = "0013_event_dates"  # the revision before 0014_agreement_cases
 
 
 @pytest.fixture

@@ -9,12 +9,16 @@ from types import FrameType
 
 import click
 
+from workflow.i18n import N_
+from workflow.i18n import say as _say
 
-@click.command("scheduler")
-@click.option("--once", is_flag=True, help="run every job once (controls, sweep, outbox) and exit")
+
+@click.command(
+    "scheduler", help=_say(N_("Run the deadline sweep, outbox delivery and recurring controls (until stopped)."))
+)
+@click.option("--once", is_flag=True, help=_say(N_("run every job once (controls, sweep, outbox) and exit")))
 @click.pass_context
 def scheduler_command(ctx: click.Context, once: bool) -> None:
-    """Run the deadline sweep, outbox delivery and recurring controls (until stopped)."""
     from scheduler.service import SchedulerService
     from workflow.runtime import engine_for
 

@@ -25,12 +25,22 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from workflow.clock import utcnow
+from workflow.i18n import N_
 from workflow.schema.db import read
 from workflow.schema.tables import CaseEvent
 
 
 class BackupError(Exception):
-    """A backup or restore that could not be done; nothing was overwritten."""
+    """A backup or restore that could not be done; nothing was overwritten.
+
+    ``message`` is the catalogue's source text (English, ``%(name)s`` placeholders) and ``values`` fill it in; the
+    command line shows it in its language (``str()`` is the English text).
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.message = message
+        self.values = values
+        super().__init__(message % values)
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,7 @@ def manifest_path(path: Path) -> Path:
 def backup(engine: Engine, target: Path, now: datetime | None = None) -> Manifest:
     """Copy the database behind ``engine`` to ``target`` (which must not exist) while it runs."""
     if target.exists():
-        raise BackupError(f"{target} exists already; choose a new file")
+        raise BackupError(N_("%(target)s exists already; choose a new file"), target=target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -63,7 +73,7 @@ def backup(engine: Engine, target: Path, now: datetime | None = None) -> Manifes
     elif engine.dialect.name == "postgresql":
         events = _pg_dump(engine, partial)
     else:
-        raise BackupError(f"no backup for {engine.dialect.name}")
+        raise BackupError(N_("no backup for %(dialect)s"), dialect=engine.dialect.name)
     partial.rename(target)
     digest, size = _digest(target)
     m = Manifest((now or utcnow()).isoformat(), engine.dialect.name, revision, events, digest, size)
@@ -75,7 +85,7 @@ def _sqlite_backup(engine: Engine, target: Path) -> int:
     """SQLite's online backup of the engine's file; the number of audit events in the copy."""
     source = engine.url.database
     if not source or source == ":memory:":
-        raise BackupError("an in-memory SQLite database cannot be backed up")
+        raise BackupError(N_("an in-memory SQLite database cannot be backed up"))
     src = sqlite3.connect(source, timeout=30)
     dst = sqlite3.connect(target)
     try:
@@ -95,7 +105,7 @@ def _libpq_url(url: str) -> str:
 def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupError(f"{name} is not installed (PostgreSQL's client tools are needed)")
+        raise BackupError(N_("%(name)s is not installed (PostgreSQL's client tools are needed)"), name=name)
     return found
 
 
@@ -114,7 +124,7 @@ def _pg_dump(engine: Engine, target: Path) -> int:
             done = subprocess.run([*cmd, f"--snapshot={snapshot}", url], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         target.unlink(missing_ok=True)
-        raise BackupError(f"pg_dump failed: {done.stderr.strip()[:500]}")
+        raise BackupError(N_("pg_dump failed: %(problem)s"), problem=done.stderr.strip()[:500])
     return events
 
 
@@ -130,13 +140,13 @@ def check(source: Path) -> Manifest:
     """The backup's manifest, after checking the file is the one the manifest describes."""
     mpath = manifest_path(source)
     if not source.exists():
-        raise BackupError(f"{source} does not exist")
+        raise BackupError(N_("%(source)s does not exist"), source=source)
     if not mpath.exists():
-        raise BackupError(f"{mpath} is missing: a backup is restored only with its manifest")
+        raise BackupError(N_("%(manifest)s is missing: a backup is restored only with its manifest"), manifest=mpath)
     m = Manifest(**json.loads(mpath.read_text(encoding="utf-8")))
     digest, size = _digest(source)
     if (digest, size) != (m.sha256, m.size_bytes):
-        raise BackupError(f"{source} does not match its manifest (damaged or replaced)")
+        raise BackupError(N_("%(source)s does not match its manifest (damaged or replaced)"), source=source)
     return m
 
 
@@ -146,16 +156,20 @@ def restore(source: Path, url: str) -> Manifest:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if m.dialect != "sqlite":
-            raise BackupError(f"{source} is a {m.dialect} backup; restore it into {m.dialect}")
+            raise BackupError(
+                N_("%(source)s is a %(dialect)s backup; restore it into %(dialect)s"), source=source, dialect=m.dialect
+            )
         target = Path(parsed.database or "")
         if not parsed.database or target.exists():
-            raise BackupError(f"{target} exists already; restore into a new file")
+            raise BackupError(N_("%(target)s exists already; restore into a new file"), target=target)
         partial = target.with_name(target.name + ".partial")
         shutil.copyfile(source, partial)
         partial.rename(target)
         return m
     if m.dialect != "postgresql":
-        raise BackupError(f"{source} is a {m.dialect} backup; restore it into {m.dialect}")
+        raise BackupError(
+            N_("%(source)s is a %(dialect)s backup; restore it into %(dialect)s"), source=source, dialect=m.dialect
+        )
     libpq = _libpq_url(url)
     import psycopg
 
@@ -164,9 +178,9 @@ def restore(source: Path, url: str) -> Manifest:
             "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
         ).fetchone()
     if tables and tables[0]:
-        raise BackupError("the target database is not empty; restore into a new, empty database")
+        raise BackupError(N_("the target database is not empty; restore into a new, empty database"))
     cmd = [_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={libpq}"]
     done = subprocess.run([*cmd, str(source)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
+        raise BackupError(N_("pg_restore failed: %(problem)s"), problem=done.stderr.strip()[:500])
     return m

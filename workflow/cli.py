@@ -7,15 +7,18 @@ import sys
 
 import click
 
+from workflow.i18n import N_
+from workflow.i18n import say as _say
 from workflow.logging import configure
 
 
-@click.group()
-@click.option("--database-url", envvar="UPPF_DATABASE_URL", default=None, help="SQLAlchemy URL (default: SQLite file)")
-@click.option("--log-level", default="INFO", show_default=True)
+@click.group(help=_say(N_("Uppföljning: follow-up of social-service providers.")))
+@click.option(
+    "--database-url", envvar="UPPF_DATABASE_URL", default=None, help=_say(N_("SQLAlchemy URL (default: SQLite file)"))
+)
+@click.option("--log-level", default="INFO", show_default=True, help=_say(N_("how much the log tells")))
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, log_level: str) -> None:
-    """Uppföljning: follow-up of social-service providers."""
     configure(log_level)
     ctx.obj = {"url": database_url}
 
@@ -26,32 +29,34 @@ def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
     return engine_for(ctx.obj["url"])
 
 
-@main.command("init-db")
+@main.command("init-db", help=_say(N_("Create or migrate the schema to the newest version.")))
 @click.pass_context
 def init_db(ctx: click.Context) -> None:
-    """Create or migrate the schema to the newest version."""
     _engine(ctx)
-    click.echo("schema is up to date")
+    click.echo(_say(N_("schema is up to date")))
 
 
-@main.command()
+@main.command(help=_say(N_("Load the demo municipality into an empty database.")))
 @click.pass_context
 def demo(ctx: click.Context) -> None:
-    """Load the demo municipality into an empty database."""
     from workflow.demo.municipality import load_demo
 
     counts = load_demo(_engine(ctx))
     click.echo(json.dumps(counts))
 
 
-@main.command("verify-audit")
-@click.option("--organisation-id", type=int, default=None)
+@main.command(
+    "verify-audit",
+    help=_say(
+        N_(
+            "Check every case's audit chain, the organisation checkpoints and the signed anchors outside the "
+            "database.\n\nNames each break and what kind of tampering it shows; exits 1 when there is any."
+        )
+    ),
+)
+@click.option("--organisation-id", type=int, default=None, help=_say(N_("only this organisation (default: every one)")))
 @click.pass_context
 def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
-    """Check every case's audit chain, the organisation checkpoints and the signed anchors outside the database.
-
-    Names each break and what kind of tampering it shows; exits 1 when there is any.
-    """
     from workflow.engine.anchor import FileAnchorStore, Keyring, keyring, verify_anchors
     from workflow.engine.audit import verify
     from workflow.schema.db import read
@@ -66,30 +71,45 @@ def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
         breaks = verify(conn, organisation_id)
         breaks += verify_anchors(conn, keys, FileAnchorStore(settings.audit_anchor_path), organisation_id)
     if not breaks:
-        click.echo(f"audit chain intact (anchors in {settings.audit_anchor_path})")
+        click.echo(_say(N_("audit chain intact (anchors in %(path)s)"), path=settings.audit_anchor_path))
         return
     for b in breaks:
-        where = f"event id {b.event_id}" if b.event_id is not None else "chain head"
-        chain = f"case {b.case_id}" if b.case_id is not None else "checkpoints"
+        where = _say(N_("event id %(id)s"), id=b.event_id) if b.event_id is not None else _say(N_("chain head"))
+        chain = _say(N_("case %(id)s"), id=b.case_id) if b.case_id is not None else _say(N_("checkpoints"))
         click.echo(
-            f"organisation {b.organisation_id}, {chain}: first broken at seq {b.seq} ({where}): [{b.kind}] {b.problem}"
+            _say(
+                N_(
+                    "organisation %(organisation)s, %(chain)s: first broken at seq %(seq)s (%(where)s): "
+                    "[%(kind)s] %(problem)s"
+                ),
+                organisation=b.organisation_id,
+                chain=chain,
+                seq=b.seq,
+                where=where,
+                kind=b.kind,
+                problem=b.problem,
+            )
         )
     sys.exit(1)
 
 
-@main.command("audit-key")
+@main.command(
+    "audit-key",
+    help=_say(N_("Print a new audit checkpoint key for UPPF_AUDIT_KEY (64 hex digits); keep it outside the database.")),
+)
 def audit_key() -> None:
-    """Print a new audit checkpoint key for UPPF_AUDIT_KEY (64 hex digits); keep it outside the database."""
     from workflow.engine.anchor import generate_key
 
     click.echo(generate_key())
 
 
-@main.command("backup")
+@main.command(
+    "backup",
+    help=_say(N_("Copy the database to TARGET while the product runs, with a manifest beside it (TARGET.json).")),
+)
 @click.argument("target", type=click.Path(dir_okay=False))
 @click.pass_context
 def backup_command(ctx: click.Context, target: str) -> None:
-    """Copy the database to TARGET while the product runs, with a manifest beside it (TARGET.json)."""
     from pathlib import Path
 
     from workflow.backup import BackupError, backup
@@ -97,19 +117,29 @@ def backup_command(ctx: click.Context, target: str) -> None:
     try:
         m = backup(_engine(ctx), Path(target))
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_say(exc.message, **exc.values)) from exc
     click.echo(
-        f"backup written to {target}: {m.audit_events} audit events, schema {m.schema_revision}, sha256 {m.sha256}"
+        _say(
+            N_("backup written to %(target)s: %(events)s audit events, schema %(revision)s, sha256 %(sha256)s"),
+            target=target,
+            events=m.audit_events,
+            revision=m.schema_revision,
+            sha256=m.sha256,
+        )
     )
 
 
-@main.command("restore")
+@main.command(
+    "restore", help=_say(N_("Restore the backup SOURCE into a new, empty database, then check its audit chain."))
+)
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option(
-    "--to", "url", required=True, help="the new database: sqlite:///new-file.db or an empty PostgreSQL database"
+    "--to",
+    "url",
+    required=True,
+    help=_say(N_("the new database: sqlite:///new-file.db or an empty PostgreSQL database")),
 )
 def restore_command(source: str, url: str) -> None:
-    """Restore the backup SOURCE into a new, empty database, then check its audit chain."""
     from pathlib import Path
 
     from sqlalchemy import func, select
@@ -123,7 +153,7 @@ def restore_command(source: str, url: str) -> None:
     try:
         m = restore(Path(source), url)
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_say(exc.message, **exc.values)) from exc
     engine = make_engine(url)
     try:
         upgrade(engine)  # a backup of an older version is brought up to this one
@@ -133,17 +163,38 @@ def restore_command(source: str, url: str) -> None:
     finally:
         engine.dispose()
     if events != m.audit_events:
-        raise click.ClickException(f"the restored database holds {events} audit events, the manifest {m.audit_events}")
+        raise click.ClickException(
+            _say(
+                N_("the restored database holds %(events)s audit events, the manifest %(manifest)s"),
+                events=events,
+                manifest=m.audit_events,
+            )
+        )
     if breaks:
-        raise click.ClickException(f"restored, but the audit chain is broken: {breaks[0].problem}")
-    click.echo(f"restored {source} into {url.split('@')[-1]}: {events} audit events, audit chain intact")
+        raise click.ClickException(
+            _say(N_("restored, but the audit chain is broken: %(problem)s"), problem=breaks[0].problem)
+        )
+    click.echo(
+        _say(
+            N_("restored %(source)s into %(target)s: %(events)s audit events, audit chain intact"),
+            source=source,
+            target=url.split("@")[-1],
+            events=events,
+        )
+    )
 
 
-@main.command("audit-checkpoint")
+@main.command(
+    "audit-checkpoint",
+    help=_say(
+        N_(
+            "Checkpoint every organisation whose cases moved since its last, signed and appended to the anchor "
+            "store (the scheduler does it hourly)."
+        )
+    ),
+)
 @click.pass_context
 def audit_checkpoint(ctx: click.Context) -> None:
-    """Checkpoint every organisation whose cases moved since its last, signed and appended to the anchor store
-    (the scheduler does it hourly)."""
     from workflow.clock import utcnow
     from workflow.engine.anchor import anchor_checkpoints, anchoring
     from workflow.settings import get_settings
@@ -152,39 +203,53 @@ def audit_checkpoint(ctx: click.Context) -> None:
     try:
         anchors = anchoring(settings)
     except RuntimeError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_say(N_("no checkpoint can be signed: %(problem)s"), problem=exc)) from exc
     for a in anchor_checkpoints(_engine(ctx), anchors, utcnow(), reason="command"):
-        click.echo(f"organisation {a.organisation_id}: checkpoint {a.seq} anchored in {settings.audit_anchor_path}")
+        click.echo(
+            _say(
+                N_("organisation %(organisation)s: checkpoint %(seq)s anchored in %(path)s"),
+                organisation=a.organisation_id,
+                seq=a.seq,
+                path=settings.audit_anchor_path,
+            )
+        )
 
 
-@main.command("load-delegation-order")
+@main.command(
+    "load-delegation-order",
+    help=_say(N_("Store the delegation order versions in PATH (default: the bundled demo order).")),
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
 @click.pass_context
 def load_delegation_order(ctx: click.Context, path: str | None) -> None:
-    """Store the delegation order versions in PATH (default: the bundled demo order)."""
     from pathlib import Path
 
     from workflow.engine.delegation import DEFAULT_FILE, load_file
 
     with _engine(ctx).begin() as conn:
         added = load_file(conn, Path(path) if path else DEFAULT_FILE)
-    click.echo(f"{added} delegation order version(s) stored")
+    click.echo(_say(N_("%(count)s delegation order version(s) stored"), count=added))
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@main.command(help=_say(N_("Start the API (and the scheduler) on the configured database.")))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_say(N_("the address to listen on")))
+@click.option("--port", default=8000, show_default=True, type=int, help=_say(N_("the port to listen on")))
 @click.option(
     "--demo/--no-demo",
     "with_demo",
     default=True,
     show_default=True,
-    help="load the demo municipality when the database is empty",
+    help=_say(N_("load the demo municipality when the database is empty")),
 )
-@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True)
+@click.option(
+    "--scheduler/--no-scheduler",
+    "with_scheduler",
+    default=True,
+    show_default=True,
+    help=_say(N_("run the scheduler in the same process")),
+)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_scheduler: bool) -> None:
-    """Start the API (and the scheduler) on the configured database."""
     import os
 
     import uvicorn
@@ -194,7 +259,7 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool, with_schedu
 
     engine = _engine(ctx)
     if with_demo and is_empty(engine):
-        click.echo("loading demo municipality …")
+        click.echo(_say(N_("loading demo municipality …")))
         load_demo(engine)
     if ctx.obj["url"]:
         os.environ["UPPF_DATABASE_URL"] = ctx.obj["url"]
@@ -221,22 +286,33 @@ def _start_mail(settings):  # type: ignore[no-untyped-def]
     if settings.environment == "development" and settings.dev_mail_sink and host in LOOPBACK and port_free(host, port):
         sink = DevMailSink(Path(settings.dev_mail_dir), host, port)
         sink.start()
-        click.echo(f"development mail sink on {host}:{port}: messages are kept in {settings.dev_mail_dir}/")
+        click.echo(
+            _say(
+                N_("development mail sink on %(host)s:%(port)s: messages are kept in %(directory)s/"),
+                host=host,
+                port=port,
+                directory=settings.dev_mail_dir,
+            )
+        )
     problem = smtp_reachable(host, port)
     if problem:
-        click.echo(f"WARNING: mail cannot be delivered: {problem}; messages wait in the outbox", err=True)
+        click.echo(
+            _say(N_("WARNING: mail cannot be delivered: %(problem)s; messages wait in the outbox"), problem=problem),
+            err=True,
+        )
     return sink
 
 
-@main.group("mail")
+@main.group("mail", help=_say(N_("E-mail delivery.")))
 def mail_group() -> None:
-    """E-mail delivery."""
+    """The subcommands of this group (its help is on the decorator)."""
 
 
-@mail_group.command("test")
-@click.option("--to", "recipient", required=True, help="the address to send the test message to")
+@mail_group.command(
+    "test", help=_say(N_("Send one test message through the configured SMTP server and say whether it was taken."))
+)
+@click.option("--to", "recipient", required=True, help=_say(N_("the address to send the test message to")))
 def mail_test(recipient: str) -> None:
-    """Send one test message through the configured SMTP server and say whether it was taken."""
     from workflow.clock import utcnow
     from workflow.notify.mail import DeliveryError, DeliveryUncertain, Mail, SmtpSession, message_id
     from workflow.settings import get_settings
@@ -258,10 +334,24 @@ def mail_test(recipient: str) -> None:
         finally:
             session.quit()
     except (DeliveryError, DeliveryUncertain) as exc:
-        raise click.ClickException(f"{settings.smtp_host}:{settings.smtp_port}: {exc}") from exc
+        raise click.ClickException(
+            _say(
+                N_("%(host)s:%(port)s did not take the test message: %(problem)s"),
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                problem=exc,
+            )
+        ) from exc
     if refused:
-        raise click.ClickException(f"the server refused {', '.join(refused)}")
-    click.echo(f"test message to {recipient} taken by {settings.smtp_host}:{settings.smtp_port}")
+        raise click.ClickException(_say(N_("the server refused %(recipients)s"), recipients=", ".join(refused)))
+    click.echo(
+        _say(
+            N_("test message to %(recipient)s taken by %(host)s:%(port)s"),
+            recipient=recipient,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+        )
+    )
 
 
 from workflow.reports.cli import report as _report_command  # noqa: E402

@@ -13,6 +13,7 @@ Updating the catalogue (documented in README.md)::
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -79,6 +80,24 @@ def negotiate(choice: str | None, accept_language: str | None) -> str:
 def gettext(locale: str, message: str) -> str:
     """``message`` in ``locale``."""
     return str(translations(locale).gettext(message))
+
+
+#: The environment variable that chooses the command line's language (Swedish unless it says ``en``).
+CLI_LANGUAGE_ENV = "UPPF_CLI_LANGUAGE"
+
+
+def cli_locale() -> str:
+    """The command line's language: ``UPPF_CLI_LANGUAGE`` when it names a catalogue locale, else Swedish."""
+    locale = os.environ.get(CLI_LANGUAGE_ENV, DEFAULT_LOCALE)
+    return locale if locale in LOCALES else DEFAULT_LOCALE
+
+
+def say(text: str, **values: object) -> str:
+    """``text`` (marked with :func:`N_`) from the catalogue in the command line's language, filled in.
+
+    Every CLI message and help text meant for a person goes through here; a literal ``%`` is written ``%%``.
+    """
+    return gettext(cli_locale(), text) % values
 
 
 def label(locale: str, context: str, code: str | None, fallback: str | None = None) -> str:
@@ -166,7 +185,7 @@ def extract(target: Path = LOCALE_DIR / "messages.pot") -> int:
         "Msg": None,  # workflow.reports.model: texts of reports
         "Plural": (1, 2),
     }
-    for folder in ("api", "workflow"):
+    for folder in ("api", "scheduler", "workflow"):
         for filename, lineno, message, comments, context in extract_from_dir(
             root / folder, method_map, options, keywords=keywords, strip_comment_tags=True
         ):

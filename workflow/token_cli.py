@@ -8,15 +8,18 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
+from workflow.i18n import N_
+from workflow.i18n import say as _say
 from workflow.schema.tables import ORG, USER
 
 
-@click.command("token")
+@click.command(
+    "token", help=_say(N_("Print a bearer token for USERNAME (e.g. norrmalm.strateg) signed with the development key."))
+)
 @click.argument("username")
-@click.option("--hours", default=8.0, show_default=True, type=float, help="how long the token is valid")
+@click.option("--hours", default=8.0, show_default=True, type=float, help=_say(N_("how many hours the token is valid")))
 @click.pass_context
 def token(ctx: click.Context, username: str, hours: float) -> None:
-    """Print a bearer token for USERNAME (e.g. norrmalm.strateg) signed with the development key."""
     from workflow.runtime import engine_for
     from workflow.settings import get_settings
     from workflow.tokens import mint
@@ -29,6 +32,12 @@ def token(ctx: click.Context, username: str, hours: float) -> None:
             .where(u.c.username == username)
         ).first()
     if row is None or not row.active:
-        click.echo(f"no active user {username!r}; demo users look like norrmalm.strateg or sn.sekreterare", err=True)
+        click.echo(
+            _say(
+                N_("no active user %(username)r; demo users look like norrmalm.strateg or sn.sekreterare"),
+                username=username,
+            ),
+            err=True,
+        )
         sys.exit(1)
     click.echo(mint(get_settings(), username, row.code, list(row.roles), ttl=timedelta(hours=hours)))

@@ -18,17 +18,9 @@ from typing import Any
 
 import click
 
-from workflow import i18n
 from workflow.engine.errors import NotFound, WorkflowError
 from workflow.i18n import N_
-
-
-def _say(text: str, **values: object) -> str:
-    """``text`` from the catalogue in the command line's language, filled in."""
-    import os
-
-    locale = os.environ.get("UPPF_CLI_LANGUAGE", i18n.DEFAULT_LOCALE)
-    return i18n.gettext(locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE, text) % values
+from workflow.i18n import say as _say
 
 
 def _app(ctx: click.Context) -> Any:
@@ -80,18 +72,21 @@ def _run(ctx: click.Context, acting_as: str, command: object) -> None:
         _print(app.execute(command, _actor(app, acting_as)))
 
 
-AS = click.option("--as", "acting_as", required=True, help="the administrator's username to act as")
-ROLES = click.option("--role", "roles", multiple=True, help="a role (repeat for several)")
+AS = click.option("--as", "acting_as", required=True, help=_say(N_("the administrator's username to act as")))
+ROLES = click.option("--role", "roles", multiple=True, help=_say(N_("a role (repeat for several)")))
 
 
-@click.group("admin")
+@click.group("admin", help=_say(N_("Administration: organisations, users, roles and the access review.")))
 def admin() -> None:
-    """Administration: organisations, users, roles and the access review."""
+    """The subcommands of this group (its help is on the decorator)."""
 
 
-@admin.command("bootstrap")
-@click.option("--organisation-code", required=True, help="code of the first organisation (the root), e.g. SN")
-@click.option("--organisation-name", required=True, help="its name, e.g. Socialnämnden")
+@admin.command(
+    "bootstrap",
+    help=_say(N_("Create the first organisation and its administrator; refused once any administrator exists.")),
+)
+@click.option("--organisation-code", required=True, help=_say(N_("code of the first organisation (the root), e.g. SN")))
+@click.option("--organisation-name", required=True, help=_say(N_("its name, e.g. Socialnämnden")))
 @click.option("--organisation-kind", default="central_board", show_default=True)
 @click.option("--username", required=True)
 @click.option("--display-name", required=True)
@@ -106,7 +101,6 @@ def bootstrap_command(
     display_name: str,
     email: str,
 ) -> None:
-    """Create the first organisation and its administrator; refused once any administrator exists."""
     from workflow.admin.commands import BootstrapAdministrator
     from workflow.engine.firing import Actor
 
@@ -130,16 +124,15 @@ def bootstrap_command(
 # --- organisations -------------------------------------------------------------------------------------------------
 
 
-@admin.group("org")
+@admin.group("org", help=_say(N_("Organisations of the administrator's municipality.")))
 def org() -> None:
-    """Organisations of the administrator's municipality."""
+    """The subcommands of this group (its help is on the decorator)."""
 
 
-@org.command("list")
+@org.command("list", help=_say(N_("Every administered organisation.")))
 @AS
 @click.pass_context
 def org_list(ctx: click.Context, acting_as: str) -> None:
-    """Every administered organisation."""
     from workflow.admin.queries import list_organisations
     from workflow.cases.paging import PageRequest
 
@@ -156,38 +149,35 @@ def org_list(ctx: click.Context, acting_as: str) -> None:
             page += 1
 
 
-@org.command("create")
+@org.command("create", help=_say(N_("Add an organisation.")))
 @AS
 @click.option("--code", required=True)
 @click.option("--name", required=True)
 @click.option("--kind", required=True, type=click.Choice(["central_board", "district_board", "education_board"]))
-@click.option("--parent-id", type=int, default=None, help="default: the administrator's organisation")
+@click.option("--parent-id", type=int, default=None, help=_say(N_("default: the administrator's organisation")))
 @click.pass_context
 def org_create(ctx: click.Context, acting_as: str, code: str, name: str, kind: str, parent_id: int | None) -> None:
-    """Add an organisation."""
     from workflow.admin.commands import CreateOrganisation
 
     _run(ctx, acting_as, CreateOrganisation(code, name, kind, parent_id, via="cli"))
 
 
-@org.command("rename")
+@org.command("rename", help=_say(N_("Rename an organisation.")))
 @AS
 @click.argument("organisation_id", type=int)
 @click.option("--name", required=True)
 @click.pass_context
 def org_rename(ctx: click.Context, acting_as: str, organisation_id: int, name: str) -> None:
-    """Rename an organisation."""
     from workflow.admin.commands import RenameOrganisation
 
     _run(ctx, acting_as, RenameOrganisation(organisation_id, name, via="cli"))
 
 
-@org.command("deactivate")
+@org.command("deactivate", help=_say(N_("Deactivate an organisation nothing active depends on.")))
 @AS
 @click.argument("organisation_id", type=int)
 @click.pass_context
 def org_deactivate(ctx: click.Context, acting_as: str, organisation_id: int) -> None:
-    """Deactivate an organisation nothing active depends on."""
     from workflow.admin.commands import DeactivateOrganisation
 
     _run(ctx, acting_as, DeactivateOrganisation(organisation_id, via="cli"))
@@ -196,17 +186,16 @@ def org_deactivate(ctx: click.Context, acting_as: str, organisation_id: int) -> 
 # --- users -------------------------------------------------------------------------------------------------------
 
 
-@admin.group("user")
+@admin.group("user", help=_say(N_("Users of the administrator's municipality.")))
 def user() -> None:
-    """Users of the administrator's municipality."""
+    """The subcommands of this group (its help is on the decorator)."""
 
 
-@user.command("list")
+@user.command("list", help=_say(N_("Every administered user (of one organisation).")))
 @AS
 @click.option("--organisation-id", type=int, default=None)
 @click.pass_context
 def user_list(ctx: click.Context, acting_as: str, organisation_id: int | None) -> None:
-    """Every administered user (of one organisation)."""
     from workflow.admin.queries import UserFilter, list_users
     from workflow.cases.paging import PageRequest
 
@@ -223,14 +212,16 @@ def user_list(ctx: click.Context, acting_as: str, organisation_id: int | None) -
             page += 1
 
 
-@user.command("create")
+@user.command("create", help=_say(N_("Add a user (or, with --integration, an integration's service account).")))
 @AS
 @click.option("--username", required=True)
 @click.option("--display-name", required=True)
 @click.option("--email", required=True)
 @click.option("--organisation-id", type=int, required=True)
 @ROLES
-@click.option("--integration", is_flag=True, help="an integration's service account (username: its OAuth client id)")
+@click.option(
+    "--integration", is_flag=True, help=_say(N_("an integration's service account (username: its OAuth client id)"))
+)
 @click.pass_context
 def user_create(
     ctx: click.Context,
@@ -242,14 +233,13 @@ def user_create(
     roles: tuple[str, ...],
     integration: bool,
 ) -> None:
-    """Add a user (or, with --integration, an integration's service account)."""
     from workflow.admin.commands import CreateUser
 
     command = CreateUser(username, display_name, email, organisation_id, roles, via="cli", integration=integration)
     _run(ctx, acting_as, command)
 
 
-@user.command("update")
+@user.command("update", help=_say(N_("Change a user; --role given replaces all its roles.")))
 @AS
 @click.argument("user_id", type=int)
 @click.option("--display-name", default=None)
@@ -266,30 +256,27 @@ def user_update(
     organisation_id: int | None,
     roles: tuple[str, ...],
 ) -> None:
-    """Change a user; ``--role`` given replaces all its roles."""
     from workflow.admin.commands import UpdateUser
 
     command = UpdateUser(user_id, display_name, email, organisation_id, roles or None, via="cli")
     _run(ctx, acting_as, command)
 
 
-@user.command("deactivate")
+@user.command("deactivate", help=_say(N_("Stop a user from signing in.")))
 @AS
 @click.argument("user_id", type=int)
 @click.pass_context
 def user_deactivate(ctx: click.Context, acting_as: str, user_id: int) -> None:
-    """Stop a user from signing in."""
     from workflow.admin.commands import DeactivateUser
 
     _run(ctx, acting_as, DeactivateUser(user_id, via="cli"))
 
 
-@user.command("reactivate")
+@user.command("reactivate", help=_say(N_("Let a user sign in again.")))
 @AS
 @click.argument("user_id", type=int)
 @click.pass_context
 def user_reactivate(ctx: click.Context, acting_as: str, user_id: int) -> None:
-    """Let a user sign in again."""
     from workflow.admin.commands import ReactivateUser
 
     _run(ctx, acting_as, ReactivateUser(user_id, via="cli"))
@@ -298,12 +285,12 @@ def user_reactivate(ctx: click.Context, acting_as: str, user_id: int) -> None:
 # --- role mappings -------------------------------------------------------------------------------------------------
 
 
-@admin.group("mapping")
+@admin.group("mapping", help=_say(N_("Identity-provider groups mapped to an organisation and roles.")))
 def mapping() -> None:
-    """Identity-provider groups mapped to an organisation and roles."""
+    """The subcommands of this group (its help is on the decorator)."""
 
 
-@mapping.command("create")
+@mapping.command("create", help=_say(N_("Map a group.")))
 @AS
 @click.option("--group", "group_name", required=True)
 @click.option("--organisation-id", type=int, required=True)
@@ -312,13 +299,12 @@ def mapping() -> None:
 def mapping_create(
     ctx: click.Context, acting_as: str, group_name: str, organisation_id: int, roles: tuple[str, ...]
 ) -> None:
-    """Map a group."""
     from workflow.admin.commands import CreateRoleMapping
 
     _run(ctx, acting_as, CreateRoleMapping(group_name, organisation_id, roles, via="cli"))
 
 
-@mapping.command("update")
+@mapping.command("update", help=_say(N_("Change a group's organisation or roles.")))
 @AS
 @click.argument("mapping_id", type=int)
 @click.option("--organisation-id", type=int, default=None)
@@ -327,18 +313,16 @@ def mapping_create(
 def mapping_update(
     ctx: click.Context, acting_as: str, mapping_id: int, organisation_id: int | None, roles: tuple[str, ...]
 ) -> None:
-    """Change a group's organisation or roles."""
     from workflow.admin.commands import UpdateRoleMapping
 
     _run(ctx, acting_as, UpdateRoleMapping(mapping_id, organisation_id, roles or None, via="cli"))
 
 
-@mapping.command("deactivate")
+@mapping.command("deactivate", help=_say(N_("Stop mapping a group.")))
 @AS
 @click.argument("mapping_id", type=int)
 @click.pass_context
 def mapping_deactivate(ctx: click.Context, acting_as: str, mapping_id: int) -> None:
-    """Stop mapping a group."""
     from workflow.admin.commands import DeactivateRoleMapping
 
     _run(ctx, acting_as, DeactivateRoleMapping(mapping_id, via="cli"))
@@ -357,14 +341,20 @@ def _instant(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=STOCKHOLM)
 
 
-@admin.command("access-log")
+@admin.command(
+    "access-log", help=_say(N_("Review reads of individual-level records (newest first); the review is logged."))
+)
 @AS
 @click.option("--user-id", type=int, default=None)
-@click.option("--entity", default=None, help="record kind: case, placement, …")
+@click.option("--entity", default=None, help=_say(N_("record kind: case, placement, …")))
 @click.option("--entity-id", type=int, default=None)
-@click.option("--since", default=None, help="from this date or instant (Stockholm time unless it says otherwise)")
-@click.option("--until", default=None, help="before this date or instant")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="write CSV here instead")
+@click.option(
+    "--since", default=None, help=_say(N_("from this date or instant (Stockholm time unless it says otherwise)"))
+)
+@click.option("--until", default=None, help=_say(N_("before this date or instant")))
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help=_say(N_("write CSV here instead"))
+)
 @click.pass_context
 def access_log(
     ctx: click.Context,
@@ -376,7 +366,6 @@ def access_log(
     until: str | None,
     csv_path: str | None,
 ) -> None:
-    """Review reads of individual-level records (newest first); the review is logged."""
     from workflow.admin.access_review import AccessFilter, export_csv, list_access
     from workflow.cases.paging import PageRequest
 
@@ -398,12 +387,26 @@ def access_log(
             request = PageRequest(1, 100, found.next_cursor)
 
 
-@admin.command("access-alerts")
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="the Stockholm day (default: today)")
-@click.option("--threshold", type=int, default=None, help="default: UPPF_ACCESS_ALERT_DAILY_READS")
+@admin.command(
+    "access-alerts",
+    help=_say(
+        N_(
+            "Warn about users who read unusually many individual-level records in a day "
+            "(log and mail to administrators)."
+        )
+    ),
+)
+@click.option(
+    "--day", type=click.DateTime(["%Y-%m-%d"]), default=None, help=_say(N_("the Stockholm day (default: today)"))
+)
+@click.option(
+    "--threshold",
+    type=int,
+    default=None,
+    help=_say(N_("reads in a day that raise an alert (default: UPPF_ACCESS_ALERT_DAILY_READS)")),
+)
 @click.pass_context
 def access_alerts(ctx: click.Context, day: datetime | None, threshold: int | None) -> None:
-    """Warn about users who read unusually many individual-level records in a day (log and mail to administrators)."""
     from workflow.admin.access_review import RaiseAccessAlerts
     from workflow.deadlines.calendar import local_date
     from workflow.engine.firing import Actor

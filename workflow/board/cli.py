@@ -15,6 +15,8 @@ import click
 
 from workflow import i18n
 from workflow.engine.errors import WorkflowError
+from workflow.i18n import N_
+from workflow.i18n import say as _say
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -23,30 +25,50 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from exc
+        raise click.BadParameter(_say(N_("%(value)r is not an ISO date (YYYY-MM-DD)"), value=value)) from exc
 
 
-@click.group("board")
+@click.group("board", help=_say(N_("The board's work: board matters.")))
 def board() -> None:
-    """The board's work: board matters."""
+    """The subcommands of this group (its help is on the decorator)."""
 
 
-@board.command("generate")
-@click.argument("matter_type", type=click.Choice(["annual", "terminations", "decisions", "termination"]))
-@click.option("--as", "username", required=True, help="the user who generates it, e.g. norrmalm.sekreterare")
-@click.option("--registry-number", required=True, help="the matter's registry number (diarienummer)")
-@click.option("--year", type=int, default=None, help="a report matter: the calendar year")
-@click.option("--from", "start", callback=_date, help="a report matter: first day of the period")
-@click.option("--to", "end", callback=_date, help="a report matter: last day of the period")
-@click.option("--case", "case_id", type=int, default=None, help="a termination matter: the agreement case")
-@click.option("--measure", type=click.Choice(["terminate", "rescind"]), default=None, help="a termination matter")
-@click.option(
-    "--ground", default=None, help="a termination matter: the ground (termination reason or rescission ground)"
+@board.command(
+    "generate",
+    help=_say(N_("Generate and store a board matter of MATTER_TYPE with the organisation's current template.")),
 )
-@click.option("--title", default=None, help="the title (default: made from the type and period)")
-@click.option("--locale", type=click.Choice(list(i18n.LOCALES)), default=i18n.DEFAULT_LOCALE, show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="also write the HTML document here")
-@click.option("--pdf", "pdf_output", type=click.Path(dir_okay=False), default=None, help="also write it as PDF here")
+@click.argument("matter_type", type=click.Choice(["annual", "terminations", "decisions", "termination"]))
+@click.option("--as", "username", required=True, help=_say(N_("the user who generates it, e.g. norrmalm.sekreterare")))
+@click.option("--registry-number", required=True, help=_say(N_("the matter's registry number (diarienummer)")))
+@click.option("--year", type=int, default=None, help=_say(N_("a report matter: the calendar year")))
+@click.option("--from", "start", callback=_date, help=_say(N_("a report matter: first day of the period")))
+@click.option("--to", "end", callback=_date, help=_say(N_("a report matter: last day of the period")))
+@click.option("--case", "case_id", type=int, default=None, help=_say(N_("a termination matter: the agreement case")))
+@click.option(
+    "--measure",
+    type=click.Choice(["terminate", "rescind"]),
+    default=None,
+    help=_say(N_("a termination matter: terminate or rescind")),
+)
+@click.option(
+    "--ground",
+    default=None,
+    help=_say(N_("a termination matter: the ground (termination reason or rescission ground)")),
+)
+@click.option("--title", default=None, help=_say(N_("the title (default: made from the type and period)")))
+@click.option(
+    "--locale",
+    type=click.Choice(list(i18n.LOCALES)),
+    default=i18n.DEFAULT_LOCALE,
+    show_default=True,
+    help=_say(N_("language of the board matter and of the messages")),
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default=None, help=_say(N_("also write the HTML document here"))
+)
+@click.option(
+    "--pdf", "pdf_output", type=click.Path(dir_okay=False), default=None, help=_say(N_("also write it as PDF here"))
+)
 @click.pass_context
 def generate(
     ctx: click.Context,
@@ -64,7 +86,6 @@ def generate(
     output: str | None,
     pdf_output: str | None,
 ) -> None:
-    """Generate and store a board matter of MATTER_TYPE with the organisation's current template."""
     from workflow.accounts import find_account
     from workflow.board import queries
     from workflow.board.commands import GenerateBoardMatter
@@ -91,7 +112,9 @@ def generate(
         matter = queries.matter(app.uow, actor, done.id)
     except WorkflowError as exc:
         rule = exc.context.get("rule", exc.code)
-        raise click.ClickException(f"{exc.message} ({rule})") from exc
+        raise click.ClickException(
+            _(N_("%(message)s (rule %(rule)s)")) % {"message": exc.message, "rule": rule}
+        ) from exc
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(str(matter["html"]))

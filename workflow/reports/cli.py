@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from workflow import i18n
 from workflow.engine.errors import WorkflowError
+from workflow.i18n import N_
+from workflow.i18n import say as _say
 from workflow.schema.tables import ORG
 
 
@@ -19,28 +21,42 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from exc
+        raise click.BadParameter(_say(N_("%(value)r is not an ISO date (YYYY-MM-DD)"), value=value)) from exc
 
 
-@click.command("report")
+@click.command(
+    "report",
+    help=_say(
+        N_("Compute report NAME (annual, terminations, decisions, plan, individual) for one organisation and period.")
+    ),
+)
 @click.argument("name")
-@click.option("--org", "org", required=True, help="organisation code or id, e.g. SN or NORRMALM")
-@click.option("--from", "start", callback=_date, help="first day of the period (default: 1 January of --year)")
-@click.option("--to", "end", callback=_date, help="last day of the period (default: 31 December of --year)")
-@click.option("--year", type=int, default=None, help="a calendar year instead of --from/--to")
+@click.option("--org", "org", required=True, help=_say(N_("organisation code or id, e.g. SN or NORRMALM")))
+@click.option(
+    "--from", "start", callback=_date, help=_say(N_("first day of the period (default: 1 January of --year)"))
+)
+@click.option("--to", "end", callback=_date, help=_say(N_("last day of the period (default: 31 December of --year)")))
+@click.option("--year", type=int, default=None, help=_say(N_("a calendar year instead of --from/--to")))
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["json", "csv", "zip", "html", "pdf", "xlsx"]),
     default="json",
     show_default=True,
+    help=_say(N_("the file format")),
 )
-@click.option("--table", default=None, help="CSV: the table (by key); needed when the report has several")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="language of the texts")
-@click.option("--registry-number", "dnr", default=None, help="registry number (dnr) printed at the head of each page")
-@click.option("--max-years", type=int, default=None, help="plan: flag units without a follow-up for this many years")
-@click.option("--top", type=int, default=None, help="plan: providers to select per contract area")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="file (default: stdout)")
+@click.option("--table", default=None, help=_say(N_("CSV: the table (by key); needed when the report has several")))
+@click.option(
+    "--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help=_say(N_("language of the texts"))
+)
+@click.option(
+    "--registry-number", "dnr", default=None, help=_say(N_("registry number (dnr) printed at the head of each page"))
+)
+@click.option(
+    "--max-years", type=int, default=None, help=_say(N_("plan: flag units without a follow-up for this many years"))
+)
+@click.option("--top", type=int, default=None, help=_say(N_("plan: providers to select per contract area")))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help=_say(N_("file (default: stdout)")))
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -57,7 +73,6 @@ def report(
     top: int | None,
     output: str | None,
 ) -> None:
-    """Compute report NAME (annual, terminations, decisions, plan, individual) for one organisation and period."""
     from workflow.clock import utcnow
     from workflow.engine.anchor import anchor_for_board_report
     from workflow.reports.catalogue import build_report
@@ -69,15 +84,15 @@ def report(
         start = start or date(year, 1, 1)
         end = end or date(year, 12, 31)
     if start is None or end is None:
-        raise click.UsageError("give --year, or both --from and --to")
+        raise click.UsageError(_say(N_("give --year, or both --from and --to")))
     if fmt in ("xlsx", "pdf", "zip") and output is None and sys.stdout.isatty():
-        raise click.UsageError(f"a {fmt} file is binary: give --output FILE")
+        raise click.UsageError(_say(N_("a %(format)s file is binary: give --output FILE"), format=fmt))
     engine = engine_for(ctx.obj["url"] if ctx.obj else None)
     with engine.connect() as conn:
         col = ORG.c.id if org.isdigit() else ORG.c.code
         org_id = conn.execute(select(ORG.c.id).where(col == (int(org) if org.isdigit() else org))).scalar()
         if org_id is None:
-            raise click.BadParameter(f"no organisation {org!r}", param_hint="--org")
+            raise click.BadParameter(_say(N_("no organisation %(org)r"), org=org), param_hint="--org")
         try:
             options = {k: v for k, v in (("max_years_without_follow_up", max_years), ("top", top)) if v is not None}
             head = Letterhead(get_settings().municipality_name, dnr or "")

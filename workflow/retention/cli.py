@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from workflow.i18n import DEFAULT_LOCALE, LOCALES, N_, format_day, format_instant, gettext
+from workflow.i18n import LOCALES, N_, cli_locale, format_day, format_instant, gettext
+from workflow.i18n import say as _say
 
 
 def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
@@ -27,12 +28,20 @@ def _organisations(engine, code: str | None) -> list[tuple[int, str]]:  # type: 
             q = q.where(ORG.c.code == code)
         orgs = [(int(i), str(c)) for i, c in conn.execute(q)]
     if code is not None and not orgs:
-        raise click.ClickException(f"unknown organisation {code}")
+        raise click.ClickException(_say(N_("unknown organisation %(code)s"), code=code))
     return orgs
 
 
-_LANG = click.option("--lang", type=click.Choice(LOCALES), default=DEFAULT_LOCALE, show_default=True)
-_ORG = click.option("--org", "org_code", default=None, help="one organisation's code (default: every organisation)")
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(LOCALES),
+    default=cli_locale(),
+    show_default=True,
+    help=_say(N_("language of the texts (default: UPPF_CLI_LANGUAGE, else Swedish)")),
+)
+_ORG = click.option(
+    "--org", "org_code", default=None, help=_say(N_("one organisation's code (default: every organisation)"))
+)
 
 #: Labels of the record kinds, actions and anchors (machine codes stay English).
 KIND_LABELS = {
@@ -59,17 +68,18 @@ ANCHOR_LABELS = {
 }
 
 
-@click.group("retention")
+@click.group("retention", help=_say(N_("Retention (gallring) of personal data: the schedule, the purge and its log.")))
 def retention() -> None:
-    """Retention (gallring) of personal data: the schedule, the purge and its log."""
+    """The subcommands of this group (its help is on the decorator)."""
 
 
-@retention.command("load")
+@retention.command(
+    "load", help=_say(N_("Store the retention schedule versions in PATH (default: the bundled demo schedule)."))
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
 @_LANG
 @click.pass_context
 def load(ctx: click.Context, path: str | None, lang: str) -> None:
-    """Store the retention schedule versions in PATH (default: the bundled demo schedule)."""
     from workflow.engine.errors import InvalidInput
     from workflow.retention.schedule import DEFAULT_FILE, load_file
 
@@ -81,12 +91,11 @@ def load(ctx: click.Context, path: str | None, lang: str) -> None:
     click.echo(gettext(lang, N_("{n} retention schedule version(s) stored")).format(n=added))
 
 
-@retention.command("show")
+@retention.command("show", help=_say(N_("The retention schedule in force today and the newest rows of the purge log.")))
 @_ORG
 @_LANG
 @click.pass_context
 def show(ctx: click.Context, org_code: str | None, lang: str) -> None:
-    """The retention schedule in force today and the newest rows of the purge log."""
     from workflow.clock import utcnow
     from workflow.deadlines.calendar import local_date
     from workflow.retention.queries import purge_log, schedule_in_force
@@ -136,13 +145,14 @@ def show(ctx: click.Context, org_code: str | None, lang: str) -> None:
             )
 
 
-@retention.command("run")
-@click.option("--dry-run", is_flag=True, help="count what would be purged and change nothing")
+@retention.command(
+    "run", help=_say(N_("Purge personal data past its time under each organisation's schedule in force today."))
+)
+@click.option("--dry-run", is_flag=True, help=_say(N_("count what would be purged and change nothing")))
 @_ORG
 @_LANG
 @click.pass_context
 def run(ctx: click.Context, dry_run: bool, org_code: str | None, lang: str) -> None:
-    """Purge personal data past its time under each organisation's schedule in force today."""
     from workflow.bootstrap import bootstrap
     from workflow.engine.firing import Actor
     from workflow.retention.commands import RunRetention

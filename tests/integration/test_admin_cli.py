@@ -49,7 +49,7 @@ BOOTSTRAP = (
 
 def test_an_empty_database_is_bootstrapped_and_the_token_command_works_for_the_administrator(url: str) -> None:
     before = cli(url, "token", "ada.admin")
-    assert before.exit_code == 1 and "no active user" in before.stderr
+    assert before.exit_code == 1 and "ingen aktiv användare 'ada.admin'" in before.stderr
     made = cli(url, *BOOTSTRAP)
     assert made.exit_code == 0, made.output
     assert "organisationen KOMMUN skapades" in made.stdout and "administratören ada.admin skapades" in made.stdout

@@ -240,12 +240,14 @@ def test_verify_audit_names_the_kind_and_fails_when_the_head_was_rewound(
     runner = CliRunner()
     args = ["--log-level", "WARNING", "verify-audit"]
     clean = runner.invoke(main, args)
-    assert clean.exit_code == 0 and "audit chain intact" in clean.output
+    assert clean.exit_code == 0 and "loggkedjan är obruten" in clean.output
     _rewind(engine, cases[2], 1)
     _recheckpoint(engine, world, world.orgs["NORTH"])
     result = runner.invoke(main, args)
     assert result.exit_code == 1
-    assert f"case {cases[2]}: first broken at seq 3 (chain head): [rewound_head]" in result.output
+    assert (
+        f"ärende {cases[2]}: första brottet vid löpnummer 3 (kedjans senaste händelse): [rewound_head]" in result.output
+    )
     monkeypatch.setenv("UPPF_ENVIRONMENT", "production")
     monkeypatch.delenv("UPPF_AUDIT_KEY")
     get_settings.cache_clear()

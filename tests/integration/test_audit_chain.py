@@ -225,7 +225,9 @@ def test_the_command_names_the_first_broken_event_and_fails(engine: Engine) -> N
     finally:
         rt.engine_for = original
     assert result.exit_code == 1
-    assert f"organisation {org}, case {cases[1]}: first broken at seq 3 (event id {target})" in result.output
+    assert (
+        f"organisation {org}, ärende {cases[1]}: första brottet vid löpnummer 3 (händelse-id {target})" in result.output
+    )
 
 
 def test_the_schedulers_housekeeping_checkpoints_every_organisation_whose_cases_moved(engine: Engine) -> None:

@@ -146,9 +146,9 @@ def test_the_command_line_backs_up_and_restores_into_a_new_file_only(
     runner = CliRunner()
     out = runner.invoke(main, ["--database-url", source_url, "backup", str(tmp_path / "b.db")])
     assert out.exit_code == 0, out.output
-    assert "3 audit events" in out.output
+    assert "3 logghändelser" in out.output
     done = runner.invoke(main, ["restore", str(tmp_path / "b.db"), "--to", f"sqlite:///{tmp_path / 'new.db'}"])
     assert done.exit_code == 0, done.output
-    assert "audit chain intact" in done.output
+    assert "loggkedjan är obruten" in done.output
     again = runner.invoke(main, ["restore", str(tmp_path / "b.db"), "--to", f"sqlite:///{tmp_path / 'new.db'}"])
-    assert again.exit_code != 0 and "exists already" in again.output
+    assert again.exit_code != 0 and "finns redan; återställ till en ny fil" in again.output

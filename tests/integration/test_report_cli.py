@@ -101,9 +101,9 @@ def test_the_report_command_writes_html_and_excel_files(db_url: str, tmp_path: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["annual", "--org", "NOWHERE", "--year", "2026"], "no organisation"),
-        (["annual", "--org", "NORTH"], "give --year"),
-        (["annual", "--org", "NORTH", "--from", "2026-13-01", "--to", "2026-12-31"], "not an ISO date"),
+        (["annual", "--org", "NOWHERE", "--year", "2026"], "ingen organisation 'NOWHERE'"),
+        (["annual", "--org", "NORTH"], "ange --year, eller både --from och --to"),
+        (["annual", "--org", "NORTH", "--from", "2026-13-01", "--to", "2026-12-31"], "är inte ett ISO-datum"),
         (["annual", "--org", "NORTH", "--from", "2026-12-31", "--to", "2026-01-01"], "before it starts"),
         (["nonsense", "--org", "NORTH", "--year", "2026"], "unknown report"),
         (["annual", "--org", "NORTH", "--year", "2026", "--top", "2"], "only the plan takes options"),

@@ -8,7 +8,7 @@ are English; machine codes (states, triggers, kinds, roles) are translated with 
 Updating the catalogue (documented in README.md)::
 
     python -m workflow.i18n extract                      # writes workflow/locale/messages.pot
-    pybabel update -i workflow/locale/messages.pot -d workflow/locale
+    pybabel update -i workflow/locale/messages.pot -d workflow/locale --width 120 --ignore-obsolete
 """
 
 from __future__ import annotations

@@ -1,0 +1,349 @@
+"""Import of a municipality's register and history: through the commands, all or nothing, rerunnable."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import Engine, func, select
+
+from tests.world import World, build_world
+from workflow.bootstrap import Application, bootstrap
+from workflow.engine.errors import InvalidInput
+from workflow.imports import run as import_run
+from workflow.imports.run import ImportFile, ImportReport
+from workflow.reports.catalogue import build_report
+from workflow.schema.tables import (
+    AGREEMENT,
+    AREA,
+    CASE,
+    DECISION,
+    EVENT,
+    IMPORT_REF,
+    PLACEMENT,
+    PROVIDER,
+)
+from workflow.settings import get_settings
+
+pytestmark = pytest.mark.integration
+
+TABLES = (PROVIDER, AREA, AGREEMENT, PLACEMENT, CASE, EVENT, DECISION, IMPORT_REF)
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return build_world(engine)
+
+
+@pytest.fixture
+def app(world: World) -> Application:
+    return bootstrap(get_settings(), world.engine, world.clock)
+
+
+def _csv(*lines: str, bom: bool = True) -> bytes:
+    return (("\ufeff" if bom else "") + "\r\n".join(lines) + "\r\n").encode()
+
+
+def _import(
+    app: Application, w: World, name: str, content: bytes, *, role: str = "contract_strategist", **kw: object
+) -> ImportReport:
+    report: ImportReport = app.execute(ImportFile(name, content, **kw), w.actor("NORTH", role))  # type: ignore[arg-type]
+    return report
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in TABLES}
+
+
+AGREEMENTS = _csv(
+    "Diarienummer;Avtalstyp;Leverantör orgnr;Startdatum;Slutdatum;Inköpsvärde",
+    "NOR-2025-0101;individual;550001-0000;2025-01-01;2026-12-31;450 000",
+    "NOR-2025-0102;individual;550001-0000;2025-02-01;;300000",
+    "NOR-2025-0103;individual;550001-0000;2025-03-01;2027-02-28;",
+)
+
+
+def test_a_csv_with_swedish_headers_and_a_byte_order_mark_registers_each_row_through_the_command(
+    app: Application, world: World
+) -> None:
+    report = _import(app, world, "avtal.csv", AGREEMENTS)
+    assert report.committed and report.errors == []
+    assert report.counts["agreements"].created == 3
+    with world.engine.connect() as conn:
+        rows = conn.execute(
+            select(AGREEMENT.c.registry_number, AGREEMENT.c.ends_on, AGREEMENT.c.purchase_value_sek, AGREEMENT.c.status)
+            .where(AGREEMENT.c.registry_number.like("NOR-2025-01%"))
+            .order_by(AGREEMENT.c.registry_number)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("NOR-2025-0101", date(2026, 12, 31), 450_000, "active"),
+        ("NOR-2025-0102", None, 300_000, "active"),
+        ("NOR-2025-0103", date(2027, 2, 28), 0, "active"),
+    ]
+
+
+def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row_and_why(app: Application, world: World) -> None:
+    before = _counts(world.engine)
+    bad = _csv(
+        "registry_number;agreement_type;provider_org_number;starts_on",
+        "NOR-2025-0201;individual;550001-0000;2025-01-01",
+        "NOR-2025-0202;individual;999999-9999;2025-01-01",
+        "NOR-2025-0203;individual;550001-0000;2025-01-01",
+    )
+    report = _import(app, world, "agreements.csv", bad)
+    assert not report.committed
+    assert _counts(world.engine) == before
+    assert [(e.line, e.column, e.rule) for e in report.errors] == [(3, "provider_org_number", "import_reference")]
+    assert "999999-9999" in report.errors[0].message
+    assert (report.counts["agreements"].created, report.counts["agreements"].errors) == (2, 1)
+
+
+def test_every_bad_row_is_reported_with_the_rule_of_the_command_that_refused_it(app: Application, world: World) -> None:
+    bad = _csv(
+        "registry_number;agreement_type;provider_org_number;starts_on;ends_on",
+        "NOR-2025-0301;individual;550001-0000;2025-01-01;2024-01-01",
+        "NOR-2025-0302;no_such_type;550001-0000;2025-01-01;",
+        "NOR-2025-0303;individual;550001-0000;2 maj 2025;",
+        "NOR-2025-0304;individual;550001-0000;2025-01-01;",
+    )
+    report = _import(app, world, "agreements.csv", bad)
+    assert not report.committed
+    got = [(e.line, e.column, e.rule) for e in report.errors]
+    assert got == [(4, "starts_on", "import_value"), (2, None, "invalid_input"), (3, None, "invalid_input")]
+    assert "ends_on is before starts_on" in report.errors[1].message
+    assert "agreement_type must be one of" in report.errors[2].message
+
+
+def test_a_refusal_by_role_names_the_rule(app: Application, world: World) -> None:
+    report = _import(app, world, "avtal.csv", AGREEMENTS, role="social_worker")
+    assert not report.committed
+    assert {e.rule for e in report.errors} == {"role_not_permitted"}
+    assert [e.line for e in report.errors] == [2, 3, 4]
+
+
+def test_the_same_file_imported_twice_changes_nothing_the_second_time(app: Application, world: World) -> None:
+    first = _import(app, world, "avtal.csv", AGREEMENTS)
+    assert first.committed and first.counts["agreements"].created == 3
+    after_first = _counts(world.engine)
+    second = _import(app, world, "avtal.csv", AGREEMENTS)
+    assert second.committed and second.errors == []
+    assert (second.counts["agreements"].created, second.counts["agreements"].unchanged) == (0, 3)
+    assert _counts(world.engine) == after_first
+
+
+def test_a_row_imported_before_with_other_content_is_reported_not_overwritten(app: Application, world: World) -> None:
+    assert _import(app, world, "avtal.csv", AGREEMENTS).committed
+    changed = AGREEMENTS.replace(b"450 000", b"999 000")
+    report = _import(app, world, "avtal.csv", changed)
+    assert not report.committed
+    assert [(e.line, e.rule) for e in report.errors] == [(2, "import_changed")]
+    with world.engine.connect() as conn:
+        value = conn.execute(
+            select(AGREEMENT.c.purchase_value_sek).where(AGREEMENT.c.registry_number == "NOR-2025-0101")
+        ).scalar_one()
+    assert value == 450_000
+
+
+def test_a_dry_run_changes_nothing_and_reports_what_would_be_created(app: Application, world: World) -> None:
+    before = _counts(world.engine)
+    report = _import(app, world, "avtal.csv", AGREEMENTS, dry_run=True)
+    assert report.dry_run and not report.committed and report.errors == []
+    assert report.counts["agreements"].created == 3
+    assert _counts(world.engine) == before
+    assert _import(app, world, "avtal.csv", AGREEMENTS).counts["agreements"].created == 3  # nothing was kept
+
+
+def test_missing_and_unknown_columns_are_named_before_any_row_runs(app: Application, world: World) -> None:
+    report = _import(app, world, "agreements.csv", _csv("registry_number;agreement_typ;starts_on", "X-1;y;2025-01-01"))
+    assert not report.committed
+    got = {(e.column, e.rule) for e in report.errors}
+    assert got == {
+        ("agreement_typ", "import_column"),
+        ("agreement_type", "import_column"),
+        ("provider_org_number", "import_column"),
+    }
+    assert all(e.line == 1 for e in report.errors)
+
+
+def test_a_file_whose_kind_cannot_be_told_is_refused(app: Application, world: World) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        _import(app, world, "data.csv", AGREEMENTS)
+    assert exc.value.context["rule"] == "import_kind"
+    assert _import(app, world, "data.csv", AGREEMENTS, kind="avtal").counts["agreements"].created == 3
+
+
+def _workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_workbook_imports_its_sheets_in_dependency_order_with_excel_dates(app: Application, world: World) -> None:
+    book = _workbook(
+        {
+            # Sheets in the "wrong" order: placements first. The import runs them in dependency order.
+            "Placeringar": [
+                ["Avtal", "Klientreferens", "Startdatum", "Kön", "Handläggare"],
+                ["NOR-2025-0502", "KL-9001", datetime(2025, 4, 1), "female", "north.social_worker"],
+            ],
+            "Avtal": [
+                ["Diarienummer", "Avtalstyp", "Leverantör", "Startdatum", "Slutdatum", "Avtalsområde", "Ramavtal"],
+                [
+                    "NOR-2025-0501",
+                    "framework_lou",
+                    "559900-0001",
+                    datetime(2025, 1, 1),
+                    datetime(2027, 12, 31),
+                    "hvb",
+                    None,
+                ],
+                [
+                    "NOR-2025-0502",
+                    "call_off",
+                    "559900-0001",
+                    45658,
+                    None,
+                    "hvb",
+                    "NOR-2025-0501",
+                ],  # 2025-01-01 as a serial
+            ],
+            "Leverantörer": [["Organisationsnummer", "Namn", "Egen regi"], ["559900-0001", "Gamma Omsorg AB", "nej"]],
+            "Avtalsområden": [["Kod", "Namn", "Regim"], ["hvb", "HVB barn och unga", "LOU"]],
+        }
+    )
+    report = _import(app, world, "register.xlsx", book, role="placement_coordinator")
+    assert report.errors == [], report.errors
+    assert report.committed
+    assert {k: c.created for k, c in report.counts.items()} == {
+        "contract_areas": 1,
+        "providers": 1,
+        "agreements": 2,
+        "placements": 1,
+    }
+    with world.engine.connect() as conn:
+        call_off = (
+            conn.execute(select(AGREEMENT).where(AGREEMENT.c.registry_number == "NOR-2025-0502")).mappings().one()
+        )
+        framework_id = conn.execute(
+            select(AGREEMENT.c.id).where(AGREEMENT.c.registry_number == "NOR-2025-0501")
+        ).scalar_one()
+        placement = conn.execute(select(PLACEMENT).where(PLACEMENT.c.agreement_id == call_off["id"])).mappings().one()
+    assert (call_off["parent_id"], call_off["starts_on"]) == (framework_id, date(2025, 1, 1))
+    assert (placement["starts_on"], placement["gender"]) == (date(2025, 4, 1), "female")
+    assert placement["social_worker_id"] == world.users[("NORTH", "social_worker")]
+
+
+def test_a_bad_row_in_a_workbook_is_named_by_sheet_and_row(app: Application, world: World) -> None:
+    book = _workbook(
+        {
+            "Leverantörer": [
+                ["org_number", "name", "in_house"],
+                ["559900-0002", "Delta AB", "nej"],
+                ["559900-0003", "Epsilon AB", "kanske"],
+            ]
+        }
+    )
+    report = _import(app, world, "register.xlsx", book)
+    assert not report.committed
+    assert [(e.where, e.column, e.rule) for e in report.errors] == [("Leverantörer!3", "in_house", "import_value")]
+
+
+HISTORY_AGREEMENTS = _csv(
+    "registry_number;agreement_type;provider_org_number;starts_on;ends_on",
+    "NOR-2024-0701;individual;550001-0000;2024-01-01;2027-12-31",
+    "NOR-2024-0702;individual;550001-0000;2024-01-01;2027-12-31",
+    "NOR-2024-0703;individual;550001-0000;2024-01-01;2027-12-31",
+)
+HISTORY = _csv(
+    "case_ref;case_type;agreement_registry_number;trigger;occurred_on;registry_number;reason;username;"
+    "reason_code;evidence;termination_reason;initiator;rescission_ground",
+    "A1;agreement;NOR-2024-0701;open;2025-01-10;;registered;north.contract_strategist;;;;;",
+    "A1;;;suspend;2025-03-03;NOR-2025-0031;dormant;north.director;dormant;no call-offs for a year;;;",
+    "A1;;;terminate;2025-05-02;NOR-2025-0050;board meeting;north.board;;;wound_down;provider;",
+    "A2;agreement;NOR-2024-0702;open;2025-01-10;;registered;north.contract_strategist;;;;;",
+    "A2;;;terminate;2025-06-10;NOR-2025-0061;board meeting;north.board;;;insolvency;municipality;",
+    "A3;agreement;NOR-2024-0703;terminate;2025-09-01;NOR-2025-0090;board meeting;north.board;;;permit_lost;mutual;",
+)
+
+
+def test_an_imported_history_reproduces_the_terminated_agreements_report_of_its_year(
+    app: Application, world: World
+) -> None:
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    report = _import(app, world, "historik.csv", HISTORY)
+    assert report.errors == [], report.errors
+    assert report.committed
+    assert (report.counts["history"].created, report.counts["history"].errors) == (6, 0)
+    with world.engine.connect() as conn:
+        ended = build_report(conn, "terminations", world.orgs["NORTH"], date(2025, 1, 1), date(2025, 12, 31))
+        in_2026 = build_report(conn, "terminations", world.orgs["NORTH"], date(2026, 1, 1), date(2026, 12, 31))
+        statuses = dict(
+            conn.execute(
+                select(AGREEMENT.c.registry_number, AGREEMENT.c.status).where(
+                    AGREEMENT.c.registry_number.like("NOR-2024-07%")
+                )
+            ).all()
+        )
+    rows = ended.table("ended_agreements").rows
+    assert [(r["registry_number"], r["date"]) for r in rows] == [
+        ("NOR-2025-0050", date(2025, 5, 2)),
+        ("NOR-2025-0061", date(2025, 6, 10)),
+        ("NOR-2025-0090", date(2025, 9, 1)),
+    ]
+    assert [r["initiator"] for r in rows] == ["Provider", "Municipality", "Mutual"]
+    assert in_2026.table("ended_agreements").rows == []
+    assert set(statuses.values()) == {"terminated"}
+
+
+def test_an_imported_history_imported_again_adds_no_event(app: Application, world: World) -> None:
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    assert _import(app, world, "historik.csv", HISTORY).committed
+    before = _counts(world.engine)
+    again = _import(app, world, "historik.csv", HISTORY)
+    assert again.committed and (again.counts["history"].created, again.counts["history"].unchanged) == (0, 6)
+    assert _counts(world.engine) == before
+
+
+def test_a_decision_without_a_mandate_in_the_history_names_its_line_and_the_rule(
+    app: Application, world: World
+) -> None:
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    wrong = HISTORY.replace(b"wound_down;provider;\r\nA2", b"wound_down;provider;\r\nA2").replace(
+        b"NOR-2025-0050;board meeting;north.board", b"NOR-2025-0050;board meeting;north.social_worker"
+    )
+    report = _import(app, world, "historik.csv", wrong)
+    assert not report.committed
+    assert [(e.line, e.rule) for e in report.errors] == [(4, "no_mandate")]
+    with world.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(DECISION)).scalar_one() == 0
+
+
+def test_the_later_rows_of_a_case_whose_first_row_was_refused_are_reported_too(app: Application, world: World) -> None:
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    wrong = HISTORY.replace(b"A1;agreement;NOR-2024-0701;", b"A1;agreement;NOR-2024-0799;")
+    report = _import(app, world, "historik.csv", wrong)
+    assert [(e.line, e.rule) for e in report.errors] == [
+        (2, "import_reference"),
+        (3, "import_case_not_opened"),
+        (4, "import_case_not_opened"),
+    ]
+
+
+def test_a_date_of_an_event_is_never_dropped_where_the_engine_cannot_record_it(
+    app: Application, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_run, "DATED", False)
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    report = _import(app, world, "historik.csv", HISTORY)
+    assert not report.committed
+    assert {(e.column, e.rule) for e in report.errors} == {("occurred_on", "import_not_supported")}
+    assert len(report.errors) == 6

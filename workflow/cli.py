@@ -244,6 +244,10 @@ from workflow.token_cli import token as _token_command  # noqa: E402
 
 main.add_command(_token_command)
 
+from workflow.imports.cli import import_command as _import_command  # noqa: E402
+
+main.add_command(_import_command)
+
 from scheduler.cli import scheduler_command as _scheduler_command  # noqa: E402
 
 main.add_command(_scheduler_command)

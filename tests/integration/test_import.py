@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
 from workflow.bootstrap import Application, bootstrap
+from workflow.cli import main
 from workflow.engine.errors import InvalidInput
 from workflow.imports import run as import_run
 from workflow.imports.run import ImportFile, ImportReport
@@ -347,3 +350,89 @@ def test_a_date_of_an_event_is_never_dropped_where_the_engine_cannot_record_it(
     assert not report.committed
     assert {(e.column, e.rule) for e in report.errors} == {("occurred_on", "import_not_supported")}
     assert len(report.errors) == 6
+
+
+def _cli_url(engine: Engine) -> str:
+    """The test database's URL for the command line (on PostgreSQL with the test process's schema)."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def test_the_import_command_prints_a_swedish_summary_and_saves_nothing_on_a_dry_run(
+    engine: Engine, tmp_path: Path
+) -> None:
+    url, env = _cli_url(engine), {"UPPF_LOG_LEVEL": "WARNING"}
+    w = build_world(engine)
+    path = tmp_path / "Avtal.csv"
+    path.write_bytes(AGREEMENTS)
+    before = _counts(engine)
+    args = [
+        "--database-url",
+        url,
+        "--log-level",
+        "WARNING",
+        "import",
+        str(path),
+        "--as",
+        "north.contract_strategist",
+        "--organisation",
+        "NORTH",
+    ]
+    res = CliRunner().invoke(main, [*args, "--dry-run"], env=env, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[:2] == [
+        "Provkörning av Avtal.csv: inget sparades.",
+        "Avtal: 3 skapade, 0 oförändrade, 0 avvisade",
+    ]
+    assert _counts(engine) == before
+    res = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == "Import av Avtal.csv: sparad."
+    assert _counts(engine)["agreement"] == before["agreement"] + 3
+    assert w.orgs["NORTH"]
+
+
+def test_the_import_command_names_each_refused_row_and_fails(engine: Engine, tmp_path: Path) -> None:
+    build_world(engine)
+    path = tmp_path / "avtal.csv"
+    path.write_bytes(AGREEMENTS.replace(b"0102;individual;550001-0000", b"0102;individual;000000-0000"))
+    url = _cli_url(engine)
+    res = CliRunner().invoke(
+        main,
+        ["--database-url", url, "--log-level", "WARNING", "import", str(path), "--as", "north.contract_strategist"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert lines[0] == "Import av avtal.csv: inget sparades, eftersom 1 rad(er) avvisades."
+    assert lines[2] == "Avvisade rader:"
+    assert lines[3].startswith("  Avtal, rad 3, kolumn provider_org_number: no provider with organisation number")
+    assert lines[3].endswith("(regel import_reference)")
+
+
+def test_the_import_command_refuses_a_user_of_another_organisation(engine: Engine, tmp_path: Path) -> None:
+    build_world(engine)
+    path = tmp_path / "avtal.csv"
+    path.write_bytes(AGREEMENTS)
+    url = _cli_url(engine)
+    res = CliRunner().invoke(
+        main,
+        [
+            "--database-url",
+            url,
+            "--log-level",
+            "WARNING",
+            "import",
+            str(path),
+            "--as",
+            "south.contract_strategist",
+            "--organisation",
+            "NORTH",
+        ],
+    )
+    assert res.exit_code == 1
+    assert "Importen avvisades" in res.output and "import_organisation" in res.output

@@ -545,3 +545,20 @@ def _what(kind: str) -> str:
 def _shown(kind: str, key: str) -> str:
     # A placement's key holds the client reference: the report names the row by its line instead.
     return "on this row" if kind == "placements" else repr(key)
+
+
+def importing_actor(conn: Connection, username: str, organisation_code: str | None = None) -> Actor:
+    """The user an import acts as (``--as``), checked against the organisation it is meant for (``--organisation``)."""
+    u = conn.execute(
+        select(USER.c.id, USER.c.organisation_id, USER.c.roles, USER.c.active, ORG.c.code)
+        .join(ORG, ORG.c.id == USER.c.organisation_id)
+        .where(USER.c.username == username)
+    ).first()
+    if u is None or not u.active:
+        raise NotFound(f"no active user {username!r}", rule="import_user")
+    if organisation_code is not None and organisation_code != u.code:
+        raise InvalidInput(
+            f"{username!r} acts for {u.code}, not {organisation_code}; an import acts for its user's organisation",
+            rule="import_organisation",
+        )
+    return Actor(u.id, u.organisation_id, tuple(u.roles))

@@ -39,6 +39,7 @@ ROUTE_MODULES: list[str] = [
     "api.outbox",
     "api.deadlines",
     "api.recordings",
+    "api.imports",
 ]
 
 

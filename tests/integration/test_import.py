@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from tests.world import World, build_world
 from workflow.bootstrap import Application, bootstrap
 from workflow.cli import main
-from workflow.engine.errors import InvalidInput
+from workflow.engine.errors import InvalidInput, NotPermitted
 from workflow.imports import run as import_run
 from workflow.imports.run import ImportFile, ImportReport
 from workflow.reports.catalogue import build_report
@@ -120,11 +120,28 @@ def test_every_bad_row_is_reported_with_the_rule_of_the_command_that_refused_it(
     assert "agreement_type must be one of" in report.errors[2].message
 
 
-def test_a_refusal_by_role_names_the_rule(app: Application, world: World) -> None:
-    report = _import(app, world, "avtal.csv", AGREEMENTS, role="social_worker")
+def test_a_row_acting_as_a_user_without_the_role_is_refused_with_the_commands_rule(
+    app: Application, world: World
+) -> None:
+    rows = AGREEMENTS.decode("utf-8-sig").splitlines()
+    named = [rows[0] + ";Registrerad av"] + [r + ";north.social_worker" for r in rows[1:]]
+    report = _import(app, world, "avtal.csv", _csv(*named))
     assert not report.committed
     assert {e.rule for e in report.errors} == {"role_not_permitted"}
     assert [e.line for e in report.errors] == [2, 3, 4]
+
+
+def test_a_row_acting_as_a_user_of_another_organisation_is_refused(app: Application, world: World) -> None:
+    rows = AGREEMENTS.decode("utf-8-sig").splitlines()
+    named = [rows[0] + ";username", rows[1] + ";south.contract_strategist"]
+    report = _import(app, world, "avtal.csv", _csv(*named))
+    assert [(e.line, e.column, e.rule) for e in report.errors] == [(2, "username", "import_user")]
+
+
+def test_only_the_roles_that_register_agreements_may_import(app: Application, world: World) -> None:
+    with pytest.raises(NotPermitted) as exc:
+        _import(app, world, "avtal.csv", AGREEMENTS, role="social_worker")
+    assert exc.value.context["rule"] == "role"
 
 
 def test_the_same_file_imported_twice_changes_nothing_the_second_time(app: Application, world: World) -> None:

@@ -37,18 +37,20 @@ from states.registry import CASE_TYPES
 from states.spec import ParamType
 from workflow.cases.opening import SHARED_AGREEMENT_TYPES
 from workflow.engine.commands import FireTrigger, OpenCase, handles
-from workflow.engine.errors import InvalidInput, NotFound, WorkflowError
+from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, WorkflowError
 from workflow.engine.firing import Actor
 from workflow.engine.uow import UnitOfWork
 from workflow.imports.columns import Row, parse
 from workflow.imports.readers import KINDS, Table, read_file
 from workflow.registers.commands import RegisterAgreement, RegisterContractArea, RegisterPlacement, RegisterProvider
-from workflow.registers.contracts import AgreementTerms
+from workflow.registers.contracts import CONTRACT_ROLES, AgreementTerms
 from workflow.registers.placements import PlacementTerms
 from workflow.schema.tables import AGREEMENT, AREA, IMPORT_REF, ORG, PROVIDER, USER
 
 log = structlog.get_logger("workflow.imports")
 T = TypeVar("T")
+#: Who may run an import: the roles that register agreements (the rows are then checked by their own commands).
+IMPORT_ROLES = CONTRACT_ROLES
 #: Whether the engine's case commands take the date an event happened (``occurred_on``).
 DATED = "occurred_on" in {f.name for f in fields(FireTrigger)} and "occurred_on" in {f.name for f in fields(OpenCase)}
 
@@ -150,6 +152,8 @@ def content_hash(row: Row) -> str:
 @handles(ImportFile)
 def import_file(cmd: ImportFile, actor: Actor, uow: UnitOfWork) -> ImportReport:
     """Run the file in one transaction; commit only a real run without a bad row. Answers the report."""
+    if not IMPORT_ROLES & set(actor.roles):
+        raise NotPermitted(f"can't import: needs one of the roles {', '.join(sorted(IMPORT_ROLES))}", rule="role")
     tables = read_file(cmd.filename, cmd.content, kind=cmd.kind, delimiter=cmd.delimiter)
     report = ImportReport(cmd.filename, cmd.dry_run)
 

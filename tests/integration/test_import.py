@@ -453,3 +453,19 @@ def test_the_import_command_refuses_a_user_of_another_organisation(engine: Engin
     )
     assert res.exit_code == 1
     assert "Importen avvisades" in res.output and "import_organisation" in res.output
+
+
+@pytest.mark.only_on("postgresql")
+def test_a_value_the_database_refuses_is_that_rows_error_and_the_rows_after_it_still_run(
+    app: Application, world: World
+) -> None:
+    too_long = "x" * 250  # provider.name is at most 200 characters; PostgreSQL refuses it, SQLite does not check
+    content = _csv(
+        "org_number;name",
+        f"559900-0101;{too_long}",
+        "559900-0102;Zeta AB",
+        "559900-0103;Eta AB",
+    )
+    report = _import(app, world, "providers.csv", content, dry_run=True)
+    assert [(e.line, e.rule) for e in report.errors] == [(2, "database")]
+    assert (report.counts["providers"].created, report.counts["providers"].errors) == (2, 1)

@@ -80,7 +80,9 @@ def import_command(
     app = bootstrap(engine=engine_for(ctx.obj["url"]))
     try:
         actor = app.uow.read(lambda conn: importing_actor(conn, username, organisation))
-        report = app.execute(ImportFile(Path(path).name, Path(path).read_bytes(), kind, delimiter, dry_run), actor)
+        report = app.execute(
+            ImportFile(Path(path).name, Path(path).read_bytes(), kind, delimiter, dry_run, via="cli"), actor
+        )
     except WorkflowError as exc:
         rule = exc.context.get("rule", exc.code)
         raise click.ClickException(f"{_('The import was refused')}: {exc.message} ({_('rule')} {rule})") from exc

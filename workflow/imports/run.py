@@ -22,6 +22,7 @@ Logs carry counts only: no client references, no row contents.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,7 +61,8 @@ class ImportFile:
     """Import ``content`` (an .xlsx workbook or a CSV file named ``filename``) for the actor's organisation.
 
     ``kind`` names what a CSV file holds (default: from its name); ``delimiter`` overrides the CSV delimiter
-    found in the header; ``dry_run`` checks everything and writes nothing.
+    found in the header; ``dry_run`` checks everything and writes nothing; ``via`` is the entry point (``api`` or
+    ``cli``), recorded where a command records it.
     """
 
     filename: str
@@ -68,6 +70,7 @@ class ImportFile:
     kind: str | None = None
     delimiter: str | None = None
     dry_run: bool = False
+    via: str = "api"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +169,7 @@ def import_file(cmd: ImportFile, actor: Actor, uow: UnitOfWork) -> ImportReport:
     report = ImportReport(cmd.filename, cmd.dry_run)
 
     def work(conn: Connection) -> None:
-        run = _Run(conn, uow, actor, report)
+        run = _Run(conn, uow, actor, report, cmd.via)
         for table in tables:
             run.table(table)
         run.flush_refs()
@@ -193,7 +196,7 @@ def import_file(cmd: ImportFile, actor: Actor, uow: UnitOfWork) -> ImportReport:
 class _Run:
     """One file's rows run as commands inside one transaction."""
 
-    def __init__(self, conn: Connection, outer: UnitOfWork, importer: Actor, report: ImportReport) -> None:
+    def __init__(self, conn: Connection, outer: UnitOfWork, importer: Actor, report: ImportReport, via: str) -> None:
         from workflow.bootstrap import Application
         from workflow.settings import get_settings
 
@@ -201,6 +204,7 @@ class _Run:
         self.uow = ImportUnitOfWork(conn, outer)
         self.app = Application(get_settings(), outer.engine, outer.clock, uow=self.uow)
         self.importer = importer
+        self.via = via
         self.org = importer.organisation_id
         self.report = report
         self.now = outer.clock()
@@ -376,18 +380,42 @@ _CASE_TYPE = select(CASE.c.case_type).where(CASE.c.id == bindparam("case_id"))
 # --- each kind's row as the command the API would run ----------------------------------------------------------
 
 
+def _admin() -> Any:
+    """The administration's commands (organisations and users), where this version has them."""
+    try:
+        return importlib.import_module("workflow.admin.commands")
+    except ModuleNotFoundError:
+        raise InvalidInput(
+            "organisations and users can't be imported yet: this version has no administration commands",
+            rule="import_not_supported",
+        ) from None
+
+
 def _organisation(run: _Run, row: Row) -> int:
-    raise InvalidInput(
-        "organisations can't be imported yet: the administration commands are not in this version",
-        rule="import_not_supported",
+    admin = _admin()
+    parent = row.get("parent_code")
+    cmd = admin.CreateOrganisation(
+        row.get("code"),
+        row.get("name"),
+        row.get("kind"),
+        parent_id=run.org_id(parent, "parent_code") if parent else None,
+        via=run.via,
     )
+    return int(run.app.execute(cmd, run.actor(row))["id"])
 
 
 def _user(run: _Run, row: Row) -> int:
-    raise InvalidInput(
-        "users can't be imported yet: the administration commands are not in this version",
-        rule="import_not_supported",
+    admin = _admin()
+    org = row.get("organisation_code")
+    cmd = admin.CreateUser(
+        row.get("username"),
+        row.get("display_name"),
+        row.get("email"),
+        run.org_id(org, "organisation_code") if org else run.org,
+        tuple(row.get("roles")),
+        via=run.via,
     )
+    return int(run.app.execute(cmd, run.importer)["id"])
 
 
 def _contract_area(run: _Run, row: Row) -> int:

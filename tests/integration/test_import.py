@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import structlog
 from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
@@ -479,3 +480,20 @@ def test_a_value_the_database_refuses_is_that_rows_error_and_the_rows_after_it_s
     report = _import(app, world, "providers.csv", content, dry_run=True)
     assert [(e.line, e.rule) for e in report.errors] == [(2, "database")]
     assert (report.counts["providers"].created, report.counts["providers"].errors) == (2, 1)
+
+
+def test_the_import_logs_counts_never_a_client_reference_or_a_rows_contents(app: Application, world: World) -> None:
+    placements = _csv(
+        "agreement_registry_number;client_ref;starts_on;gender",
+        "NOR-2024-0701;KL-SECRET-1;2025-02-01;female",
+        "NOR-2024-0701;KL-SECRET-2;2025-13-01;male",
+    )
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    with structlog.testing.capture_logs() as logs:
+        report = _import(app, world, "placeringar.csv", placements, role="placement_coordinator")
+        _import(app, world, "historik.csv", HISTORY_TODAY)
+    assert [e.line for e in report.errors] == [3]
+    text = repr(logs)
+    assert "import.finished" in text
+    for secret in ("KL-SECRET", "2025-02-01", "board meeting", "wound_down", "NOR-2024-0701"):
+        assert secret not in text

@@ -497,3 +497,28 @@ def test_the_import_logs_counts_never_a_client_reference_or_a_rows_contents(app:
     assert "import.finished" in text
     for secret in ("KL-SECRET", "2025-02-01", "board meeting", "wound_down", "NOR-2024-0701"):
         assert secret not in text
+
+
+def test_a_refused_row_in_a_batch_is_reported_alone_and_the_rows_around_it_count_once(
+    app: Application, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_run, "BATCH", 3)  # rows 2-4, 5-7, 8-10, 11: the bad row is in the second batch
+    history = [
+        "case_ref;case_type;agreement_registry_number;trigger;registry_number;reason;username;termination_reason;initiator",
+        "A1;agreement;NOR-2024-0701;open;;registered;;;",
+        "A2;agreement;NOR-2024-0702;open;;registered;;;",
+        "A3;agreement;NOR-2024-0703;open;;registered;;;",
+        "A1;;;suspend;NOR-2026-0001;no evidence given;north.department_head;;",  # line 5: no reason_code, evidence
+        "A2;;;terminate;NOR-2026-0002;board meeting;north.board;wound_down;provider",
+        "A1;;;terminate;NOR-2026-0003;board meeting;north.board;insolvency;municipality",
+        "A3;;;terminate;NOR-2026-0004;board meeting;north.board;permit_lost;mutual",
+    ]
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    report = _import(app, world, "historik.csv", _csv(*history), dry_run=True)
+    assert [(e.line, e.rule) for e in report.errors] == [(5, "invalid_input")]
+    assert (report.counts["history"].created, report.counts["history"].errors) == (6, 1)
+    fixed = [line for i, line in enumerate(history) if i != 4]
+    done = _import(app, world, "historik.csv", _csv(*fixed))
+    assert done.committed and done.counts["history"].created == 6
+    with world.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(DECISION)).scalar_one() == 3

@@ -5,16 +5,17 @@
 the command the API would run (``RegisterProvider``, ``RegisterAgreement``, ``OpenCase``, ``FireTrigger``, …)
 through :meth:`workflow.bootstrap.Application.execute`, so every rule, every refusal and the audit apply.
 
-* **All or nothing per file.** The whole file is one database transaction; each row runs in its own
-  SAVEPOINT (:class:`ImportUnitOfWork`), so a refused row rolls back alone and the rows after it are still
-  checked. The transaction commits only when no row was refused; otherwise nothing is written and every bad
+* **All or nothing per file.** The whole file is one database transaction (:class:`ImportUnitOfWork` joins every
+  command to it). Rows run 200 at a time under a SAVEPOINT; when one is refused the batch rolls back and its rows
+  run again each under its own, so a refused row rolls back alone and the rows after it are still checked. The transaction commits only when no row was refused; otherwise nothing is written and every bad
   row is reported with its line (or sheet and row), column, the refusal's message and its rule.
 * **Dry run**: the same run, always rolled back; the report says what would have been created.
 * **Rerun without duplicates**: each object made is recorded in ``import_ref`` under its natural key with
   the SHA-256 of its row, in the same transaction. A row already imported is counted as unchanged; a row
   whose key was imported with other content is refused (rule ``import_changed``), never overwritten.
-* **History**: one row per event. The first row of a ``case_ref`` opens the case (and fires its trigger, if
-  it names one); later rows fire their trigger on it, as ``username`` and on ``occurred_on``.
+* **History**: one row per event. The first row of a ``case_ref`` opens the case (an ``agreement`` case continues
+  the agreement's own case when it has one); when that row also names a trigger, the importer opens the case and the
+  row's user fires the trigger. Later rows fire their trigger on it, as ``username`` and on ``occurred_on``.
 
 Logs carry counts only: no client references, no row contents.
 """

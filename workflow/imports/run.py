@@ -577,6 +577,12 @@ def _history(run: _Run, row: Row) -> int:
             run.provider_id(v("provider_org_number"), "provider_org_number") if v("provider_org_number") else None
         )
         opening = trigger in (None, "", "open")
+        if opening and v("registry_number"):
+            raise InvalidInput(
+                "opening a case is no decision and takes no registry number; name the decision's trigger",
+                rule="import_value",
+                column="registry_number",
+            )
         if case_type == "agreement" and agreement is not None and agreement.case_id is not None:
             case_id = int(agreement.case_id)  # the agreement already has its case: the history continues it
         else:

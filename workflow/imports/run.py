@@ -8,7 +8,8 @@ through :meth:`workflow.bootstrap.Application.execute`, so every rule, every ref
 * **All or nothing per file.** The whole file is one database transaction (:class:`ImportUnitOfWork` joins every
   command to it). Rows run 200 at a time under a SAVEPOINT; when one is refused the batch rolls back and its rows
   run again each under its own, so a refused row rolls back alone and the rows after it are still checked.
-  The transaction commits only when no row was refused; otherwise nothing is written and every bad row is reported with its line (or sheet and row), column, the refusal's message and its rule.
+  The transaction commits only when no row was refused; otherwise nothing is written and every bad row is
+  reported with its line (or sheet and row), column, the refusal's message and its rule.
 * **Dry run**: the same run, always rolled back; the report says what would have been created.
 * **Rerun without duplicates**: each object made is recorded in ``import_ref`` under its natural key with
   the SHA-256 of its row, in the same transaction. A row already imported is counted as unchanged; a row

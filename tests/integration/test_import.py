@@ -522,3 +522,13 @@ def test_a_refused_row_in_a_batch_is_reported_alone_and_the_rows_around_it_count
     assert done.committed and done.counts["history"].created == 6
     with world.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(DECISION)).scalar_one() == 3
+
+
+def test_an_opening_row_with_a_registry_number_is_refused_not_dropped(app: Application, world: World) -> None:
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    content = _csv(
+        "case_ref;case_type;agreement_registry_number;trigger;registry_number;reason",
+        "A1;agreement;NOR-2024-0701;open;NOR-2026-0009;registered",
+    )
+    report = _import(app, world, "historik.csv", content)
+    assert [(e.line, e.column, e.rule) for e in report.errors] == [(2, "registry_number", "import_value")]

@@ -1,4 +1,8 @@
-"""Board reports over HTTP (rapporter): JSON at ``/reports/{name}``, files at ``…/csv``, ``…/html``, ``…/xlsx``.
+"""Board reports over HTTP (rapporter): JSON at ``/reports/{name}``, files at ``…/csv``, ``…/zip``, ``…/html``,
+``…/pdf`` and ``…/xlsx``.
+
+Texts for people come in the reader's language: ``?lang=sv|en``, else the staff interface's language
+cookie, else ``Accept-Language``, else Swedish (machine codes and JSON keys stay English).
 
 Thin controllers: each resolves the caller's scope and period, asks ``workflow.reports``
 for the report and renders it. Scoping lives in :mod:`workflow.reports.scope`: a board
@@ -19,11 +23,15 @@ from litestar.params import PathParameter, QueryParameter
 from api.auth import AuthUser
 from api.deps import application_of
 from api.problems import LIST, READ
+from workflow import i18n
 from workflow.engine.errors import InvalidInput
 from workflow.reports import board_queries
 from workflow.reports.catalogue import REPORTS
+from workflow.reports.localize import localize
 from workflow.reports.model import Report
-from workflow.reports.render import MEDIA_TYPES, render
+from workflow.reports.render import MEDIA_TYPES, Letterhead, render
+
+LANGUAGE_COOKIE = "uppf_lang"  # the staff interface's choice (api.web.viewer)
 
 Cell = str | int | float | bool | None
 ReportName = Annotated[str, PathParameter(max_length=32, description=f"one of: {', '.join(REPORTS)}")]
@@ -46,6 +54,34 @@ Org = Annotated[
         description="organisation code; default the caller's own (the central board may name a district board)",
     ),
 ]
+
+Lang = Annotated[
+    str | None,
+    QueryParameter(
+        name="lang",
+        required=False,
+        pattern="^(sv|en)$",
+        description="language of the texts for people: sv (default) or en; else the Accept-Language header",
+    ),
+]
+RegistryNumber = Annotated[
+    str | None,
+    QueryParameter(
+        name="registry_number",
+        required=False,
+        max_length=40,
+        pattern=r"^[\w .:/-]{1,40}$",
+        description="the matter's registry number (diarienummer), printed at the head of every page",
+    ),
+]
+
+
+def _locale(request: Request[Any, Any, Any], lang: str | None) -> str:
+    return i18n.negotiate(lang or request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def _letterhead(request: Request[Any, Any, Any], registry_number: str | None) -> Letterhead:
+    return Letterhead(application_of(request).settings.municipality_name, registry_number or "")
 
 
 class ReportTypeOut(msgspec.Struct):
@@ -120,11 +156,23 @@ def _build(
     return board_queries.report(application_of(request).uow, user.actor, name, start, end, org)
 
 
-def _file(report: Report, fmt: str) -> Response[bytes]:
+def _file(
+    report: Report,
+    fmt: str,
+    locale: str,
+    letterhead: Letterhead | None = None,
+    table: str | None = None,
+) -> Response[bytes]:
     code = report.organisation["code"]
-    filename = f"{report.name}-{code}-{report.period_from.isoformat()}-{report.period_to.isoformat()}.{fmt}"
-    disposition = "inline" if fmt == "html" else f'attachment; filename="{filename}"'
-    return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+    filename = f"{report.name}-{code}-{report.period_from.isoformat()}-{report.period_to.isoformat()}"
+    if table:
+        filename += f"-{table}"
+    disposition = "inline" if fmt == "html" else f'attachment; filename="{filename}.{fmt}"'
+    return Response(
+        render(report, fmt, table, locale, letterhead),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": disposition, "Content-Language": locale},
+    )
 
 
 @get(
@@ -155,10 +203,11 @@ def get_report(
     end: End = None,
     year: Year = None,
     org: Org = None,
+    lang: Lang = None,
 ) -> ReportOut:
-    """A report as JSON, computed from the case data for one organisation and period."""
+    """A report as JSON, computed from the case data for one organisation and period; its labels in ``lang``."""
     report = _build(request, user, name, start, end, org, year)
-    return msgspec.convert(report.as_dict(), ReportOut)
+    return msgspec.convert(localize(report, _locale(request, lang)).as_dict(), ReportOut)
 
 
 @get(
@@ -178,22 +227,46 @@ def get_report_csv(
     end: End = None,
     year: Year = None,
     org: Org = None,
-    table: Annotated[str | None, QueryParameter(max_length=48, description="just this table (by key)")] = None,
+    table: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=48,
+            description="the table (by key); needed when the report has several (422, rule table, lists them)",
+        ),
+    ] = None,
+    lang: Lang = None,
 ) -> Response[bytes]:
-    """A report as CSV: every table under its title row, or one table when ``table`` names it."""
+    """One table of a report as CSV for a Swedish spreadsheet: ';' between fields, decimal comma, UTF-8 with BOM."""
     report = _build(request, user, name, start, end, org, year)
     if table is not None:
         try:
             report.table(table)
         except KeyError as exc:
-            raise InvalidInput(str(exc.args[0])) from exc
-    code = report.organisation["code"]
-    filename = f"{report.name}-{code}-{report.period_from.isoformat()}-{report.period_to.isoformat()}.csv"
-    return Response(
-        render(report, "csv", table),
-        media_type=MEDIA_TYPES["csv"],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+            raise InvalidInput(str(exc.args[0]), rule="table") from exc
+    return _file(report, "csv", _locale(request, lang), table=table)
+
+
+@get(
+    "/reports/{name:str}/zip",
+    operation_id="getReportZip",
+    summary="Download every table of a report as CSV files in a ZIP archive.",
+    tags=["reports"],
+    sync_to_thread=True,
+    media_type=MEDIA_TYPES["zip"],
+    responses=READ,
+)
+def get_report_zip(
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    name: ReportName,
+    start: Start = None,
+    end: End = None,
+    year: Year = None,
+    org: Org = None,
+    lang: Lang = None,
+) -> Response[bytes]:
+    """Every table of a report as its own CSV file (the Swedish convention), numbered in report order."""
+    return _file(_build(request, user, name, start, end, org, year), "zip", _locale(request, lang))
 
 
 @get(
@@ -213,9 +286,37 @@ def get_report_html(
     end: End = None,
     year: Year = None,
     org: Org = None,
+    lang: Lang = None,
+    registry_number: RegistryNumber = None,
 ) -> Response[bytes]:
-    """A report as a printable HTML document with its charts drawn on the server."""
-    return _file(_build(request, user, name, start, end, org, year), "html")
+    """A report as an HTML document with its charts drawn on the server, printing on A4."""
+    report = _build(request, user, name, start, end, org, year)
+    return _file(report, "html", _locale(request, lang), _letterhead(request, registry_number))
+
+
+@get(
+    "/reports/{name:str}/pdf",
+    operation_id="getReportPdf",
+    summary="Download a report as a print-ready PDF (A4, page numbers).",
+    tags=["reports"],
+    sync_to_thread=True,
+    media_type=MEDIA_TYPES["pdf"],
+    responses=READ,
+)
+def get_report_pdf(
+    request: Request[Any, Any, Any],
+    user: AuthUser,
+    name: ReportName,
+    start: Start = None,
+    end: End = None,
+    year: Year = None,
+    org: Org = None,
+    lang: Lang = None,
+    registry_number: RegistryNumber = None,
+) -> Response[bytes]:
+    """A report as a PDF for the board: A4, page numbers, the municipality's name and the registry number."""
+    report = _build(request, user, name, start, end, org, year)
+    return _file(report, "pdf", _locale(request, lang), _letterhead(request, registry_number))
 
 
 @get(
@@ -235,9 +336,12 @@ def get_report_xlsx(
     end: End = None,
     year: Year = None,
     org: Org = None,
+    lang: Lang = None,
+    registry_number: RegistryNumber = None,
 ) -> Response[bytes]:
-    """A report as an Excel workbook for the board's secretary: a cover sheet and a sheet per table."""
-    return _file(_build(request, user, name, start, end, org, year), "xlsx")
+    """A report as an Excel workbook for the board's secretary: a cover sheet and a sheet per table, print-ready."""
+    report = _build(request, user, name, start, end, org, year)
+    return _file(report, "xlsx", _locale(request, lang), _letterhead(request, registry_number))
 
 
-HANDLERS = [list_reports, get_report, get_report_csv, get_report_html, get_report_xlsx]
+HANDLERS = [list_reports, get_report, get_report_csv, get_report_zip, get_report_html, get_report_pdf, get_report_xlsx]

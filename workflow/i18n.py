@@ -153,7 +153,15 @@ def extract(target: Path = LOCALE_DIR / "messages.pot") -> int:
     method_map = [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"), ("**.py", "python")]
     jinja = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
     options = {"**/templates/**.html": jinja, "**/templates/**.txt": jinja}
-    keywords = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "N_": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "Msg": None,  # workflow.reports.model: texts of reports
+        "Plural": (1, 2),
+    }
     for folder in ("api", "workflow"):
         for filename, lineno, message, comments, context in extract_from_dir(
             root / folder, method_map, options, keywords=keywords, strip_comment_tags=True

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="UPPF_", env_file=".env", extra="ignore")
 
     environment: str = "development"
+    # The municipality's name, printed at the head of every page of a report's PDF and HTML.
+    municipality_name: str = ""
     database_url: str = "sqlite:///uppfoljning.db"
     sqlite_synchronous: str = "FULL"
     jwt_secret: str = _DEV_SECRET

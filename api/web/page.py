@@ -34,7 +34,6 @@ def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
     return uow
 
 
-
 def translator(request: Request[Any, Any, Any]) -> Callable[[str], str]:
     """``_`` for Python code: the catalogue in the page's language."""
     return i18n.translations(locale_of(request)).gettext

@@ -15,13 +15,13 @@ from litestar.response import Template
 
 from api.web.page import render, translator, uow_of
 from api.web.params import ReportName
-from api.web.viewer import current
+from api.web.viewer import current, locale_of
 from workflow.deadlines.calendar import local_date
 from workflow.engine.errors import NotFound
 from workflow.i18n import N_
 from workflow.reports.board_queries import report as board_report
 from workflow.reports.catalogue import REPORTS
-from workflow.reports.render import MEDIA_TYPES
+from workflow.reports.render import MEDIA_TYPES, Letterhead
 from workflow.reports.render import render as render_report
 
 #: What each report shows, for the page (the catalogue's descriptions are for developers).
@@ -42,7 +42,7 @@ TITLES = {
     "plan": N_("Follow-up plan"),
     "individual": N_("Individual follow-up results"),
 }
-FILE_FORMATS = ("xlsx", "csv", "html")
+FILE_FORMATS = ("pdf", "xlsx", "zip", "html")
 
 
 @get("/rapporter", sync_to_thread=True)
@@ -77,7 +77,8 @@ def report_file(
     if name not in REPORTS or name not in TITLES or format not in FILE_FORMATS:
         raise NotFound("no such report")
     report = board_report(uow_of(request), user.actor, name, date(ar, 1, 1), date(ar, 12, 31))
-    body = render_report(report, format)
+    settings = request.app.state.application.settings
+    body = render_report(report, format, locale=locale_of(request), letterhead=Letterhead(settings.municipality_name))
     filename = f"{name}-{user.organisation_code.lower()}-{ar}.{format}"
     return Response(
         body,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -53,8 +54,12 @@ def test_csv_html_and_excel_carry_the_same_termination(api: Api) -> None:
     res = api.client.get("/reports/terminations/csv", params={**PERIOD, "table": "ended_agreements"}, headers=h)
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")
     assert "attachment" in res.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(res.content.decode("utf-8-sig"))))
-    assert [r["Registry number (dnr)"] for r in rows] == ["NOR-2026-00042"]
+    assert res.content.startswith("\ufeff".encode())  # UTF-8 with BOM, ';' between fields
+    rows = list(csv.DictReader(io.StringIO(res.content.decode("utf-8-sig")), delimiter=";"))
+    assert [r["Diarienummer"] for r in rows] == ["NOR-2026-00042"]
+    several = api.client.get("/reports/terminations/csv", params=PERIOD, headers=h)
+    assert (several.status_code, several.json()["rule"]) == (422, "table")
+    assert "ended_agreements" in several.json()["detail"]
 
     res = api.client.get("/reports/terminations/html", params=PERIOD, headers=h)
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
@@ -63,7 +68,38 @@ def test_csv_html_and_excel_carry_the_same_termination(api: Api) -> None:
     res = api.client.get("/reports/terminations/xlsx", params=PERIOD, headers=h)
     assert res.status_code == 200
     wb = load_workbook(io.BytesIO(res.content))
-    assert "NOR-2026-00042" in [c.value for row in wb["ended_agreements"].iter_rows() for c in row]
+    sheet = wb["Uppsägningar och hävningar"]
+    assert "NOR-2026-00042" in [c.value for row in sheet.iter_rows() for c in row]
+
+    res = api.client.get("/reports/terminations/pdf", params={**PERIOD, "registry_number": "NOR 2026/0042"}, headers=h)
+    assert res.status_code == 200 and res.headers["content-type"] == "application/pdf"
+    assert res.content.startswith(b"%PDF-") and "attachment" in res.headers["content-disposition"]
+
+    res = api.client.get("/reports/terminations/zip", params=PERIOD, headers=h)
+    assert res.status_code == 200 and res.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(res.content)) as zf:
+        assert len(zf.namelist()) == 2 and all(n.endswith(".csv") for n in zf.namelist())
+
+
+def test_a_report_speaks_swedish_unless_english_is_asked_for(api: Api) -> None:
+    _terminate_north(api)
+    h = api.auth("NORTH", "contract_strategist")
+    sv = api.client.get("/reports/terminations", params=PERIOD, headers=h).json()
+    en = api.client.get(
+        "/reports/terminations", params=PERIOD, headers={**h, "Accept-Language": "en-GB,en;q=0.9"}
+    ).json()
+    by_param = api.client.get("/reports/terminations", params={**PERIOD, "lang": "en"}, headers=h).json()
+    assert (sv["title"], en["title"], by_param["title"]) == (
+        "Uppsagda och hävda avtal",
+        "Terminated and rescinded agreements",
+        "Terminated and rescinded agreements",
+    )
+    assert sv["tables"][0]["columns"][0]["label"] == "Datum" and en["tables"][0]["columns"][0]["label"] == "Date"
+    assert sv["tables"][0]["note"] == "n = 1 beslut: 1 uppsägning, 0 hävningar."
+    html = api.client.get("/reports/terminations/html", params={**PERIOD, "lang": "en"}, headers=h)
+    assert '<html lang="en">' in html.text and html.headers["content-language"] == "en"
+    bad = api.client.get("/reports/terminations/html", params={**PERIOD, "lang": "de"}, headers=h)
+    assert bad.status_code == 422
 
 
 def test_a_district_asking_for_another_boards_report_gets_not_found(api: Api) -> None:
@@ -103,7 +139,7 @@ def test_the_central_board_sees_a_districts_decisions_without_individual_detail(
     # The board's secretary reports every decision to the board, but sees no individual case or its grounds.
     own = api.client.get("/reports/decisions", params=PERIOD, headers=api.auth("NORTH", "board_secretary")).json()
     [row] = own["tables"][0]["rows"]
-    assert (row["registry_number"], row["case_id"], row["case_type"]) == ("NOR-2026-00777", None, "individual case")
+    assert (row["registry_number"], row["case_id"], row["case_type"]) == ("NOR-2026-00777", None, "Individärende")
     assert "reason" not in row and "KL-0001" not in str(own)
     central = api.client.get(
         "/reports/decisions", params={**PERIOD, "org": "NORTH"}, headers=api.auth("CENTRAL", "board_secretary")
@@ -129,7 +165,9 @@ def test_each_report_operation_is_in_the_openapi_document_with_its_media_type(ap
     want = {
         "/reports/{name}": "application/json",
         "/reports/{name}/csv": "text/csv",
+        "/reports/{name}/zip": "application/zip",
         "/reports/{name}/html": "text/html",
+        "/reports/{name}/pdf": "application/pdf",
         "/reports/{name}/xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
     for path, media in want.items():

@@ -12,7 +12,7 @@ from states.registry import CASE_TYPES
 from tests.report_scenario import AREAS, build_year
 from workflow.reports.catalogue import build_report
 from workflow.reports.controls import CONTROL_LABELS
-from workflow.reports.labels import OUTCOME_CATEGORIES
+from workflow.reports.labels import OUTCOME_CATEGORIES, label
 from workflow.reports.model import Report, pct
 
 pytestmark = pytest.mark.integration
@@ -137,7 +137,7 @@ def test_every_figure_of_the_annual_report_matches_the_year_built_through_the_wo
         assert inv[rnd]["errors_pct"] == pct(c["errors"], 20)
         for err in ("move_out_day_billed", "wrong_price"):
             if c[err]:
-                assert f"{err.replace('_', ' ')}: {c[err]}" in inv[rnd]["error_types"]
+                assert f"{label(err)}: {c[err]}" in inv[rnd]["error_types"]
 
 
 def test_the_annual_report_of_another_board_shows_only_its_own_work(engine: Engine) -> None:

@@ -68,17 +68,34 @@ def test_the_report_command_writes_json_and_csv(db_url: str) -> None:
         "--table",
         "ended_agreements",
     )
-    rows = list(csv.DictReader(io.StringIO(res.stdout_bytes.decode("utf-8-sig"))))  # type: ignore[attr-defined]
-    assert [r["Reason / ground"] for r in rows] == ["No permit application to IVO"]
+    rows = list(csv.DictReader(io.StringIO(res.stdout_bytes.decode("utf-8-sig")), delimiter=";"))  # type: ignore[attr-defined]
+    assert [r["Skäl / grund"] for r in rows] == ["Tillstånd har inte sökts"]
 
 
 def test_the_report_command_writes_html_and_excel_files(db_url: str, tmp_path: Path) -> None:
-    for name, fmt in (("terminations", "html"), ("annual", "xlsx")):
+    for name, fmt in (("terminations", "html"), ("annual", "xlsx"), ("terminations", "pdf")):
         out = tmp_path / f"{name}.{fmt}"
-        res = _run(db_url, name, "--org", "NORTH", "--year", "2026", "--format", fmt, "-o", str(out))
+        res = _run(
+            db_url,
+            name,
+            "--org",
+            "NORTH",
+            "--year",
+            "2026",
+            "--format",
+            fmt,
+            "--registry-number",
+            "NOR-2027-1",
+            "-o",
+            str(out),
+        )
         assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     assert "<svg" in (tmp_path / "terminations.html").read_text()
-    assert "terminations_by_framework" in load_workbook(tmp_path / "annual.xlsx").sheetnames
+    assert "Uppsägningar per ramavtal" in load_workbook(tmp_path / "annual.xlsx").sheetnames
+    assert (tmp_path / "terminations.pdf").read_bytes().startswith(b"%PDF-")
+    assert "Skrev " in res.output and "byte till" in res.output  # type: ignore[attr-defined]
+    res = _run(db_url, "terminations", "--org", "NORTH", "--year", "2026", "--lang", "en")
+    assert json.loads(res.stdout_bytes)["title"] == "Terminated and rescinded agreements"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -91,6 +108,7 @@ def test_the_report_command_writes_html_and_excel_files(db_url: str, tmp_path: P
         (["nonsense", "--org", "NORTH", "--year", "2026"], "unknown report"),
         (["annual", "--org", "NORTH", "--year", "2026", "--top", "2"], "only the plan takes options"),
         (["annual", "--org", "NORTH", "--year", "2026", "--format", "csv", "--table", "nope"], "no table"),
+        (["annual", "--org", "NORTH", "--year", "2026", "--format", "csv"], "En CSV-fil rymmer en tabell"),
     ],
 )
 def test_the_report_command_refuses_bad_input_with_a_reason(db_url: str, args: list[str], message: str) -> None:

@@ -85,7 +85,7 @@ def test_the_board_sees_its_rates_and_distributions_computed_from_the_answers(en
     for rating in RATINGS:
         assert (row[rating], row[f"{rating}_pct"]) == (a4[rating], pct(a4[rating], len(registered)))
     genders = {x["group"]: x for x in r.table("by_gender").rows}
-    for g, label in (("female", "Women"), ("male", "Men"), ("other", "Other (annat)")):
+    for g, label in (("female", "Women"), ("male", "Men"), ("other", "Other")):
         want = Counter(a["A4"] for gg, a in done if gg == g and a is not None)
         assert genders[label]["n"] == sum(want.values())
         assert all(genders[label][k] == want[k] for k in RATINGS)  # inside the board: nothing suppressed
@@ -104,10 +104,10 @@ def test_centrally_only_aggregates_are_seen_and_small_groups_are_suppressed(engi
     assert reg["Total"]["performed"] == len(done["NORTH"]) + len(done["SOUTH"])
     genders = {x["group"]: x for x in compiled.table("by_gender").rows}
     other = sum(1 for g, a in done["NORTH"] if g == "other" and a is not None)
-    assert other < 5 and genders["Other (annat)"]["very_good"] is None
+    assert other < 5 and genders["Other"]["very_good"] is None
     # The central board looking at one district: the same rule, and still no rows.
     one = _report(w, "CENTRAL", "NORTH")
-    assert {x["group"]: x["suppressed"] for x in one.table("by_gender").rows}["Other (annat)"] != ""
+    assert {x["group"]: x["suppressed"] for x in one.table("by_gender").rows}["Other"] != ""
     assert "KL-SECRET" not in json.dumps(one.as_dict(), default=str)
 
 
@@ -146,5 +146,5 @@ def test_the_boards_own_secretary_also_gets_suppressed_aggregates(engine: Engine
         r = build_report(conn, "individual", w.orgs["NORTH"], *PERIOD, sees_individuals=False)
     genders = {x["group"]: x for x in r.table("by_gender").rows}
     other = sum(1 for g, a in done if g == "other" and a is not None)
-    assert 0 < other < 5 and genders["Other (annat)"]["n"] is None
+    assert 0 < other < 5 and genders["Other"]["n"] is None
     assert genders["Women"]["suppressed"] == "" and genders["Women"]["n"] >= 5

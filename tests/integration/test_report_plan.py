@@ -203,7 +203,7 @@ def test_follow_ups_already_planned_stay_in_their_year(engine: Engine) -> None:
         plan_year=2028,
     )
     rows = [r for r in _plan(pw).table("plan").rows if r["area"] == "Area Y"]
-    assert [(r["year"], r["status"]) for r in rows] == [(2028, "already planned (1 follow-up(s))")]
+    assert [(r["year"], r["status"]) for r in rows] == [(2028, "already planned (1 follow-up)")]
 
 
 def test_plan_options_are_checked(engine: Engine) -> None:

@@ -217,6 +217,11 @@ def test_deadlines_providers_and_reports_pages_list_their_rows(staff: Staff) -> 
     xlsx = staff.client.get("/rapporter/annual?ar=2026&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert 'filename="annual-norrmalm-2026.xlsx"' in xlsx.headers["content-disposition"]
+    pdf = staff.client.get("/rapporter/terminations?ar=2026&format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    csvs = staff.client.get("/rapporter/annual?ar=2026&format=zip")
+    assert csvs.status_code == 200 and csvs.content[:2] == b"PK" and "zip" in csvs.headers["content-type"]
+    assert staff.client.get("/rapporter/annual?ar=2026&format=csv").status_code == 404  # one table per file: the ZIP
     assert staff.client.get("/rapporter/nonsense?ar=2026").status_code == 404
 
 

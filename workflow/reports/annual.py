@@ -19,10 +19,11 @@ from sqlalchemy import Connection
 
 from states.registry import CASE_TYPES
 from workflow.clock import utcnow
+from workflow.i18n import N_
 from workflow.reports import annual_cases as cases
 from workflow.reports import annual_follow_ups as follow_ups
 from workflow.reports import controls
-from workflow.reports.model import Column, Report, Table, pct
+from workflow.reports.model import Column, Msg, Report, Table, pct
 from workflow.reports.queries import area_names
 from workflow.reports.scope import Period, Scope
 
@@ -33,15 +34,17 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
     names = area_names(conn)
     report = Report(
         "annual",
-        "Annual follow-up report (uppföljning av utförare)",
+        N_("Annual follow-up report"),
         scope.as_dict(),
         period.start,
         period.end,
         utcnow(),
         notes=[
-            "Planned follow-ups are those whose plan year falls in the period; other counts are of cases opened "
-            "or decisions taken in the period.",
-            "Percentages are computed from the counts shown and always given with n.",
+            N_(
+                "Planned follow-ups are those whose plan year falls in the period; other counts are of cases "
+                "opened or decisions taken in the period."
+            ),
+            N_("Percentages are computed from the counts shown and always given with n."),
         ],
     )
     fu = follow_ups.planned_follow_ups(conn, org, period)
@@ -51,8 +54,8 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         follow_ups.outcomes(fu, names),
         follow_ups.other_follow_ups(conn, org, period, names),
         cases.remedy_requests(conn, org, period, names),
-        cases.by_kind_and_topic(conn, org, period, "deviation", "Deviations (avvikelser) by kind and topic"),
-        cases.by_kind_and_topic(conn, org, period, "complaint", "Complaints (klagomål) by channel and topic"),
+        cases.by_kind_and_topic(conn, org, period, "deviation", N_("Deviations by kind and topic")),
+        cases.by_kind_and_topic(conn, org, period, "complaint", N_("Complaints by channel and topic")),
         cases.exclusions(conn, org, period, names),
         cases.terminations_by_framework(conn, org, period),
         controls.control_checks(conn, org, period),
@@ -61,7 +64,7 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
     report.tables.insert(0, _summary(report))
     if "control_check" not in CASE_TYPES:
         report.notes.append(
-            "IVO and criminal-record check rounds: no control-check case type is installed, so none are reported."
+            N_("IVO and criminal-record check rounds: no control-check case type is installed, so none are reported.")
         )
     return report
 
@@ -76,22 +79,32 @@ def _summary(report: Report) -> Table:
     assessed, complies = total("outcomes", "n"), total("outcomes", "compliant")
     sampled = total("invoice_sampling", "sampled")
     rows = [
-        {"figure": "Planned follow-ups performed", "count": performed, "n": planned, "pct": pct(performed, planned)},
-        {"figure": "Assessed follow-ups that comply", "count": complies, "n": assessed, "pct": pct(complies, assessed)},
-        {"figure": "Supplementation and rectification requests", "count": total("remedy_requests", "sent")},
-        {"figure": "Deviations", "count": total("deviations", "count")},
-        {"figure": "Complaints", "count": total("complaints", "count")},
-        {"figure": "Temporary exclusions from call-offs decided", "count": total("exclusions", "exclusions")},
-        {"figure": "Agreements terminated", "count": total("terminations_by_framework", "terminated")},
-        {"figure": "Agreements rescinded", "count": total("terminations_by_framework", "rescinded")},
         {
-            "figure": "Control checks with remarks",
+            "figure": Msg(N_("Planned follow-ups performed")),
+            "count": performed,
+            "n": planned,
+            "pct": pct(performed, planned),
+        },
+        {
+            "figure": Msg(N_("Assessed follow-ups that comply")),
+            "count": complies,
+            "n": assessed,
+            "pct": pct(complies, assessed),
+        },
+        {"figure": Msg(N_("Supplementation and rectification requests")), "count": total("remedy_requests", "sent")},
+        {"figure": Msg(N_("Deviations")), "count": total("deviations", "count")},
+        {"figure": Msg(N_("Complaints")), "count": total("complaints", "count")},
+        {"figure": Msg(N_("Temporary exclusions from call-offs decided")), "count": total("exclusions", "exclusions")},
+        {"figure": Msg(N_("Agreements terminated")), "count": total("terminations_by_framework", "terminated")},
+        {"figure": Msg(N_("Agreements rescinded")), "count": total("terminations_by_framework", "rescinded")},
+        {
+            "figure": Msg(N_("Control checks with remarks")),
             "count": total("control_checks", "remarks"),
             "n": total("control_checks", "checks"),
             "pct": pct(total("control_checks", "remarks"), total("control_checks", "checks")),
         },
         {
-            "figure": "Sampled invoices with errors",
+            "figure": Msg(N_("Sampled invoices with errors")),
             "count": total("invoice_sampling", "with_errors"),
             "n": sampled,
             "pct": pct(total("invoice_sampling", "with_errors"), sampled),
@@ -99,13 +112,13 @@ def _summary(report: Report) -> Table:
     ]
     return Table(
         "summary",
-        "Summary",
+        N_("Summary"),
         [
-            Column("figure", "Figure"),
-            Column("count", "Count", "int"),
-            Column("n", "of n", "int"),
+            Column("figure", N_("Figure")),
+            Column("count", N_("Count"), "int"),
+            Column("n", N_("of n"), "int"),
             Column("pct", "%", "pct"),
         ],
         [{"n": None, "pct": None, **r} for r in rows],
-        note="Each figure is the sum of the table it comes from below.",
+        note=N_("Each figure is the sum of the table it comes from below."),
     )

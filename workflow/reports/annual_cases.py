@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from states.registry import CASE_TYPES
+from workflow.i18n import N_
 from workflow.reports import terminations
 from workflow.reports.labels import label
-from workflow.reports.model import Column, Table, pct
+from workflow.reports.model import Column, Msg, Plural, Table, pct
 from workflow.reports.queries import NO_AREA, area_label, bounds
 from workflow.reports.scope import Period
 from workflow.schema.tables import AGREEMENT, CASE, DECISION, EVENT
@@ -45,7 +46,7 @@ def remedy_requests(conn: Connection, org: int, period: Period, names: dict[int 
     acc: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     rows = opened(conn, org, period, "rectification_request", CASE.c.contract_area_id, CASE.c.in_house, CASE.c.kind)
     for r in rows:
-        c = acc[(area_label(names, r.contract_area_id, bool(r.in_house)), r.kind or "")]
+        c = acc[(area_label(names, r.contract_area_id, bool(r.in_house)), label(r.kind, "kind"))]
         c["sent"] += r.n
         c[r.status if r.status in REQUEST_ENDINGS else "open"] += r.n
     for r in _remedies_inside_cases(conn, org, period):
@@ -58,31 +59,35 @@ def remedy_requests(conn: Connection, org: int, period: Period, names: dict[int 
         out.append({"area": area, "kind": kind, **{k: c[k] for k in ("sent", *REQUEST_ENDINGS, "open")}})
     return Table(
         "remedy_requests",
-        "Supplementation and rectification requests per contract area and how they ended",
+        N_("Supplementation and rectification requests per contract area and how they ended"),
         [
-            Column("area", "Contract area"),
-            Column("kind", "Kind (komplettering / rättelse)"),
-            Column("sent", "Requests (n)", "int"),
-            Column("approved", "Approved", "int"),
-            Column("provider_terminated", "Provider asked to terminate", "int"),
-            Column("escalated", "Escalated", "int"),
-            Column("withdrawn", "Withdrawn", "int"),
-            Column("open", "Still open", "int"),
+            Column("area", N_("Contract area")),
+            Column("kind", N_("Kind")),
+            Column("sent", N_("Requests (n)"), "int"),
+            Column("approved", N_("Approved"), "int"),
+            Column("provider_terminated", N_("Provider asked to terminate"), "int"),
+            Column("escalated", N_("Escalated"), "int"),
+            Column("withdrawn", N_("Withdrawn"), "int"),
+            Column("open", N_("Still open"), "int"),
         ],
         out,
-        note="Besides request cases, remedies asked for inside a follow-up (await_provider) or a deviation "
-        "(require_rectification) count as requests: decided in the period, ended by the case's state.",
+        note=N_(
+            "Besides request cases, remedies asked for inside a follow-up or a deviation count as requests: "
+            "decided in the period, ended by the case's state."
+        ),
     )
 
 
 #: (case type, state) → (kind shown, how it ended) for remedies asked for inside another case.
+_IN_FOLLOW_UP = Msg("supplementation (in a follow-up)")
+_IN_DEVIATION = Msg("remedy (in a deviation)")
 INSIDE: dict[Any, tuple[str, str]] = {
-    ("follow_up", "awaiting_provider"): ("supplementation (in a follow-up)", "open"),
-    "follow_up": ("supplementation (in a follow-up)", "approved"),
-    ("deviation", "rectification"): ("remedy (in a deviation)", "open"),
-    ("deviation", "escalated"): ("remedy (in a deviation)", "escalated"),
-    ("deviation", "terminated"): ("remedy (in a deviation)", "provider_terminated"),
-    "deviation": ("remedy (in a deviation)", "approved"),
+    ("follow_up", "awaiting_provider"): (_IN_FOLLOW_UP, "open"),
+    "follow_up": (_IN_FOLLOW_UP, "approved"),
+    ("deviation", "rectification"): (_IN_DEVIATION, "open"),
+    ("deviation", "escalated"): (_IN_DEVIATION, "escalated"),
+    ("deviation", "terminated"): (_IN_DEVIATION, "provider_terminated"),
+    "deviation": (_IN_DEVIATION, "approved"),
 }
 
 
@@ -115,8 +120,8 @@ def by_kind_and_topic(conn: Connection, org: int, period: Period, case_type: str
     total = sum(c["count"] for c in acc.values())
     out = [
         {
-            "kind": label(k),
-            "topic": label(t) if t else "(not yet classified)",
+            "kind": label(k, "kind"),
+            "topic": label(t) if t else Msg("(not yet classified)"),
             "count": c["count"],
             "pct": pct(c["count"], total),
             "open": c["open"],
@@ -128,15 +133,15 @@ def by_kind_and_topic(conn: Connection, org: int, period: Period, case_type: str
         f"{case_type}s",
         title,
         [
-            Column("kind", "Kind"),
-            Column("topic", "Topic"),
-            Column("count", "Count", "int"),
-            Column("pct", "% of all", "pct"),
-            Column("open", "Open", "int"),
-            Column("closed", "Closed", "int"),
+            Column("kind", N_("Kind")),
+            Column("topic", N_("Topic")),
+            Column("count", N_("Count"), "int"),
+            Column("pct", N_("% of all"), "pct"),
+            Column("open", N_("Open"), "int"),
+            Column("closed", N_("Closed"), "int"),
         ],
         out,
-        note=f"n = {total} {case_type}s opened in the period.",
+        note=Plural("n = %(n)s case opened in the period.", "n = %(n)s cases opened in the period.", total),
     )
 
 
@@ -171,14 +176,14 @@ def exclusions(conn: Connection, org: int, period: Period, names: dict[int | Non
         a["providers"].add(r.provider_id)
     return Table(
         "exclusions",
-        "Temporary exclusions from call-offs (tillfällig uteslutning från avrop) per framework agreement",
+        N_("Temporary exclusions from call-offs per framework agreement"),
         [
-            Column("framework", "Framework agreement"),
-            Column("area", "Contract area"),
-            Column("reason", "Reason"),
-            Column("exclusions", "Exclusions decided", "int"),
-            Column("prolonged", "Prolonged", "int"),
-            Column("providers", "Providers", "int"),
+            Column("framework", N_("Framework agreement")),
+            Column("area", N_("Contract area")),
+            Column("reason", N_("Reason")),
+            Column("exclusions", N_("Exclusions decided"), "int"),
+            Column("prolonged", N_("Prolonged"), "int"),
+            Column("providers", N_("Providers"), "int"),
         ],
         [
             {
@@ -201,17 +206,17 @@ def terminations_by_framework(conn: Connection, org: int, period: Period) -> Tab
         acc[(r["framework"], r["area"], r["reason"])][r["measure_code"]] += 1
     return Table(
         "terminations_by_framework",
-        "Terminations and rescissions per framework agreement and reason",
+        N_("Terminations and rescissions per framework agreement and reason"),
         [
-            Column("framework", "Framework agreement"),
-            Column("area", "Contract area"),
-            Column("reason", "Reason / ground"),
-            Column("terminated", "Terminations", "int"),
-            Column("rescinded", "Rescissions", "int"),
+            Column("framework", N_("Framework agreement")),
+            Column("area", N_("Contract area")),
+            Column("reason", N_("Reason / ground")),
+            Column("terminated", N_("Terminations"), "int"),
+            Column("rescinded", N_("Rescissions"), "int"),
         ],
         [
             {"framework": f, "area": a, "reason": r, "terminated": c["terminated"], "rescinded": c["rescinded"]}
             for (f, a, r), c in sorted(acc.items())
         ],
-        note="Each one is listed with its decision-maker and mandate in the terminated-agreements report.",
+        note=N_("Each one is listed with its decision-maker and mandate in the terminated-agreements report."),
     )

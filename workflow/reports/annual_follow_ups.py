@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from workflow.i18n import N_
 from workflow.reports.annual_cases import opened
 from workflow.reports.labels import MANDATE_TO_CATEGORY, OUTCOME_CATEGORIES, label
-from workflow.reports.model import Chart, Column, Table, pct
+from workflow.reports.model import Chart, Column, Msg, Table, pct
 from workflow.reports.queries import area_label
 from workflow.reports.scope import Period
 from workflow.schema.tables import CASE
@@ -77,22 +78,22 @@ def planned_vs_performed(rows: list[Any], names: dict[int | None, str]) -> Table
     for r in out:
         total.update({k: r[k] for k in ("planned", "performed", "ongoing", "deferred", "not_performed")})
     if out:
-        out.append({"area": "Total", **total, "performed_pct": pct(total["performed"], total["planned"])})
+        out.append({"area": Msg(N_("Total")), **total, "performed_pct": pct(total["performed"], total["planned"])})
     return Table(
         "planned_vs_performed",
-        "Follow-ups planned and performed per contract area",
+        N_("Follow-ups planned and performed per contract area"),
         [
-            Column("area", "Contract area"),
-            Column("planned", "Planned (n)", "int"),
-            Column("performed", "Performed", "int"),
-            Column("performed_pct", "Performed %", "pct"),
-            Column("ongoing", "Not yet performed", "int"),
-            Column("deferred", "Deferred", "int"),
-            Column("not_performed", "Not performed", "int"),
+            Column("area", N_("Contract area")),
+            Column("planned", N_("Planned (n)"), "int"),
+            Column("performed", N_("Performed"), "int"),
+            Column("performed_pct", N_("Performed %"), "pct"),
+            Column("ongoing", N_("Not yet performed"), "int"),
+            Column("deferred", N_("Deferred"), "int"),
+            Column("not_performed", N_("Not performed"), "int"),
         ],
         out,
-        note="Performed % is performed / planned.",
-        chart=Chart("Planned versus performed", "area", ("planned", "performed"), "grouped"),
+        note=N_("Performed % is performed / planned."),
+        chart=Chart(N_("Planned versus performed"), "area", ("planned", "performed"), "grouped"),
     )
 
 
@@ -104,8 +105,8 @@ def not_performed(rows: list[Any], names: dict[int | None, str]) -> Table:
             acc[(area_label(names, r.contract_area_id, bool(r.in_house)), label(r.reason_code))] += r.n
     return Table(
         "not_performed_reasons",
-        "Reasons for follow-ups not performed",
-        [Column("area", "Contract area"), Column("reason", "Reason"), Column("count", "Follow-ups", "int")],
+        N_("Reasons for follow-ups not performed"),
+        [Column("area", N_("Contract area")), Column("reason", N_("Reason")), Column("count", N_("Follow-ups"), "int")],
         [{"area": a, "reason": reason, "count": n} for (a, reason), n in sorted(acc.items())],
     )
 
@@ -116,28 +117,32 @@ def outcomes(rows: list[Any], names: dict[int | None, str]) -> Table:
     for r in rows:
         if r.outcome is None or r.status not in ("assessed", "closed"):
             continue
-        against = "service mandate" if r.outcome in MANDATE_TO_CATEGORY else "contract"
+        against = Msg(N_("service mandate")) if r.outcome in MANDATE_TO_CATEGORY else Msg(N_("contract"))
         acc[(area_label(names, r.contract_area_id, bool(r.in_house)), against)][
             MANDATE_TO_CATEGORY.get(r.outcome, r.outcome)
         ] += r.n
     out = []
-    for (area, against), c in sorted(acc.items()):
+    for (area, measured), c in sorted(acc.items()):
         n = sum(c.values())
-        row: dict[str, Any] = {"area": area, "assessed_against": against, "n": n}
+        row: dict[str, Any] = {"area": area, "assessed_against": measured, "n": n}
         for key, _ in OUTCOME_CATEGORIES:
             row[key] = c[key]
             row[f"{key}_pct"] = pct(c[key], n)
         out.append(row)
-    cols = [Column("area", "Contract area"), Column("assessed_against", "Assessed against"), Column("n", "n", "int")]
+    cols = [
+        Column("area", N_("Contract area")),
+        Column("assessed_against", N_("Assessed against")),
+        Column("n", "n", "int"),
+    ]
     for key, lab in OUTCOME_CATEGORIES:
         cols += [Column(key, lab, "int"), Column(f"{key}_pct", "%", "pct")]
     return Table(
         "outcomes",
-        "Outcome of assessed follow-ups per contract area",
+        N_("Outcome of assessed follow-ups per contract area"),
         cols,
         out,
-        note="n is the number of assessed follow-ups in the area; each % is the category's count / n.",
-        chart=Chart("Outcome distribution per area", "area", tuple(k for k, _ in OUTCOME_CATEGORIES), "stacked"),
+        note=N_("n is the number of assessed follow-ups in the area; each % is the category's count / n."),
+        chart=Chart(N_("Outcome distribution per area"), "area", tuple(k for k, _ in OUTCOME_CATEGORIES), "stacked"),
     )
 
 
@@ -153,17 +158,17 @@ def other_follow_ups(conn: Connection, org: int, period: Period, names: dict[int
         c["performed" if r.status in PERFORMED else "not_performed" if r.status == "not_performed" else "open"] += r.n
     return Table(
         "other_follow_ups",
-        "Event-driven and continuous follow-ups opened in the period",
+        N_("Event-driven and continuous follow-ups opened in the period"),
         [
-            Column("area", "Contract area"),
-            Column("kind", "Kind"),
-            Column("opened", "Opened", "int"),
-            Column("performed", "Performed", "int"),
-            Column("not_performed", "Not performed", "int"),
-            Column("open", "Still open", "int"),
+            Column("area", N_("Contract area")),
+            Column("kind", N_("Kind")),
+            Column("opened", N_("Opened"), "int"),
+            Column("performed", N_("Performed"), "int"),
+            Column("not_performed", N_("Not performed"), "int"),
+            Column("open", N_("Still open"), "int"),
         ],
         [
-            {"area": a, "kind": label(k), **{x: c[x] for x in ("opened", "performed", "not_performed", "open")}}
+            {"area": a, "kind": label(k, "kind"), **{x: c[x] for x in ("opened", "performed", "not_performed", "open")}}
             for (a, k), c in sorted(acc.items())
         ],
     )

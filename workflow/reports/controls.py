@@ -10,34 +10,36 @@ from sqlalchemy import Connection, case, func, select
 
 from states.registry import CASE_TYPES
 from workflow.clock import STOCKHOLM
-from workflow.reports.model import Column, Table, pct
+from workflow.i18n import N_
+from workflow.reports.labels import label
+from workflow.reports.model import Column, Msg, Table, pct
 from workflow.reports.queries import bounds
 from workflow.reports.scope import Period
 from workflow.schema.tables import CASE, SAMPLE
 
 CONTROL_LABELS = {
-    "ivo_check": "IVO check (Placeringsstöd)",
-    "criminal_record_check": "Criminal-record check of representatives",
-    "care_reconsideration": "Six-monthly reconsideration of care",
-    "annual_documents": "Annual provider documents",
+    "ivo_check": N_("IVO check"),
+    "criminal_record_check": N_("Criminal-record check of representatives"),
+    "care_reconsideration": N_("Six-monthly reconsideration of care"),
+    "annual_documents": N_("Annual provider documents"),
 }
 
 
 def control_checks(conn: Connection, org: int, period: Period) -> Table:
     """Control rounds (a control and the month its checks were opened) with their results."""
     cols = [
-        Column("control", "Control"),
-        Column("round", "Round (month opened)"),
-        Column("checks", "Checks (n)", "int"),
-        Column("no_remarks", "No remarks", "int"),
-        Column("remarks", "Remarks", "int"),
-        Column("remarks_pct", "Remarks % of checked", "pct"),
-        Column("not_done", "Not yet done", "int"),
-        Column("cancelled", "Cancelled", "int"),
+        Column("control", N_("Control")),
+        Column("round", N_("Round (month opened)")),
+        Column("checks", N_("Checks (n)"), "int"),
+        Column("no_remarks", N_("No remarks"), "int"),
+        Column("remarks", N_("Remarks"), "int"),
+        Column("remarks_pct", N_("Remarks % of checked"), "pct"),
+        Column("not_done", N_("Not yet done"), "int"),
+        Column("cancelled", N_("Cancelled"), "int"),
     ]
-    title = "IVO and criminal-record check rounds and their results"
+    title = N_("IVO and criminal-record check rounds and their results")
     if "control_check" not in CASE_TYPES:
-        return Table("control_checks", title, cols, note="Control checks are not recorded in this installation.")
+        return Table("control_checks", title, cols, note=N_("Control checks are not recorded in this installation."))
     begin, stop = bounds(period)
     month = _month_bucket(period)
     q = (
@@ -65,7 +67,7 @@ def control_checks(conn: Connection, org: int, period: Period) -> Table:
         checked = c["no_remarks"] + c["remarks"]
         rows.append(
             {
-                "control": CONTROL_LABELS.get(kind, kind),
+                "control": Msg(CONTROL_LABELS.get(kind, kind), context="kind", code=kind),
                 "round": rnd,
                 **{k: c[k] for k in ("checks", "no_remarks", "remarks")},
                 "remarks_pct": pct(c["remarks"], checked),
@@ -73,7 +75,7 @@ def control_checks(conn: Connection, org: int, period: Period) -> Table:
                 "cancelled": c["cancelled"],
             }
         )
-    return Table("control_checks", title, cols, rows, note="Remarks % is remarks / (no remarks + remarks).")
+    return Table("control_checks", title, cols, rows, note=N_("Remarks % is remarks / (no remarks + remarks)."))
 
 
 def invoice_sampling(conn: Connection, org: int, period: Period) -> Table:
@@ -103,28 +105,39 @@ def invoice_sampling(conn: Connection, org: int, period: Period) -> Table:
         rows.append(
             {
                 "round": rnd,
-                "selection": selection.replace("_", " "),
+                "selection": label(selection),
                 "first_sampled": a["first"],
                 "sampled": a["n"],
                 "with_errors": errors,
                 "errors_pct": pct(errors, a["n"]),
-                "error_types": "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(a["errors"].items())),
+                "error_types": _error_types(a["errors"]),
             }
         )
     return Table(
         "invoice_sampling",
-        "Invoice sampling (stickprov på fakturor)",
+        N_("Invoice sampling"),
         [
-            Column("round", "Round"),
-            Column("selection", "Selection"),
-            Column("first_sampled", "Sampled on", "date"),
-            Column("sampled", "Invoices (n)", "int"),
-            Column("with_errors", "With errors", "int"),
-            Column("errors_pct", "Errors %", "pct"),
-            Column("error_types", "Error types"),
+            Column("round", N_("Round")),
+            Column("selection", N_("Selection")),
+            Column("first_sampled", N_("Sampled on"), "date"),
+            Column("sampled", N_("Invoices (n)"), "int"),
+            Column("with_errors", N_("With errors"), "int"),
+            Column("errors_pct", N_("Errors %"), "pct"),
+            Column("error_types", N_("Error types")),
         ],
         rows,
     )
+
+
+def _error_types(errors: Counter[str]) -> Msg | str:
+    """The error types found and how often, e.g. 'Wrong price: 2; Wrong period: 1', each label translated."""
+    if not errors:
+        return ""
+    parts = [Msg("%(label)s: %(count)s", label=label(k), count=v) for k, v in sorted(errors.items())]
+    out = parts[0]
+    for p in parts[1:]:
+        out = Msg("%(first)s; %(rest)s", first=out, rest=p)
+    return out
 
 
 def _month_bucket(period: Period) -> Any:

@@ -14,8 +14,9 @@ from datetime import date
 
 from sqlalchemy import Connection, func, select
 
+from workflow.i18n import N_
 from workflow.reports import risk
-from workflow.reports.model import Column, Table
+from workflow.reports.model import Column, Msg, Plural, Table
 from workflow.reports.queries import AREA
 from workflow.schema.tables import AGREEMENT, CASE, ORG, OWNER, USER
 
@@ -103,24 +104,31 @@ def area_coverage(areas: dict[int, Area], done: dict[int, list[int]], planned: d
         rows.append(
             {
                 "area": a.name,
-                "contract_period": f"{a.starts_on or '?'} – {a.ends_on or 'open-ended'}",
+                "contract_period": Msg(
+                    "%(start)s – %(end)s", start=a.starts_on or "?", end=a.ends_on or Msg("open-ended")
+                ),
                 "performed": len(in_period),
                 "planned_years": ", ".join(str(y) for y in upcoming),
-                "flag": "" if in_period else "No special follow-up in the contract period",
+                "flag": "" if in_period else Msg("No special follow-up in the contract period"),
             }
         )
     return Table(
         "coverage_areas",
-        "Coverage: a special follow-up of every contract area in each contract period",
+        N_("Coverage: a special follow-up of every contract area in each contract period"),
         [
-            Column("area", "Contract area"),
-            Column("contract_period", "Contract period"),
-            Column("performed", "Special follow-ups performed in it", "int"),
-            Column("planned_years", "Planned for"),
-            Column("flag", "Flag"),
+            Column("area", N_("Contract area")),
+            Column("contract_period", N_("Contract period")),
+            Column("performed", N_("Special follow-ups performed in it"), "int"),
+            Column("planned_years", N_("Planned for")),
+            Column("flag", N_("Flag")),
         ],
         rows,
-        note=f"{sum(bool(r['flag']) for r in rows)} of {len(rows)} areas flagged.",
+        note=Plural(
+            "%(flagged)s of %(n)s area flagged.",
+            "%(flagged)s of %(n)s areas flagged.",
+            len(rows),
+            flagged=sum(bool(r["flag"]) for r in rows),
+        ),
     )
 
 
@@ -141,30 +149,47 @@ def unit_coverage(conn: Connection, org: int, cands: list[risk.Candidate], max_y
     for c in sorted(seen.values(), key=lambda c: c.name):
         flags = []
         if c.provider_id not in owners:
-            flags.append("no responsible follow-up owner")
+            flags.append(Msg("no responsible follow-up owner"))
         if c.last_follow_up is None:
-            flags.append("never followed up")
+            flags.append(Msg("never followed up"))
         elif c.years_since >= max_years:
-            flags.append(f"no follow-up for {max_years} years or more")
+            flags.append(
+                Plural("no follow-up for %(n)s year or more", "no follow-up for %(n)s years or more", max_years)
+            )
         rows.append(
             {
                 "unit": c.name,
-                "in_house": "yes" if c.in_house else "",
+                "in_house": Msg("yes") if c.in_house else "",
                 "owner": owners.get(c.provider_id, ""),
                 "last_follow_up": c.last_follow_up,
-                "flags": "; ".join(flags),
+                "flags": _joined(flags),
             }
         )
     return Table(
         "coverage_units",
-        "Coverage: every unit (in-house included) has a follow-up owner and a recent follow-up",
+        N_("Coverage: every unit (in-house included) has a follow-up owner and a recent follow-up"),
         [
-            Column("unit", "Unit / provider"),
-            Column("in_house", "In-house"),
-            Column("owner", "Follow-up owner"),
-            Column("last_follow_up", "Last follow-up", "date"),
-            Column("flags", "Flags"),
+            Column("unit", N_("Unit / provider")),
+            Column("in_house", N_("In-house")),
+            Column("owner", N_("Follow-up owner")),
+            Column("last_follow_up", N_("Last follow-up"), "date"),
+            Column("flags", N_("Flags")),
         ],
         rows,
-        note=f"{sum(bool(r['flags']) for r in rows)} of {len(rows)} units flagged.",
+        note=Plural(
+            "%(flagged)s of %(n)s unit flagged.",
+            "%(flagged)s of %(n)s units flagged.",
+            len(rows),
+            flagged=sum(bool(r["flags"]) for r in rows),
+        ),
     )
+
+
+def _joined(parts: list[Msg]) -> Msg | str:
+    """Flags one after another, '; ' between, each put into the reader's language."""
+    if not parts:
+        return ""
+    out = parts[0]
+    for p in parts[1:]:
+        out = Msg("%(first)s; %(rest)s", first=out, rest=p)
+    return out

@@ -12,20 +12,11 @@ from sqlalchemy import Connection, select
 
 from workflow.clock import utcnow
 from workflow.engine.decisions import decisions_under_delegation
-from workflow.reports.model import Column, Report, Table
+from workflow.i18n import N_
+from workflow.reports.labels import label
+from workflow.reports.model import Column, Msg, Plural, Report, Table
 from workflow.reports.scope import Period, Scope
 from workflow.schema.tables import CASE
-
-KIND_LABELS = {
-    "request_supplementation": "Request supplementation (begära komplettering)",
-    "request_rectification": "Request rectification (begäran om rättelse)",
-    "temporary_exclusion": "Temporary exclusion from call-offs",
-    "lift_exclusion": "Lift exclusion",
-    "open_termination_investigation": "Open termination investigation",
-    "contract_sanction": "Contract sanction (sanktion/vite)",
-    "terminate_agreement": "Terminate agreement",
-    "rescind_agreement": "Rescind agreement",
-}
 
 
 def build(conn: Connection, scope: Scope, period: Period) -> Report:
@@ -43,29 +34,31 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
             hidden = sum(d.case_id in individual for d in decisions)
             decisions = [d for d in decisions if d.case_id not in individual]
     cols = [
-        Column("date", "Date", "date"),
-        Column("decision", "Decision"),
-        Column("case_id", "Case", "int"),
-        Column("case_type", "Case type"),
-        Column("delegate", "Delegate"),
-        Column("role", "Role"),
-        Column("mandate", "Mandate (delegation order item)"),
-        Column("registry_number", "Registry number (dnr)"),
+        Column("date", N_("Date"), "date"),
+        Column("decision", N_("Decision")),
+        Column("case_id", N_("Case"), "int"),
+        Column("case_type", N_("Case type")),
+        Column("delegate", N_("Delegate")),
+        Column("role", N_("Role")),
+        Column("mandate", N_("Mandate (delegation order item)")),
+        Column("registry_number", N_("Registry number (dnr)")),
     ]
     if scope.individual_level:
-        cols.append(Column("reason", "Grounds"))
+        cols.append(Column("reason", N_("Grounds")))
     rows = []
     for d in decisions:
         mask = d.case_id in individual
         masked += mask
         row = {
             "date": d.decided_at.date(),
-            "decision": KIND_LABELS.get(d.decision_kind, d.decision_kind),
+            "decision": label(d.decision_kind, "decision"),
             "case_id": None if mask else d.case_id,
-            "case_type": "individual case" if mask else d.case_type,
+            "case_type": Msg("Individual case") if mask else label(d.case_type, "case type"),
             "delegate": d.delegate,
-            "role": ("substitute for " if d.substitute else "") + d.role,
-            "mandate": f"{d.order_version or '?'} item {d.rule_ref or '?'}",
+            "role": Msg("Substitute for %(role)s", role=label(d.role, "role"))
+            if d.substitute
+            else label(d.role, "role"),
+            "mandate": Msg("%(order)s item %(item)s", order=d.order_version or "?", item=d.rule_ref or "?"),
             "registry_number": d.registry_number,
         }
         if scope.individual_level:
@@ -74,25 +67,43 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
     per_kind = Counter(r["decision"] for r in rows)
     report = Report(
         "decisions",
-        "Decisions under delegation (anmälan av delegationsbeslut)",
+        N_("Decisions under delegation"),
         scope.as_dict(),
         period.start,
         period.end,
         utcnow(),
-        notes=["Decisions the board took itself are not decisions under delegation and are not listed."],
+        notes=[N_("Decisions the board took itself are not decisions under delegation and are not listed.")],
     )
     if hidden:
         report.notes.append(
-            f"{hidden} decision(s) on individual-level cases are reported only inside the ordering board."
+            Plural(
+                "%(n)s decision on an individual-level case is reported only inside the ordering board.",
+                "%(n)s decisions on individual-level cases are reported only inside the ordering board.",
+                hidden,
+            )
         )
     if masked:
-        report.notes.append(f"{masked} decision(s) on individual cases are listed without the case and its grounds.")
-    report.tables.append(Table("decisions", "Decisions", cols, rows, note=f"n = {len(rows)} decisions."))
+        report.notes.append(
+            Plural(
+                "%(n)s decision on an individual case is listed without the case and its grounds.",
+                "%(n)s decisions on individual cases are listed without the case and its grounds.",
+                masked,
+            )
+        )
+    report.tables.append(
+        Table(
+            "decisions",
+            N_("Decisions"),
+            cols,
+            rows,
+            note=Plural("n = %(n)s decision.", "n = %(n)s decisions.", len(rows)),
+        )
+    )
     report.tables.append(
         Table(
             "per_kind",
-            "Decisions per kind",
-            [Column("decision", "Decision"), Column("count", "Count", "int")],
+            N_("Decisions per kind"),
+            [Column("decision", N_("Decision")), Column("count", N_("Count"), "int")],
             [{"decision": k, "count": v} for k, v in sorted(per_kind.items())],
         )
     )

@@ -16,22 +16,29 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workflow.clock import utcnow
-from workflow.reports.model import Chart, Column, Report, Table, pct
+from workflow.i18n import N_
+from workflow.reports.model import Chart, Column, Msg, Plural, Report, Table, pct
 from workflow.reports.recording import ASSESSMENT_QUESTIONS, QUESTIONS, RATINGS
 from workflow.reports.scope import SMALL_N, Period, Scope
 from workflow.schema.tables import ANSWER, INDIVIDUAL_FOLLOW_UP, ORG, PLACEMENT, PROVIDER
 
 QUESTION_LABELS = {
-    "C1": "C1 Do you get the support stated in the decision?",
-    "C2": "C2 Have you been able to influence the support?",
-    "C3": "C3 How has your situation changed through the support?",
-    "A1": "A1 Has the provider worked according to plan/order?",
-    "A2": "A2 Has the provider worked with the agreed support and activities?",
-    "A3": "A3 How has the provider met its duty to inform about departures?",
-    "A4": "A4 Overall assessment of how the assignment was performed",
+    "C1": Msg("C1 Do you get the support stated in the decision?"),
+    "C2": Msg("C2 Have you been able to influence the support?"),
+    "C3": Msg("C3 How has your situation changed through the support?"),
+    "A1": Msg("A1 Has the provider worked according to plan/order?"),
+    "A2": Msg("A2 Has the provider worked with the agreed support and activities?"),
+    "A3": Msg("A3 How has the provider met its duty to inform about departures?"),
+    "A4": Msg("A4 Overall assessment of how the assignment was performed"),
 }
-GENDERS = (("female", "Women"), ("male", "Men"), ("other", "Other (annat)"), ("unknown", "Not recorded"))
-SUPPRESSED = f"suppressed (n < {SMALL_N})"
+GENDERS = (("female", Msg("Women")), ("male", Msg("Men")), ("other", Msg("Other")), ("unknown", Msg("Not recorded")))
+RATING_LABELS = {
+    "deficient": N_("Deficient"),
+    "could_do_better": N_("Could do better"),
+    "approved": N_("Approved"),
+    "very_good": N_("Very good"),
+}
+SUPPRESSED = Msg("suppressed (n < %(small)s)", small=SMALL_N)
 
 
 def build(conn: Connection, scope: Scope, period: Period) -> Report:
@@ -77,29 +84,37 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
             answers[fid][q] = rating
     report = Report(
         "individual",
-        "Individual follow-up results (individuppföljning)",
+        N_("Individual follow-up results"),
         scope.as_dict(),
         period.start,
         period.end,
         utcnow(),
         notes=[
-            "Registration rate = follow-ups registered in the survey / follow-ups performed. Client questions are "
-            "voluntary, assessment questions mandatory.",
-            "Aggregates only: no individual follow-up is listed.",
+            N_(
+                "Registration rate = follow-ups registered in the survey / follow-ups performed. Client questions "
+                "are voluntary, assessment questions mandatory."
+            ),
+            N_("Aggregates only: no individual follow-up is listed."),
         ],
     )
     if suppress:
-        report.notes.append(f"Seen outside the ordering board: groups with fewer than {SMALL_N} are suppressed.")
+        report.notes.append(
+            Msg("Seen outside the ordering board: groups with fewer than %(small)s are suppressed.", small=SMALL_N)
+        )
     if compiled:
-        report.notes.append(f"Compiled over {len(orgs)} district board(s).")
+        report.notes.append(
+            Plural("Compiled over %(n)s district board.", "Compiled over %(n)s district boards.", len(orgs))
+        )
     report.tables += [
         _registration(fus, org_names, suppress),
         _response_rates(registered, answers, suppress),
         _ratings(answers, suppress),
         _by_group(
-            registered, answers, "gender", dict(GENDERS), "by_gender", "Overall assessment (A4) by gender", suppress
+            registered, answers, "gender", dict(GENDERS), "by_gender", N_("Overall assessment (A4) by gender"), suppress
         ),
-        _by_group(registered, answers, "provider", {}, "by_provider", "Overall assessment (A4) by provider", suppress),
+        _by_group(
+            registered, answers, "provider", {}, "by_provider", N_("Overall assessment (A4) by provider"), suppress
+        ),
     ]
     return report
 
@@ -134,7 +149,7 @@ def _registration(fus: list[Any], org_names: dict[int, str], suppress: bool) -> 
         rows.append(
             _hide(
                 {
-                    "board": "Total",
+                    "board": Msg("Total"),
                     "performed": total_p,
                     "registered": total_r,
                     "registered_pct": pct(total_r, total_p),
@@ -146,13 +161,13 @@ def _registration(fus: list[Any], org_names: dict[int, str], suppress: bool) -> 
         )
     return Table(
         "registration",
-        "Registration rate",
+        N_("Registration rate"),
         [
-            Column("board", "Board"),
-            Column("performed", "Performed (n)", "int"),
-            Column("registered", "Registered", "int"),
-            Column("registered_pct", "Registration %", "pct"),
-            Column("suppressed", "Note"),
+            Column("board", N_("Board")),
+            Column("performed", N_("Performed (n)"), "int"),
+            Column("registered", N_("Registered"), "int"),
+            Column("registered_pct", N_("Registration %"), "pct"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
     )
@@ -167,23 +182,23 @@ def _response_rates(registered: dict[int, Any], answers: dict[int, dict[str, str
         rows.append(_hide(row, n, ["n", "answered", "answered_pct"], suppress))
     return Table(
         "response_rates",
-        "Response rate per question",
+        N_("Response rate per question"),
         [
-            Column("question", "Question"),
-            Column("n", "Registered (n)", "int"),
-            Column("answered", "Answered", "int"),
-            Column("answered_pct", "Response %", "pct"),
-            Column("suppressed", "Note"),
+            Column("question", N_("Question")),
+            Column("n", N_("Registered (n)"), "int"),
+            Column("answered", N_("Answered"), "int"),
+            Column("answered_pct", N_("Response %"), "pct"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
-        note="Assessment questions (A) are mandatory, so their rate is 100 % of registered follow-ups.",
+        note=N_("Assessment questions (A) are mandatory, so their rate is 100 % of registered follow-ups."),
     )
 
 
 def _rating_cols() -> list[Column]:
     cols = []
     for r in RATINGS:
-        cols += [Column(r, r.replace("_", " ").capitalize(), "int"), Column(f"{r}_pct", "%", "pct")]
+        cols += [Column(r, RATING_LABELS.get(r, r), "int"), Column(f"{r}_pct", "%", "pct")]
     return cols
 
 
@@ -205,15 +220,15 @@ def _ratings(answers: dict[int, dict[str, str]], suppress: bool) -> Table:
         rows.append(_hide(row, n, ["n", *(k for r in RATINGS for k in (r, f"{r}_pct"))], suppress))
     return Table(
         "ratings",
-        "Rating distribution per question",
+        N_("Rating distribution per question"),
         [
-            Column("question", "Question"),
-            Column("n", "Answered (n)", "int"),
+            Column("question", N_("Question")),
+            Column("n", N_("Answered (n)"), "int"),
             *_rating_cols(),
-            Column("suppressed", "Note"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
-        note="Scale, worst first: deficient, could do better, approved, very good (full scale unknown, §4.4).",
+        note=N_("Scale, worst first: deficient, could do better, approved, very good (full scale unknown, §4.4)."),
     )
 
 
@@ -243,14 +258,14 @@ def _by_group(
         key,
         title,
         [
-            Column("group", "Gender" if attr == "gender" else "Provider"),
+            Column("group", N_("Gender") if attr == "gender" else N_("Provider")),
             Column("n", "n", "int"),
             *_rating_cols(),
-            Column("suppressed", "Note"),
+            Column("suppressed", N_("Note")),
         ],
         rows,
-        note="Counts by gender alone do not show why results differ; read them with the gender-equality analysis."
+        note=N_("Counts by gender alone do not show why results differ; read them with the gender-equality analysis.")
         if attr == "gender"
-        else "Feeds the contract follow-up of each provider (REQ-IND-04).",
+        else N_("Feeds the contract follow-up of each provider."),
         chart=Chart(title, "group", RATINGS, "stacked"),
     )

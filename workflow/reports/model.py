@@ -1,6 +1,10 @@
 """The shape every report has (rapportmodell): titled tables of rows, with optional charts.
 
-One shape lets a single renderer per format (JSON, CSV, HTML, Excel) serve every report.
+One shape lets a single renderer per format (JSON, CSV, HTML, Excel, PDF) serve every report.
+Every text for people is an English source string of the gettext catalogue: titles, column
+labels and chart titles as plain strings marked with ``N_``, notes and cell labels as
+:class:`Msg` (a ``str`` that remembers its message, parameters, plural and machine code), so
+:func:`workflow.reports.localize.localize` can put the whole report into Swedish or English.
 """
 
 from __future__ import annotations
@@ -10,13 +14,61 @@ from datetime import date, datetime
 from typing import Any
 
 
+class Msg(str):
+    """A text for people: reads as its English form, and remembers how to say it in another language.
+
+    ``msgid`` is the catalogue's source string with ``%(name)s`` parameters; ``plural`` and ``n``
+    choose the plural form; ``context`` and ``code`` name a machine code whose label the catalogue
+    holds (``Msg("Weak finances", context="value", code="weak_finances")``). Parameters may be
+    ``Msg`` themselves, numbers or dates; each is put into the target language too.
+    """
+
+    msgid: str
+    plural: str | None
+    n: int | None
+    context: str | None
+    code: str | None
+    params: dict[str, Any]
+
+    def __new__(
+        cls,
+        msgid: str,
+        *,
+        plural: str | None = None,
+        n: int | None = None,
+        context: str | None = None,
+        code: str | None = None,
+        **params: Any,
+    ) -> Msg:
+        if plural is not None:
+            params = {"n": n, **params}
+        text = plural if plural is not None and n != 1 else msgid
+        english = text % {k: _english(v) for k, v in params.items()} if params else text
+        obj = super().__new__(cls, english)
+        obj.msgid, obj.plural, obj.n, obj.context, obj.code, obj.params = msgid, plural, n, context, code, params
+        return obj
+
+
+def Plural(singular: str, plural: str, n: int, **params: Any) -> Msg:
+    """A text whose form follows ``n`` (``"%(n)s rescission"`` / ``"%(n)s rescissions"``); ``n`` is a parameter."""
+    return Msg(singular, plural=plural, n=n, **params)
+
+
+def _english(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, Msg):
+        return str(v)
+    return v
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """A column: key in each row, label for people, and how to show it."""
 
     key: str
     label: str
-    kind: str = "text"  # text | int | pct | date | money
+    kind: str = "text"  # text | int | pct | date | money | year | code (a registry number: never broken)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +98,7 @@ class Table:
             "key": self.key,
             "title": self.title,
             "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
-            "rows": [{k: _plain(v) for k, v in r.items()} for r in self.rows],
+            "rows": [{k: _plain(v) for k, v in r.items() if not k.startswith("_")} for r in self.rows],
             "note": self.note,
         }
 
@@ -94,4 +146,6 @@ def pct(count: int, n: int) -> float | None:
 def _plain(v: Any) -> Any:
     if isinstance(v, datetime | date):
         return v.isoformat()
+    if isinstance(v, Msg):
+        return str(v)
     return v

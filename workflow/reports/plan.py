@@ -26,18 +26,23 @@ from typing import Any
 from sqlalchemy import Connection
 
 from workflow.clock import utcnow
+from workflow.i18n import N_
 from workflow.reports import coverage, risk
-from workflow.reports.model import Column, Report, Table
+from workflow.reports.model import Column, Msg, Plural, Report, Table
 from workflow.reports.queries import NO_AREA
 from workflow.reports.scope import Period, Scope
 
 SCREENING_FROM = 20  # providers in an area from which a digital screening comes first (Stockholm 2024–2025)
 GAP_BONUS = 100.0
 METHODS = {
-    "in_house": "Follow-up against the service mandate: site visit and manager interview",
-    "screening": "Digital screening of every agreement (written questions, economic check); site visits on deviations",
-    "special": "Special follow-up: documents and routines, survey to social workers, interviews, site visit, "
-    "economic and seriousness check",
+    "in_house": Msg("Follow-up against the service mandate: site visit and manager interview"),
+    "screening": Msg(
+        "Digital screening of every agreement (written questions, economic check); site visits on deviations"
+    ),
+    "special": Msg(
+        "Special follow-up: documents and routines, survey to social workers, interviews, site visit, "
+        "economic and seriousness check"
+    ),
 }
 
 
@@ -68,18 +73,29 @@ def build(conn: Connection, scope: Scope, period: Period, options: PlanOptions |
         by_area[c.area_id].append(c)
     report = Report(
         "plan",
-        "Follow-up plan (plan för uppföljning) with risk-based selection and coverage check",
+        N_("Follow-up plan with risk-based selection and coverage check"),
         scope.as_dict(),
         period.start,
         period.end,
         utcnow(),
         notes=[
-            "Risk score = 100 × (0.25·V + 0.20·P + 0.30·D + 0.25·T): V purchase value, P placements, "
-            "D deviations + 2 × complaints in the last 24 months (V, P, D each relative to the highest), "
-            "T years since the last performed follow-up (capped at 5, never = 5) / 5.",
-            f"Coverage: every contract area needs a special follow-up in its contract period; every unit needs a "
-            f"follow-up owner and a follow-up at least every {opts.max_years_without_follow_up} years.",
-            f"Up to {opts.top} providers are selected per area, highest score first.",
+            N_(
+                "Risk score = 100 × (0.25·V + 0.20·P + 0.30·D + 0.25·T): V purchase value, P placements, "
+                "D deviations + 2 × complaints in the last 24 months (V, P, D each relative to the highest), "
+                "T years since the last performed follow-up (capped at 5, never = 5) / 5."
+            ),
+            Plural(
+                "Coverage: every contract area needs a special follow-up in its contract period; every unit needs a "
+                "follow-up owner and a follow-up at least every year.",
+                "Coverage: every contract area needs a special follow-up in its contract period; every unit needs a "
+                "follow-up owner and a follow-up at least every %(n)s years.",
+                opts.max_years_without_follow_up,
+            ),
+            Plural(
+                "Up to %(n)s provider is selected per area, highest score first.",
+                "Up to %(n)s providers are selected per area, highest score first.",
+                opts.top,
+            ),
         ],
     )
     report.tables.append(_plan(areas, by_area, done, planned, period, opts))
@@ -103,11 +119,19 @@ def _plan(
     for a in areas.values():
         in_plan = {y: n for y, n in planned.get(a.id, {}).items() if y in years}
         for y, n in sorted(in_plan.items()):
-            rows.append(_plan_row(y, a, by_area.get(a.id, []), opts, f"already planned ({n} follow-up(s))"))
+            rows.append(
+                _plan_row(
+                    y,
+                    a,
+                    by_area.get(a.id, []),
+                    opts,
+                    Plural("already planned (%(n)s follow-up)", "already planned (%(n)s follow-ups)", n),
+                )
+            )
         if in_plan:
             continue
         if not by_area.get(a.id):
-            rows.append(_plan_row(years[0], a, [], opts, "no live agreement in the area: plan it when one starts"))
+            rows.append(_plan_row(years[0], a, [], opts, Msg("no live agreement in the area: plan it when one starts")))
             continue
         scores = sorted((c.score for c in by_area[a.id]), reverse=True)[:3]
         gap = not coverage.in_contract_period(a, done.get(a.id, []))
@@ -127,29 +151,33 @@ def _plan(
         if urgency((priority, a))[0] == 0 and a.ends_on is not None and year > a.ends_on.year:
             year = max(years[0], a.ends_on.year)  # coverage before the period ends outweighs an even spread
         load[year] += 1
-        status = f"proposed (priority {priority:.1f})"
+        status = Msg("proposed (priority %(priority)s)", priority=round(priority, 1))
         if a.ends_on and a.ends_on.year < year:
-            status += f"; the contract period ends {a.ends_on.isoformat()}: follow up under the new agreement"
+            status = Msg(
+                "proposed (priority %(priority)s); the contract period ends %(end)s: follow up under the new agreement",
+                priority=round(priority, 1),
+                end=a.ends_on,
+            )
         rows.append(_plan_row(year, a, by_area.get(a.id, []), opts, status))
     rows.sort(key=lambda r: (r["year"], r["area"]))
     return Table(
         "plan",
-        "Multi-year plan: year × contract area × responsible organisation × method",
+        N_("Multi-year plan: year × contract area × responsible organisation × method"),
         [
-            Column("year", "Year", "int"),
-            Column("area", "Contract area"),
-            Column("responsible", "Responsible"),
-            Column("method", "Method"),
-            Column("providers", "Providers in area", "int"),
-            Column("selected", "Selected providers (highest risk first)"),
-            Column("status", "Status"),
+            Column("year", N_("Year"), "year"),
+            Column("area", N_("Contract area")),
+            Column("responsible", N_("Responsible")),
+            Column("method", N_("Method")),
+            Column("providers", N_("Providers in area"), "int"),
+            Column("selected", N_("Selected providers (highest risk first)")),
+            Column("status", N_("Status")),
         ],
         rows,
     )
 
 
 def _plan_row(
-    year: int, a: coverage.Area, cands: list[risk.Candidate], opts: PlanOptions, status: str
+    year: int, a: coverage.Area, cands: list[risk.Candidate], opts: PlanOptions, status: Msg
 ) -> dict[str, Any]:
     if a.regime == "in_house":
         method, responsible = METHODS["in_house"], a.owner
@@ -158,7 +186,7 @@ def _plan_row(
     else:
         method, responsible = METHODS["special"], a.owner
     if a.regime == "LOV":
-        responsible = f"{a.owner} with the district boards (visits)"
+        responsible = Msg("%(owner)s with the district boards (visits)", owner=a.owner)
     return {
         "year": year,
         "area": a.name,
@@ -178,7 +206,7 @@ def _ranking(cands: list[risk.Candidate], areas: dict[int, coverage.Area], opts:
         rows.append(
             {
                 "area": areas[c.area_id].name if c.area_id in areas else NO_AREA,
-                "provider": c.name + (" (in-house)" if c.in_house else ""),
+                "provider": Msg("%(name)s (in-house)", name=c.name) if c.in_house else c.name,
                 "purchase_value": c.purchase_value,
                 "placements": c.placements,
                 "deviations": c.deviations,
@@ -186,24 +214,24 @@ def _ranking(cands: list[risk.Candidate], areas: dict[int, coverage.Area], opts:
                 "last_follow_up": c.last_follow_up,
                 "years_since": c.years_since,
                 "score": c.score,
-                "selected": "yes" if rank[c.area_id] <= opts.top else "",
+                "selected": Msg("yes") if rank[c.area_id] <= opts.top else "",
             }
         )
     rows.sort(key=lambda r: (r["area"], -r["score"], r["provider"]))
     return Table(
         "risk_ranking",
-        "Risk-based selection of providers (urval)",
+        N_("Risk-based selection of providers"),
         [
-            Column("area", "Contract area"),
-            Column("provider", "Provider"),
-            Column("purchase_value", "Purchase value (SEK)", "money"),
-            Column("placements", "Placements", "int"),
-            Column("deviations", "Deviations (24 mo.)", "int"),
-            Column("complaints", "Complaints (24 mo.)", "int"),
-            Column("last_follow_up", "Last follow-up", "date"),
-            Column("years_since", "Years since", "int"),
-            Column("score", "Risk score", "int"),
-            Column("selected", "Selected"),
+            Column("area", N_("Contract area")),
+            Column("provider", N_("Provider")),
+            Column("purchase_value", N_("Purchase value (SEK)"), "money"),
+            Column("placements", N_("Placements"), "int"),
+            Column("deviations", N_("Deviations (24 mo.)"), "int"),
+            Column("complaints", N_("Complaints (24 mo.)"), "int"),
+            Column("last_follow_up", N_("Last follow-up"), "date"),
+            Column("years_since", N_("Years since"), "int"),
+            Column("score", N_("Risk score"), "int"),
+            Column("selected", N_("Selected")),
         ],
         rows,
     )

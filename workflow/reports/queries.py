@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select
 
 from workflow.deadlines.calendar import end_of_day
+from workflow.reports.model import Msg
 from workflow.reports.scope import Period
 from workflow.schema.tables import (
     AREA,
 )
 
-NO_AREA = "(no contract area)"
+NO_AREA = Msg("(no contract area)")
 
 
 def bounds(period: Period) -> tuple[datetime, datetime]:
@@ -30,4 +31,4 @@ def area_names(conn: Connection) -> dict[int | None, str]:
 def area_label(names: dict[int | None, str], area_id: int | None, in_house: bool) -> str:
     """An area's name, marked when the units are in-house and assessed against a service mandate."""
     name = names.get(area_id, f"area {area_id}")
-    return f"{name} (in-house, service mandate)" if in_house else name
+    return Msg("%(area)s (in-house, service mandate)", area=name) if in_house else name

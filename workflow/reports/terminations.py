@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workflow.clock import STOCKHOLM, utcnow
+from workflow.i18n import N_
 from workflow.reports.labels import label
-from workflow.reports.model import Chart, Column, Report, Table
+from workflow.reports.model import Chart, Column, Msg, Plural, Report, Table
 from workflow.reports.queries import AREA, NO_AREA, bounds
 from workflow.reports.scope import Period, Scope
 from workflow.schema.tables import AGREEMENT, CASE, DECISION, EVENT, ORDER, PROVIDER, USER
@@ -72,7 +73,7 @@ def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> 
         rows.append(
             {
                 "date": decided.astimezone(STOCKHOLM).date(),
-                "measure": label(measure),
+                "measure": label(measure, "measure"),
                 "measure_code": measure,
                 "framework": r["framework_registry_number"] or r["agreement_registry_number"],
                 "agreement": r["agreement_registry_number"],
@@ -83,7 +84,7 @@ def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> 
                 "reason": label(r["reason_code"]),
                 "reason_code": r["reason_code"],
                 "initiator": label(r["initiator"]) if measure == "terminated" else label("municipality"),
-                "decided_by": r["decided_by"] or "(unknown user)",
+                "decided_by": r["decided_by"] or Msg("(unknown user)"),
                 "role": r["role"],
                 "mandate": _mandate(r),
                 "registry_number": r["decision_registry_number"],
@@ -93,26 +94,31 @@ def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> 
     return rows
 
 
-def _mandate(r: Any) -> str:
+def _mandate(r: Any) -> Msg:
+    order, item = r["order_version"] or "?", r["rule_ref"] or "?"
     if not r["under_delegation"]:
-        return f"the board itself (delegation order {r['order_version']} item {r['rule_ref']})"
-    who = ("substitute " if r["substitute"] else "") + str(r["role"])
-    return f"{who} under delegation order {r['order_version']} item {r['rule_ref']}"
+        return Msg("The board itself (delegation order %(order)s item %(item)s)", order=order, item=item)
+    role = label(r["role"], "role")
+    if r["substitute"]:
+        return Msg(
+            "Substitute for %(role)s under delegation order %(order)s item %(item)s", role=role, order=order, item=item
+        )
+    return Msg("%(role)s under delegation order %(order)s item %(item)s", role=role, order=order, item=item)
 
 
 COLUMNS = [
-    Column("date", "Date", "date"),
-    Column("measure", "Measure"),
-    Column("framework", "Framework agreement"),
-    Column("agreement", "Agreement"),
-    Column("area", "Contract area"),
-    Column("provider", "Provider"),
-    Column("org_number", "Org. number"),
-    Column("reason", "Reason / ground"),
-    Column("initiator", "Initiated by"),
-    Column("decided_by", "Decided by"),
-    Column("mandate", "Mandate"),
-    Column("registry_number", "Registry number (dnr)"),
+    Column("date", N_("Date"), "date"),
+    Column("measure", N_("Measure")),
+    Column("framework", N_("Framework agreement")),
+    Column("agreement", N_("Agreement")),
+    Column("area", N_("Contract area")),
+    Column("provider", N_("Provider")),
+    Column("org_number", N_("Org. number")),
+    Column("reason", N_("Reason / ground")),
+    Column("initiator", N_("Initiated by")),
+    Column("decided_by", N_("Decided by")),
+    Column("mandate", N_("Mandate")),
+    Column("registry_number", N_("Registry number (dnr)")),
 ]
 
 
@@ -129,9 +135,10 @@ def by_reason(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def build(conn: Connection, scope: Scope, period: Period) -> Report:
     """The terminated-agreements report for one organisation and period."""
     rows = ended_agreements(conn, scope.organisation_id, period)
+    terminated = sum(r["measure_code"] == "terminated" for r in rows)
     report = Report(
         "terminations",
-        "Terminated and rescinded agreements (uppsagda och hävda avtal)",
+        N_("Terminated and rescinded agreements"),
         scope.as_dict(),
         period.start,
         period.end,
@@ -140,26 +147,30 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
     report.tables.append(
         Table(
             "ended_agreements",
-            "Every termination and rescission decided in the period",
+            N_("Every termination and rescission decided in the period"),
             COLUMNS,
             [{k: r[k] for k in (c.key for c in COLUMNS)} for r in rows],
-            note=f"n = {len(rows)} decisions; "
-            f"{sum(r['measure_code'] == 'terminated' for r in rows)} terminations, "
-            f"{sum(r['measure_code'] == 'rescinded' for r in rows)} rescissions.",
+            note=Plural(
+                "n = %(n)s decision: %(terminations)s, %(rescissions)s.",
+                "n = %(n)s decisions: %(terminations)s, %(rescissions)s.",
+                len(rows),
+                terminations=Plural("%(n)s termination", "%(n)s terminations", terminated),
+                rescissions=Plural("%(n)s rescission", "%(n)s rescissions", len(rows) - terminated),
+            ),
         )
     )
     report.tables.append(
         Table(
             "by_reason",
-            "Terminations and rescissions per reason",
+            N_("Terminations and rescissions per reason"),
             [
-                Column("reason", "Reason / ground"),
-                Column("terminations", "Terminations", "int"),
-                Column("rescissions", "Rescissions", "int"),
-                Column("total", "Total", "int"),
+                Column("reason", N_("Reason / ground")),
+                Column("terminations", N_("Terminations"), "int"),
+                Column("rescissions", N_("Rescissions"), "int"),
+                Column("total", N_("Total"), "int"),
             ],
             by_reason(rows),
-            chart=Chart("Terminations per reason", "reason", ("terminations", "rescissions"), "grouped"),
+            chart=Chart(N_("Terminations per reason"), "reason", ("terminations", "rescissions"), "grouped"),
         )
     )
     return report

@@ -21,8 +21,9 @@ from api.auth import Authenticator, current_user
 from api.context import request_context
 from api.deps import paging
 from api.docs_page import OfflineSwagger, docs_router
+from api.exact_schema import ExactStructSchemaPlugin
 from api.gc_tuning import tune_gc
-from api.problems import EXCEPTION_HANDLERS
+from api.problems import EXCEPTION_HANDLERS, route_methods
 from api.web import WebInterface
 from workflow.bootstrap import Application, bootstrap
 from workflow.settings import get_settings
@@ -39,6 +40,7 @@ ROUTE_MODULES: list[str] = [
     "api.outbox",
     "api.deadlines",
     "api.recordings",
+    "api.admin",
     "api.imports",
 ]
 
@@ -80,7 +82,7 @@ def create_app(application: Application | None = None) -> Litestar:
         state=State(
             {
                 "application": application,
-                "authenticator": Authenticator(settings, application.uow, clock),
+                "authenticator": Authenticator(settings, application.uow, clock, execute=application.execute),
                 "settings": settings,
             }
         ),
@@ -99,13 +101,35 @@ def create_app(application: Application | None = None) -> Litestar:
             security=[{"BearerToken": []}],
             use_handler_docstrings=True,
         ),
-        plugins=[WebInterface()],  # the staff web interface (api/web)
+        # The staff web interface (api/web); request bodies that refuse unknown fields say so in OpenAPI.
+        plugins=[WebInterface(), ExactStructSchemaPlugin()],
         logging_config=None,  # workflow.logging configures logging: one JSON format, every line scrubbed
         debug=False,
     )
     # Outside the router, so that requests no route matches get their access line too.
-    app.asgi_handler = request_context(app.asgi_handler)
+    app.asgi_handler = request_context(options_allow(app, app.asgi_handler))
     return app
+
+
+def options_allow(app: Litestar, handler: Any) -> Any:
+    """OPTIONS answers ``Allow`` with every method of the path: Litestar's own OPTIONS handler lists only those of
+    the first handler registered on it (GET, not the PATCH beside it)."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "OPTIONS":
+            await handler(scope, receive, send)
+            return
+        allow = route_methods(app, scope.get("path", ""))
+
+        async def send_allow(message: Any) -> None:
+            if message["type"] == "http.response.start" and allow is not None:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                message = {**message, "headers": [*headers, (b"allow", allow.encode())]}
+            await send(message)
+
+        await handler(scope, receive, send_allow)
+
+    return middleware
 
 
 def create_server_app() -> Litestar:

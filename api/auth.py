@@ -2,9 +2,16 @@
 
 Production verifies tokens against the organisation's OpenID Connect provider (issuer
 and JWKS URL in settings); development and tests use an HS256 key from settings.
-Claims: ``sub`` (username), ``org`` (organisation code), ``roles``. The user must
-exist, be active and belong to the organisation the token names; the token's roles count
-only where the user holds them.
+Claims (names configurable): the username (``UPPF_OIDC_USERNAME_CLAIM``, default ``sub``), the
+organisation code (``UPPF_OIDC_ORG_CLAIM``, default ``org``), ``roles``, and the identity provider's
+groups (``UPPF_OIDC_GROUPS_CLAIM``, default ``groups``). The user must exist, be active and belong
+to the organisation the token names; the token's roles count only where the user holds them, and
+role names the product does not know are reported in the log (``auth.unknown_roles``).
+
+A token with groups provisions its user from the role mapping (:mod:`workflow.admin.provisioning`)
+when the database does not know the user or the user came from the identity provider before; the
+organisation the groups map to then stands in for a missing organisation claim. Groups no mapping
+names are reported (``auth.unknown_groups``); groups that give no access answer 401 naming them.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ from litestar.exceptions import NotAuthorizedException
 
 from states.roles import Role
 from workflow.accounts import Account, find_account
+from workflow.admin.provisioning import Provisioned, ProvisionUser
 from workflow.clock import utcnow
+from workflow.engine.errors import Conflict, InvalidInput, Refused
 from workflow.engine.firing import Actor
 from workflow.engine.uow import UnitOfWork
 from workflow.settings import Settings
@@ -33,6 +42,10 @@ from workflow.tokens import signing_key
 LEEWAY = 30  # seconds of clock skew allowed
 VERIFIED_CACHE_SIZE = 10_000
 _ROLES = frozenset(r.value for r in Role)
+log = structlog.get_logger("api.auth")
+
+#: An account and the organisation the token's groups map to (``None`` when the groups played no part).
+Resolved = tuple[Account | None, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +69,20 @@ class Authenticator:
     """Verifies tokens and resolves their user, caching users for a few seconds."""
 
     def __init__(
-        self, settings: Settings, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow, user_ttl: float = 30.0
+        self,
+        settings: Settings,
+        uow: UnitOfWork,
+        clock: Callable[[], datetime] = utcnow,
+        user_ttl: float = 30.0,
+        execute: Callable[[object, Actor], Any] | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
+        self.execute = execute  # the application's command runner: provisioning from groups needs it
+        self.username_claim = settings.oidc_username_claim
+        self.org_claim = settings.oidc_org_claim
+        self.groups_claim = settings.oidc_groups_claim
+        self._provisioned: dict[tuple[str, tuple[str, ...]], tuple[float, Resolved]] = {}
         self.audience = settings.jwt_audience
         self._jwks: jwt.PyJWKClient | None = None
         if settings.oidc_jwks_url:
@@ -120,11 +143,77 @@ class Authenticator:
         self._cache[username] = (now + self.user_ttl, acc)
         return acc
 
-    def user(self, claims: dict[str, Any], account: Account | None) -> CurrentUser:
+    def username(self, claims: dict[str, Any]) -> str:
+        """The username the token names (the configured claim), or 401."""
+        name = claims.get(self.username_claim)
+        if not isinstance(name, str) or not name:
+            raise NotAuthorizedException(f"the token's {self.username_claim} claim must be a username")
+        return name
+
+    def groups(self, claims: dict[str, Any]) -> tuple[str, ...] | None:
+        """The token's identity-provider groups, sorted; ``None`` if it carries none."""
+        raw = claims.get(self.groups_claim)
+        if raw is None:
+            return None
+        if not isinstance(raw, list) or not all(isinstance(g, str) for g in raw):
+            raise NotAuthorizedException(f"the token's {self.groups_claim} claim must be a list of group names")
+        return tuple(sorted(set(raw)))
+
+    def cached(self, username: str, claims: dict[str, Any]) -> Resolved | None:
+        """What :meth:`resolve` answered for these claims a moment ago, if it is still fresh."""
+        now = time.monotonic()
+        groups = self.groups(claims)
+        if groups is not None and self.execute is not None:
+            hit = self._provisioned.get((username, groups))
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        user = self._cache.get(username)
+        if user is not None and user[0] > now and (groups is None or self.execute is None or _manual(user[1])):
+            return user[1], None
+        return None
+
+    def resolve(self, username: str, claims: dict[str, Any]) -> Resolved:
+        """The account of ``username``, provisioned from the claims' groups where the mapping says so.
+
+        Users an administrator created are never changed by groups (their token must name their organisation).
+        """
+        groups = self.groups(claims)
+        account = self.account(username)
+        if groups is None or self.execute is None or _manual(account):
+            return account, None
+        display = claims.get("name")
+        email = claims.get("email")
+        command = ProvisionUser(
+            username, groups, display if isinstance(display, str) else "", email if isinstance(email, str) else ""
+        )
+        try:
+            try:
+                result: Provisioned = self.execute(command, Actor.system(0))
+            except Conflict:  # another request provisioned the same user at the same moment: it exists now
+                result = self.execute(command, Actor.system(0))
+        except (Refused, InvalidInput) as exc:
+            log.warning("auth.groups_refused", rule=exc.context.get("rule", exc.code), groups=list(groups))
+            raise NotAuthorizedException(f"the token's groups give no access here: {exc.message}") from exc
+        if result.resolution.unknown:
+            log.warning("auth.unknown_groups", groups=list(result.resolution.unknown))
+        if result.changed:
+            self._cache.pop(username, None)
+            account = self.account(username)
+        resolved: Resolved = (account, result.resolution.organisation_id)
+        self._provisioned[(username, groups)] = (time.monotonic() + self.user_ttl, resolved)
+        return resolved
+
+    def user(
+        self, claims: dict[str, Any], account: Account | None, groups_organisation: int | None = None
+    ) -> CurrentUser:
         """The caller from verified claims and the stored account, or 401."""
         if account is None or not account.active:
             raise NotAuthorizedException("the token's user is unknown or inactive")
-        if claims.get("org") != account.organisation_code:
+        org = claims.get(self.org_claim)
+        if org is None and groups_organisation is not None:
+            if groups_organisation != account.organisation_id:
+                raise NotAuthorizedException("the token's groups do not map to the user's organisation")
+        elif org != account.organisation_code:
             raise NotAuthorizedException("the token's organisation is not the user's organisation")
         raw = claims.get("roles")
         if raw is None:
@@ -132,17 +221,24 @@ class Authenticator:
         elif isinstance(raw, list):
             # A token may narrow the user's recorded roles, never widen them: the role register
             # is the municipality's, and the delegation order is checked against it.
+            unknown = sorted({str(r) for r in raw if not (isinstance(r, str) and r in _ROLES)})
+            if unknown:
+                log.warning("auth.unknown_roles", roles=unknown[:20])
             roles = tuple(r for r in raw if isinstance(r, str) and r in _ROLES and r in account.roles)
         else:
             raise NotAuthorizedException("the token's roles claim must be a list")
         return CurrentUser(
             account.user_id,
-            str(claims["sub"]),
+            self.username(claims),
             account.organisation_id,
             account.organisation_code,
             account.organisation_kind,
             roles,
         )
+
+
+def _manual(account: Account | None) -> bool:
+    return account is not None and account.source != "idp"
 
 
 def bearer(request: Request[Any, Any, Any]) -> str:
@@ -158,15 +254,11 @@ async def current_user(request: Request[Any, Any, Any]) -> CurrentUser:
     """Dependency: the authenticated caller (401 otherwise). Binds user and organisation to the log context."""
     auth: Authenticator = request.app.state.authenticator
     claims = auth.claims(bearer(request))
-    sub = claims["sub"]
-    if not isinstance(sub, str):
-        raise NotAuthorizedException("the token's subject must be a username")
-    hit = auth._cache.get(sub)
-    if hit is not None and hit[0] > time.monotonic():
-        account = hit[1]
-    else:
-        account = await anyio.to_thread.run_sync(auth.account, sub)
-    user = auth.user(claims, account)
+    username = auth.username(claims)
+    resolved = auth.cached(username, claims)
+    if resolved is None:
+        resolved = await anyio.to_thread.run_sync(auth.resolve, username, claims)
+    user = auth.user(claims, *resolved)
     structlog.contextvars.bind_contextvars(user_id=user.user_id, organisation_id=user.organisation_id)
     return user
 

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused, WorkflowError
@@ -49,7 +49,14 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[dict[str, Any]] | None = None
 
 
-def problem(request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any) -> Response[Problem]:
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[Problem]:
     """A problem+json response for ``request``."""
     body = Problem(
         type=TYPE_BASE + code,
@@ -60,7 +67,8 @@ def problem(request: Request[Any, Any, Any], status: int, code: str, detail: str
         request_id=request.scope.get("state", {}).get("request_id"),
         **extra,
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="uppfoljning"'} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="uppfoljning"'}
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -91,7 +99,34 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
     code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
         status, "http_error"
     )
+    if status == 405:  # RFC 9110: a 405 lists the methods the path has
+        return problem(request, 405, code, _plain(exc.detail), headers={"Allow": allowed_methods(request, exc)})
     return problem(request, status, code, _plain(exc.detail))
+
+
+def allowed_methods(request: Request[Any, Any, Any], exc: HTTPException) -> str:
+    """The methods of the request's path, as ``Allow`` lists them: the router's (its route map node's handlers), or
+    for a 405 raised elsewhere the methods of the app's routes on that path."""
+    headers = exc.headers or {}
+    given = headers.get("allow") or headers.get("Allow")
+    if given:
+        return ", ".join(sorted({m.strip().upper() for m in given.split(",") if m.strip()}))
+    return route_methods(request.app, request.scope.get("path", "")) or "OPTIONS"
+
+
+def route_methods(app: Any, path: str) -> str | None:
+    """Every method the app's route map has for ``path`` (``GET, OPTIONS, PATCH``); None for a path it lacks.
+
+    Asked of the router itself with a method no route has: its refusal lists the path's methods.
+    """
+    try:
+        app.asgi_router.handle_routing(path, "UNROUTED")
+    except MethodNotAllowedException as refused:
+        allow = (refused.headers or {}).get("allow", "")
+        return ", ".join(sorted({m.strip().upper() for m in allow.split(",") if m.strip()}))
+    except Exception:  # not found, or a path parameter that does not parse: the path has no methods
+        return None
+    return None
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

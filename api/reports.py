@@ -24,6 +24,7 @@ from api.auth import AuthUser
 from api.deps import application_of
 from api.problems import LIST, READ
 from workflow import i18n
+from workflow.engine.anchor import anchor_for_board_report
 from workflow.engine.errors import InvalidInput
 from workflow.reports import board_queries
 from workflow.reports.catalogue import REPORTS
@@ -153,7 +154,13 @@ def _build(
         start, end = date(year, 1, 1), date(year, 12, 31)
     elif start is None or end is None:
         raise InvalidInput("give the period: year, or from and to", rule="period")
-    return board_queries.report(application_of(request).uow, user.actor, name, start, end, org)
+    application = application_of(request)
+    report = board_queries.report(application.uow, user.actor, name, start, end, org)
+    # A report to the board anchors the organisation's audit chain heads (signed, outside the database).
+    anchor_for_board_report(
+        application.engine, application.settings, int(report.organisation["id"]), application.clock(), report.name
+    )
+    return report
 
 
 def _file(

@@ -2,9 +2,9 @@
 
 APScheduler only decides *when* to tick; every tick reads what is due from the database,
 so nothing lives in its memory and downtime is caught up on start (each job's first run is
-immediate). Four interval jobs: the deadline sweep, outbox delivery and housekeeping (safe
-on several instances at once) and the recurring-control job, run only by the instance
-holding the leader lock.
+immediate). Five interval jobs: the deadline sweep, outbox delivery, housekeeping and the
+retention purge (safe on several instances at once) and the recurring-control job, run only
+by the instance holding the leader lock.
 """
 
 from __future__ import annotations
@@ -17,14 +17,20 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
+from workflow.admin.access_review import RaiseAccessAlerts
+from workflow.bootstrap import Application
 from workflow.clock import utcnow
+from workflow.deadlines.calendar import local_date
 from workflow.deadlines.leader import LeaderLock
 from workflow.deadlines.sweep import SweepResult, sweep
-from workflow.engine.audit import take_checkpoints
+from workflow.engine.anchor import Anchoring, anchor_checkpoints, anchoring
+from workflow.engine.errors import Conflict
+from workflow.engine.firing import Actor
 from workflow.engine.idempotency import purge_expired
 from workflow.notify.outbox import DeliveryResult, Session, deliver
 from workflow.registers.controls import run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports
+from workflow.retention.commands import run_everywhere
 from workflow.settings import Settings, get_settings
 
 log = structlog.get_logger("scheduler")
@@ -46,6 +52,14 @@ class SchedulerService:
         self.connect = connect
         self.leader = LeaderLock(engine, lease_seconds=max(120.0, 3 * self.settings.scheduler_controls_seconds))
         self._aps: BackgroundScheduler | None = None
+        self._anchoring: Anchoring | None = None
+
+    @property
+    def anchoring(self) -> Anchoring:
+        """The checkpoint key and anchor store from the settings (refused outside development without a key)."""
+        if self._anchoring is None:
+            self._anchoring = anchoring(self.settings)
+        return self._anchoring
 
     # --- the jobs ---------------------------------------------------------------------------------------------------
 
@@ -67,11 +81,26 @@ class SchedulerService:
         return opened
 
     def housekeeping(self) -> int:
-        """Purge idempotency keys past their retention (how many went) and checkpoint the audit chains."""
+        """Purge idempotency keys past their retention (how many went), checkpoint the audit chains (each
+        checkpoint signed and appended to the anchor store outside the database), and raise the access
+        review's alerts of today (each user and day once)."""
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
         purged = purge_expired(self.engine, self.clock(), retention)
-        take_checkpoints(self.engine, self.clock())
+        anchor_checkpoints(self.engine, self.anchoring, self.clock())
+        self.access_alerts()
         return purged
+
+    def access_alerts(self) -> int:
+        """Alert on today's unusual read volumes (:mod:`workflow.admin.access_review`); how many users."""
+        command = RaiseAccessAlerts(local_date(self.clock()), self.settings.access_alert_daily_reads)
+        try:
+            return len(Application(self.settings, self.engine, self.clock).execute(command, Actor.system(0)))
+        except Conflict:  # another scheduler raised the same alert at the same moment
+            return 0
+
+    def retention(self) -> int:
+        """Purge personal data past its time under each organisation's retention schedule; how many records."""
+        return run_everywhere(self.engine, self.settings, self.clock)
 
     def run_once(self) -> dict[str, Any]:
         """Every job once, in order (``uppfoljning scheduler --once``)."""
@@ -79,17 +108,23 @@ class SchedulerService:
         swept = self.sweep()
         delivered = self.deliver()
         purged = self.housekeeping()
+        retained = self.retention()
         return {
             "controls_opened": opened,
             "sweep": swept.__dict__,
             "outbox": delivered.__dict__,
             "idempotency_keys_purged": purged,
+            "retention_records_purged": retained,
         }
 
     # --- the clock --------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the interval jobs in a background thread; the first run of each is immediate."""
+        """Start the interval jobs in a background thread; the first run of each is immediate.
+
+        Refuses outside development without the audit checkpoint key (``UPPF_AUDIT_KEY``).
+        """
+        _ = self.anchoring
         aps = BackgroundScheduler(timezone=UTC)
         now = datetime.now(UTC)
         for func, seconds in (
@@ -97,6 +132,7 @@ class SchedulerService:
             (self.deliver, self.settings.scheduler_outbox_seconds),
             (self.controls, self.settings.scheduler_controls_seconds),
             (self.housekeeping, self.settings.scheduler_housekeeping_seconds),
+            (self.retention, self.settings.scheduler_retention_seconds),
         ):
             aps.add_job(
                 func,

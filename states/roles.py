@@ -15,9 +15,14 @@ class Role(StrEnum):
     DIRECTOR = "director"  # förvaltningsdirektör / socialdirektör
     BOARD = "board"  # nämnden (ordförande/ledamot som registrerar nämndbeslut)
     BOARD_SECRETARY = "board_secretary"  # nämndsekreterare
+    ADMINISTRATOR = "administrator"  # administratör: organisationer, användare och roller, granskning av åtkomst
 
 
-STAFF_ROLES: tuple[str, ...] = tuple(r.value for r in Role if r is not Role.BOARD)
+#: Roles that administer rather than handle cases: no case work, no decision mandates, no individual-level content.
+ADMIN_ROLES: tuple[str, ...] = (Role.ADMINISTRATOR.value,)
+
+
+STAFF_ROLES: tuple[str, ...] = tuple(r.value for r in Role if r is not Role.BOARD and r.value not in ADMIN_ROLES)
 
 #: Who is told at each escalation rung unless a ladder says otherwise.
 OWNER = "owner"

@@ -165,6 +165,8 @@ def environment(url: str, **extra: str) -> dict[str, str]:
     env.update(
         UPPF_DATABASE_URL=url,
         UPPF_JWT_SECRET=SECRET,
+        UPPF_AUDIT_KEY="cluster-audit-checkpoint-key-not-for-production-0123",
+        UPPF_AUDIT_ANCHOR_PATH=os.environ.get("UPPF_AUDIT_ANCHOR_PATH", "audit-anchors.jsonl"),
         UPPF_ENVIRONMENT="test",
         UPPF_LOG_LEVEL="WARNING",
         UPPF_RUN_SCHEDULER="0",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,11 @@ from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
 
 os.environ["UPPF_LOG_CACHE"] = "0"  # see workflow.logging: capture_logs needs uncached loggers
+# The audit checkpoint key and anchor file (workflow.engine.anchor): never the working directory's; each test gets
+# its own file (below), these cover settings made at import time and the processes tests start.
+TEST_AUDIT_KEY = "test-audit-checkpoint-key-not-for-production-0123456789"
+os.environ.setdefault("UPPF_AUDIT_KEY", TEST_AUDIT_KEY)
+os.environ.setdefault("UPPF_AUDIT_ANCHOR_PATH", os.path.join(tempfile.mkdtemp(prefix="uppf-anchors-"), "anchors.jsonl"))
 
 PG_URL = os.environ.get("UPPF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = bool(os.environ.get("CI")) or os.environ.get("UPPF_REQUIRE_PG") == "1"
@@ -51,6 +57,19 @@ def _fresh_log_configuration() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _own_anchor_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test anchors audit checkpoints to a file of its own, signed with the test key."""
+    from workflow.settings import get_settings
+
+    path = tmp_path_factory.mktemp("anchors") / "anchors.jsonl"
+    monkeypatch.setenv("UPPF_AUDIT_ANCHOR_PATH", str(path))
+    monkeypatch.setenv("UPPF_AUDIT_KEY", TEST_AUDIT_KEY)
+    get_settings.cache_clear()  # the command line reads the settings once per process
+    yield path
+    get_settings.cache_clear()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -20,6 +20,7 @@ class Account:
     organisation_kind: str
     roles: tuple[str, ...]
     active: bool
+    source: str = "manual"  # manual | idp (provisioned from the identity provider's groups)
 
 
 def find_account(uow: UnitOfWork, username: str) -> Account | None:
@@ -27,10 +28,12 @@ def find_account(uow: UnitOfWork, username: str) -> Account | None:
 
     def read(conn: Connection) -> Account | None:
         row = conn.execute(
-            select(USER.c.id, USER.c.organisation_id, ORG.c.code, ORG.c.kind, USER.c.roles, USER.c.active)
+            select(
+                USER.c.id, USER.c.organisation_id, ORG.c.code, ORG.c.kind, USER.c.roles, USER.c.active, USER.c.source
+            )
             .join(ORG, ORG.c.id == USER.c.organisation_id)
             .where(USER.c.username == username)
         ).first()
-        return Account(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5])) if row else None
+        return Account(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5]), row[6]) if row else None
 
     return uow.read(read)

@@ -14,6 +14,9 @@ from typing import Any, cast
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from workflow.admin import access_review as _access_review  # noqa: F401 - registers the access alerts' handler
+from workflow.admin import commands as _admin_commands  # noqa: F401 - registers the administration's handlers
+from workflow.admin import provisioning as _provisioning  # noqa: F401 - registers the provisioning handler
 from workflow.clock import utcnow
 from workflow.deadlines import commands as _deadline_commands  # noqa: F401 - registers the deadline commands' handlers
 from workflow.engine import create_once as _create_once  # noqa: F401 - registers the idempotent creation's handler
@@ -26,6 +29,7 @@ from workflow.imports import run as _imports  # noqa: F401 - registers the impor
 from workflow.notify import outbox_commands as _outbox_commands  # noqa: F401 - registers the outbox commands' handlers
 from workflow.registers import commands as _register_commands  # noqa: F401 - registers the register commands' handlers
 from workflow.reports import recording_commands as _recording_commands  # noqa: F401 - registers the recording handlers
+from workflow.retention import commands as _retention_commands  # noqa: F401 - registers the purge's handler
 from workflow.settings import Settings, get_settings
 
 

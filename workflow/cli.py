@@ -48,20 +48,41 @@ def demo(ctx: click.Context) -> None:
 @click.option("--organisation-id", type=int, default=None)
 @click.pass_context
 def verify_audit(ctx: click.Context, organisation_id: int | None) -> None:
-    """Check every case's audit chain and every organisation checkpoint; name the first break of each."""
+    """Check every case's audit chain, the organisation checkpoints and the signed anchors outside the database.
+
+    Names each break and what kind of tampering it shows; exits 1 when there is any.
+    """
+    from workflow.engine.anchor import FileAnchorStore, Keyring, keyring, verify_anchors
     from workflow.engine.audit import verify
     from workflow.schema.db import read
+    from workflow.settings import get_settings
 
+    settings = get_settings()
+    try:
+        keys = keyring(settings)
+    except RuntimeError:
+        keys = Keyring(None)  # reported below as a break: without the key the anchors cannot be checked
     with read(_engine(ctx)) as conn:  # one snapshot, and no write lock held on SQLite meanwhile
         breaks = verify(conn, organisation_id)
+        breaks += verify_anchors(conn, keys, FileAnchorStore(settings.audit_anchor_path), organisation_id)
     if not breaks:
-        click.echo("audit chain intact")
+        click.echo(f"audit chain intact (anchors in {settings.audit_anchor_path})")
         return
     for b in breaks:
         where = f"event id {b.event_id}" if b.event_id is not None else "chain head"
         chain = f"case {b.case_id}" if b.case_id is not None else "checkpoints"
-        click.echo(f"organisation {b.organisation_id}, {chain}: first broken at seq {b.seq} ({where}): {b.problem}")
+        click.echo(
+            f"organisation {b.organisation_id}, {chain}: first broken at seq {b.seq} ({where}): [{b.kind}] {b.problem}"
+        )
     sys.exit(1)
+
+
+@main.command("audit-key")
+def audit_key() -> None:
+    """Print a new audit checkpoint key for UPPF_AUDIT_KEY (64 hex digits); keep it outside the database."""
+    from workflow.engine.anchor import generate_key
+
+    click.echo(generate_key())
 
 
 @main.command("backup")
@@ -121,12 +142,19 @@ def restore_command(source: str, url: str) -> None:
 @main.command("audit-checkpoint")
 @click.pass_context
 def audit_checkpoint(ctx: click.Context) -> None:
-    """Record a checkpoint of every organisation whose cases moved since its last (the scheduler does it hourly)."""
+    """Checkpoint every organisation whose cases moved since its last, signed and appended to the anchor store
+    (the scheduler does it hourly)."""
     from workflow.clock import utcnow
-    from workflow.engine.audit import take_checkpoints
+    from workflow.engine.anchor import anchor_checkpoints, anchoring
+    from workflow.settings import get_settings
 
-    for cp in take_checkpoints(_engine(ctx), utcnow()):
-        click.echo(f"organisation {cp.organisation_id}: checkpoint {cp.seq}, {cp.cases} cases, {cp.events} events")
+    settings = get_settings()
+    try:
+        anchors = anchoring(settings)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for a in anchor_checkpoints(_engine(ctx), anchors, utcnow(), reason="command"):
+        click.echo(f"organisation {a.organisation_id}: checkpoint {a.seq} anchored in {settings.audit_anchor_path}")
 
 
 @main.command("load-delegation-order")
@@ -244,6 +272,12 @@ from workflow.token_cli import token as _token_command  # noqa: E402
 
 main.add_command(_token_command)
 
+from workflow.admin.cli import admin as _admin_command  # noqa: E402
+
+main.add_command(_admin_command)
+from workflow.retention.cli import retention as _retention_command  # noqa: E402
+
+main.add_command(_retention_command)
 from workflow.imports.cli import import_command as _import_command  # noqa: E402
 
 main.add_command(_import_command)

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     jwt_audience: str = "uppfoljning"
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
+    # Which claims of a token name the user, its organisation and its identity-provider groups (issue 13/15).
+    oidc_username_claim: str = "sub"
+    oidc_org_claim: str = "org"
+    oidc_groups_claim: str = "groups"
+    # Access review (issue 15): a user reading more individual-level records than this in one day raises an alert.
+    access_alert_daily_reads: int = 200
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_starttls: bool = False
@@ -47,6 +53,7 @@ class Settings(BaseSettings):
     scheduler_outbox_seconds: float = 10.0
     scheduler_controls_seconds: float = 3600.0
     scheduler_housekeeping_seconds: float = 3600.0
+    scheduler_retention_seconds: float = 86400.0  # the purge of personal data past its time (gallring)
     idempotency_retention_hours: float = 24.0  # a key is kept at least this long, then purged
     smtp_timeout_seconds: float = 30.0
     outbox_max_attempts: int = 6
@@ -60,6 +67,11 @@ class Settings(BaseSettings):
     # Reports (issue 5): follow-up plan coverage rule and risk-based selection size.
     plan_max_years_without_follow_up: int = 3
     plan_top_providers: int = 5
+    # Audit anchoring (issue 15): the checkpoint key (HMAC-SHA256, never in the database), retired keys still
+    # accepted when verifying (comma-separated), and the append-only file the signed checkpoints go to.
+    audit_key: str | None = None
+    audit_keys_retired: str = ""
+    audit_anchor_path: str = "audit-anchors.jsonl"
 
     @field_validator("mail_hours")
     @classmethod
@@ -84,10 +96,19 @@ class Settings(BaseSettings):
             raise ValueError("sqlite_synchronous must be FULL, EXTRA or NORMAL")
         return v.upper()
 
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key(cls, v: str | None) -> str | None:
+        if v is not None and len(v.strip()) < 32:
+            raise ValueError("audit_key must be at least 32 characters (uppfoljning audit-key makes one)")
+        return v.strip() if v is not None else None
+
     def check_production(self) -> None:
-        """Refuse to run outside development with the placeholder signing key."""
+        """Refuse to run outside development with the placeholder signing key or without the checkpoint key."""
         if self.environment != "development" and self.jwt_secret == _DEV_SECRET and not self.oidc_jwks_url:
             raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_JWKS_URL must be set outside development")
+        if self.environment != "development" and not self.audit_key:
+            raise RuntimeError("UPPF_AUDIT_KEY (the audit checkpoint key) must be set outside development")
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ import msgspec
 
 from api.schemas.common import Email, Id, PageInfo, RegistryNumber, Text200
 
-OrgNumber = Annotated[str, msgspec.Meta(pattern=r"^\d{6}-\d{4}$", description="organisationsnummer, 556677-8899")]
+OrgNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}-[0-9]{4}$", description="organisationsnummer, 556677-8899")]
 ClientRef = Annotated[
     str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$", description="the client's pseudonym, never a name")
 ]

@@ -18,7 +18,17 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template import TemplateConfig
 from litestar_htmx import HTMXRequest
 
-from api.web import account, deadline_changes, new_case, outbox, pages, registers, reports, transitions
+from api.web import (
+    account,
+    administration,
+    deadline_changes,
+    new_case,
+    outbox,
+    pages,
+    registers,
+    reports,
+    transitions,
+)
 from api.web.errors import EXCEPTION_HANDLERS
 from api.web.oidc import OidcClient, OidcSettings
 from api.web.rendering import STATIC, environment
@@ -62,6 +72,7 @@ class WebInterface(InitPluginProtocol):
                     *registers.HANDLERS,
                     *new_case.HANDLERS,
                     *outbox.HANDLERS,
+                    *administration.HANDLERS,
                     *deadline_changes.HANDLERS,
                     *transitions.HANDLERS,
                     *reports.HANDLERS,

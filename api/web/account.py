@@ -10,6 +10,7 @@ import httpx
 import structlog
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 from msgspec import Struct
@@ -114,7 +115,10 @@ def oidc_callback(
         return failed
     username = claims.get(client.settings.username_claim)
     auth: Authenticator = request.app.state.authenticator
-    account = auth.account(username) if isinstance(username, str) else None
+    try:  # the ID token's groups provision the user from the role mapping, as a token's do for the API
+        account = auth.resolve(username, claims)[0] if isinstance(username, str) else None
+    except NotAuthorizedException:
+        account = None
     if account is None or not account.active:
         log.warning("web.oidc.unknown_user")
         request.clear_session()

@@ -26,6 +26,8 @@ NAV = (
 #: Utskick, for those who answer for the organisation's deliveries (api.web.outbox.ROLES).
 OUTBOX_NAV = ("/utskick", N_("Outgoing messages"))
 OUTBOX_ROLES = frozenset({"department_head", "director"})
+#: Administration, for administrators (api.web.administration).
+ADMIN_NAV = ("/administration", N_("Administration"))
 
 
 def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
@@ -37,6 +39,13 @@ def uow_of(request: Request[Any, Any, Any]) -> UnitOfWork:
 def translator(request: Request[Any, Any, Any]) -> Callable[[str], str]:
     """``_`` for Python code: the catalogue in the page's language."""
     return i18n.translations(locale_of(request)).gettext
+
+
+def _nav(user: CurrentUser) -> tuple[tuple[str, str], ...]:
+    extra = ((OUTBOX_NAV,) if OUTBOX_ROLES & set(user.roles) else ()) + (
+        (ADMIN_NAV,) if "administrator" in user.roles else ()
+    )
+    return NAV + extra
 
 
 def render(
@@ -57,7 +66,7 @@ def render(
             "locale": locale_of(request),
             "title": title,
             "profile": profile,
-            "nav": (NAV + ((OUTBOX_NAV,) if OUTBOX_ROLES & set(user.roles) else ())) if user else (),
+            "nav": _nav(user) if user else (),
             "section": section,
             "path": request.url.path,
             **context,

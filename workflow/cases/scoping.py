@@ -34,7 +34,8 @@ Viewer = Actor
 
 INDIVIDUAL_CASE_TYPES = frozenset(registry.INDIVIDUAL_TYPES)
 #: Roles whose work needs individual cases (the board and its secretary see aggregates only).
-INDIVIDUAL_ROLES = frozenset(r.value for r in Role) - {Role.BOARD.value, Role.BOARD_SECRETARY.value}
+#: The administrator administers organisations and users and reviews the access log; it sees no case content.
+INDIVIDUAL_ROLES = frozenset(STAFF_ROLES) - {Role.BOARD_SECRETARY.value}
 
 
 def sees_individuals(user: Viewer) -> bool:

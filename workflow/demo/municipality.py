@@ -26,6 +26,7 @@ from workflow.engine.errors import NoMandate, NotPermitted
 from workflow.engine.firing import Actor, Workflow
 from workflow.registers.samples import path_to, sample_params
 from workflow.reports.demo_data import add_report_inputs
+from workflow.retention import schedule as retention_schedule
 from workflow.schema.db import new_id
 from workflow.schema.tables import (
     AGREEMENT,
@@ -118,6 +119,7 @@ class Demo:
             self._providers_and_agreements(conn)
             self._placements(conn)
             delegation.load_file(conn)
+            retention_schedule.load_file(conn)
         counts = self._cases()
         counts["report_inputs"] = add_report_inputs(self)
         log.info("demo.loaded", **counts)

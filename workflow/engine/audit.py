@@ -15,12 +15,21 @@ a later signature, kept outside the database, will sign (see :func:`checkpoint_d
 
 This module is the only place that computes an event's hash; both dialects' transition writers
 insert the event as :func:`chained` returns it.
+
+Gallring (issue 15): the reason of an event is free text and may hold personal data that must be
+purged when its time is up. An event written with a ``text_salt`` is hashed over
+``{"sha256": sha256(salt ‖ reason)}`` in place of the reason, so the purge (``workflow.retention``)
+can blank the reason, keep that digest in ``redacted`` and drop the salt: the chain still verifies,
+and the digest of a short text can no longer be guessed. Events written before (no salt) were
+hashed over the text itself; once such an event is blanked its content cannot be checked, only its
+place in the chain (its hash is still the next event's ``prev_hash`` and the checkpoints' head).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,9 +66,39 @@ _FIELDS = (
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
 
 
+def new_salt() -> str:
+    """A fresh random salt for a new event's reason (tests may replace it to get the same hashes on every run)."""
+    return secrets.token_hex(16)
+
+
+def reason_digest(salt: str, reason: str) -> str:
+    """What the hash of a salted event covers in place of its reason: sha256(salt ‖ reason)."""
+    return hashlib.sha256((salt + reason).encode()).hexdigest()
+
+
+def redaction(event: dict[str, Any]) -> dict[str, Any]:
+    """The ``redacted`` value that keeps ``event`` verifiable once its reason is blanked and its salt dropped."""
+    salt = event.get("text_salt")
+    if salt is None:
+        return {"digest": None}  # written before salts: its content can no longer be checked
+    return {"digest": reason_digest(salt, event.get("reason") or "")}
+
+
+def _reason_seal(event: dict[str, Any]) -> str | None:
+    """The reason's digest the hash covers, or None when the hash covers the text (events without a salt)."""
+    redacted = event.get("redacted")
+    if redacted:
+        return redacted.get("digest")  # type: ignore[no-any-return]
+    salt = event.get("text_salt")
+    return reason_digest(salt, event.get("reason") or "") if salt is not None else None
+
+
 def payload(event: dict[str, Any]) -> str:
     """The text of an event that its hash covers (after the previous hash)."""
     body = {k: event.get(k) for k in _FIELDS}
+    seal = _reason_seal(event)
+    if seal is not None:
+        body["reason"] = {"sha256": seal}
     occurred: datetime = event["occurred_at"]
     # In UTC, as stored: a clock in another zone must not give a hash the stored row can't reproduce.
     body["occurred_at"] = occurred.astimezone(UTC).isoformat(timespec="microseconds")
@@ -72,8 +111,11 @@ def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
 
 
 def chained(event: dict[str, Any], seq: int, prev_hash: str) -> dict[str, Any]:
-    """``event`` as the ``seq``-th link of its case's chain, after ``prev_hash``: with seq, prev_hash and hash."""
-    linked = {**event, "seq": seq, "prev_hash": prev_hash}
+    """``event`` as the ``seq``-th link of its case's chain, after ``prev_hash``: with seq, prev_hash and hash.
+
+    A new event gets a random ``text_salt`` (unless it brings one), so its reason can be purged later.
+    """
+    linked = {"text_salt": new_salt(), **event, "seq": seq, "prev_hash": prev_hash}
     linked["hash"] = event_hash(prev_hash, linked)
     return linked
 
@@ -182,6 +224,9 @@ class ChainBreak:
     seq: int
     event_id: int | None
     problem: str
+    #: What kind of tampering it shows: edited_event, missing_event, truncated_tail, rewound_head, recomputed_chain,
+    #: deleted_case, checkpoint_missing, checkpoint_rewritten, forged_anchor, unknown_key, no_key, anchor_gap.
+    kind: str = "broken"
 
 
 def verify(conn: Connection, organisation_id: int | None = None, batch: int = 5000) -> list[ChainBreak]:
@@ -215,18 +260,18 @@ def _verify_org(conn: Connection, org: int, batch: int) -> list[ChainBreak]:
         if case_id in broken:
             continue
         last_seq, prev_hash = walked.get(case_id, (0, GENESIS))
-        problem = None
+        problem, kind = None, "edited_event"
         if case_id not in heads:
-            problem = "the event's case is not in this organisation"
+            problem, kind = "the event's case is not in this organisation", "deleted_case"
         elif row["seq"] != last_seq + 1:
-            problem = f"event seq {last_seq + 1} is missing (next is {row['seq']})"
+            problem, kind = f"event seq {last_seq + 1} is missing (next is {row['seq']})", "missing_event"
         elif row["prev_hash"] != prev_hash:
             problem = "prev_hash does not match the previous event"
-        elif event_hash(prev_hash, dict(row)) != row["hash"]:
+        elif event_hash(prev_hash, dict(row)) != row["hash"] and not _unverifiable(row):
             problem = "content does not match its hash"
         if problem is not None:
             breaks.append(
-                ChainBreak(org, case_id, last_seq + 1 if "missing" in problem else row["seq"], row["id"], problem)
+                ChainBreak(org, case_id, last_seq + 1 if "missing" in problem else row["seq"], row["id"], problem, kind)
             )
             broken.add(case_id)
             continue
@@ -237,17 +282,26 @@ def _verify_org(conn: Connection, org: int, batch: int) -> list[ChainBreak]:
         if case_id in broken:
             continue
         last_seq, last_hash = walked.get(case_id, (0, GENESIS))
-        if version != last_seq:
-            problem = f"the case is at version {version} but its chain ends at seq {last_seq}"
-            breaks.append(ChainBreak(org, case_id, last_seq + 1, None, problem))
+        if version != last_seq:  # the walk checked seq 1, 2, …: last_seq is also the case's count of events
+            problem = f"the case is at version {version} but its chain ends at seq {last_seq} ({last_seq} events)"
+            kind = "truncated_tail" if version > last_seq else "missing_event"
+            breaks.append(ChainBreak(org, case_id, last_seq + 1, None, problem, kind))
         elif audit_hash != last_hash:
             breaks.append(
-                ChainBreak(org, case_id, last_seq, None, "the case's chain head does not match its last event")
+                ChainBreak(
+                    org, case_id, last_seq, None, "the case's chain head does not match its last event", "rewound_head"
+                )
             )
     found = _verify_checkpoints(org, checkpoints, seen)
     if found is not None:
         breaks.append(found)
     return breaks
+
+
+def _unverifiable(row: Any) -> bool:
+    """An event written before salts whose reason was purged: only its place in the chain can be checked."""
+    redacted = row["redacted"]
+    return bool(redacted) and redacted.get("digest") is None and row["text_salt"] is None and not row["reason"]
 
 
 def _events(conn: Connection, org: int, batch: int) -> Iterable[Any]:
@@ -271,21 +325,35 @@ def _events(conn: Connection, org: int, batch: int) -> Iterable[Any]:
 
 
 def _verify_checkpoints(org: int, checkpoints: list[Any], seen: dict[tuple[int, int], str]) -> ChainBreak | None:
-    """The first checkpoint that is out of its chain or no longer matches the events; None when all do."""
-    prev = GENESIS
-    for n, cp in enumerate(checkpoints, start=1):
+    """The first checkpoint that is out of its chain or no longer matches the events; None when all do.
+
+    Checkpoints older than the latest anchored one are pruned (``workflow.engine.anchor``), so the chain of rows may
+    start after 1; what was pruned is covered by the signed copies outside the database.
+    """
+    prev = checkpoints[0].prev_digest if checkpoints and checkpoints[0].anchored_at is not None else GENESIS
+    first = checkpoints[0].seq if checkpoints and checkpoints[0].anchored_at is not None else 1
+    for n, cp in enumerate(checkpoints, start=first):
         where = f"checkpoint {cp.seq} of {cp.taken_at.isoformat(timespec='seconds')}"
         if cp.seq != n or cp.prev_digest != prev:
-            return ChainBreak(org, None, n, None, f"{where}: checkpoint {n} is missing or out of order")
+            return ChainBreak(
+                org, None, n, None, f"{where}: checkpoint {n} is missing or out of order", "checkpoint_missing"
+            )
         heads = []
         for case_id, seq in cp.heads:
             event = seen.get((case_id, seq))
             if event is None:
                 return ChainBreak(
-                    org, case_id, seq, None, f"{where}: case {case_id} had event seq {seq}, which is gone or broken"
+                    org,
+                    case_id,
+                    seq,
+                    None,
+                    f"{where}: case {case_id} had event seq {seq}, which is gone or broken",
+                    "truncated_tail",
                 )
             heads.append((case_id, seq, event))
         if checkpoint_digest(prev, org, heads) != cp.digest:
-            return ChainBreak(org, None, n, None, f"{where}: the events no longer match the checkpoint's digest")
+            return ChainBreak(
+                org, None, n, None, f"{where}: the events no longer match the checkpoint's digest", "recomputed_chain"
+            )
         prev = cp.digest
     return None

@@ -58,6 +58,8 @@ def report(
     output: str | None,
 ) -> None:
     """Compute report NAME (annual, terminations, decisions, plan, individual) for one organisation and period."""
+    from workflow.clock import utcnow
+    from workflow.engine.anchor import anchor_for_board_report
     from workflow.reports.catalogue import build_report
     from workflow.reports.render import Letterhead, render
     from workflow.runtime import engine_for
@@ -83,6 +85,8 @@ def report(
             data = render(report, fmt, table, lang, head)
         except (WorkflowError, KeyError) as exc:
             raise click.UsageError(str(exc.args[0] if exc.args else exc)) from exc
+    # A report to the board anchors the organisation's audit chain heads (signed, outside the database).
+    anchor_for_board_report(engine, get_settings(), int(org_id), utcnow(), name)
     if output:
         with open(output, "wb") as f:
             f.write(data)

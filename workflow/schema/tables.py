@@ -30,6 +30,7 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=32)  # central_board | district_board | education_board
     parent_id: int | None = Field(default=None, foreign_key="organisation.id")
+    active: bool = True
 
 
 class AppUser(SQLModel, table=True):
@@ -43,6 +44,8 @@ class AppUser(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+    # manual (an administrator or the bootstrap made it) | idp (provisioned from the identity provider's groups)
+    source: str = Field(default="manual", max_length=16)
 
 
 class Provider(SQLModel, table=True):
@@ -156,6 +159,10 @@ class CaseEvent(SQLModel, table=True):
     occurred_at: datetime = _ts()
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # Gallring (issue 15): the hash of an event written with a salt covers sha256(salt ‖ reason), not the reason
+    # itself, so the reason can be blanked when its time is up; ``redacted`` then keeps that digest (salt dropped).
+    text_salt: str | None = Field(default=None, max_length=32)
+    redacted: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_case_seq"),)
 
 
@@ -176,6 +183,8 @@ class AuditCheckpoint(SQLModel, table=True):
     heads: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     prev_digest: str = Field(max_length=64)
     digest: str = Field(max_length=64)
+    #: When its signed copy went to the anchor store outside the database (``workflow.engine.anchor``); None: not yet.
+    anchored_at: datetime | None = _ts(nullable=True)
     __table_args__ = (UniqueConstraint("organisation_id", "seq", name="uq_audit_checkpoint_org_seq"),)
 
 
@@ -322,6 +331,49 @@ class AccessLog(SQLModel, table=True):
     at: datetime = _ts()
 
 
+# --- administration: the role mapping and the administration's own audit record --------------------------------
+
+
+class RoleMapping(SQLModel, table=True):
+    """An identity-provider group and the organisation and roles its members get (gruppmappning).
+
+    ``version`` counts its changes; every change is also an :class:`AdminEvent` with before and after.
+    """
+
+    __tablename__ = "role_mapping"
+    id: int | None = Field(default=None, primary_key=True)
+    group_name: str = Field(max_length=200, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    version: int = 1
+    updated_at: datetime = _ts()
+
+
+class AdminEvent(SQLModel, table=True):
+    """An append-only record of one administrative change (administrationslogg): who, when, what, before/after.
+
+    ``organisation_id`` is the organisation the changed object belongs to; ``actor_id`` is null when the
+    identity provider's groups provisioned a user or the bootstrap ran on an empty database (``via`` says which).
+    """
+
+    __tablename__ = "admin_event"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    via: str = Field(max_length=16)  # api | cli | web | idp | bootstrap
+    action: str = Field(max_length=48)
+    entity: str = Field(max_length=32)  # organisation | user | role_mapping
+    entity_id: int
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    at: datetime = _ts()
+    __table_args__ = (
+        Index("ix_admin_event_org_at", "organisation_id", "at"),
+        Index("ix_admin_event_entity", "entity", "entity_id"),
+    )
+
+
 # --- API: idempotency keys ---------------------------------------------------------------------------------------
 
 
@@ -455,6 +507,55 @@ class FollowUpOwner(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("organisation_id", "provider_id"),)
 
 
+# --- retention (gallring): the schedule the municipality decides, and what each purge did -------------------------
+
+
+class RetentionSchedule(SQLModel, table=True):
+    """One adopted version of a board's retention schedule (gallringsplan i dokumenthanteringsplanen)."""
+
+    __tablename__ = "retention_schedule"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    version: str = Field(max_length=40)
+    registry_number: str = Field(max_length=40)
+    adopted_on: date
+    valid_from: date
+    source_sha256: str = Field(max_length=64)
+    __table_args__ = (UniqueConstraint("organisation_id", "version"),)
+
+
+class RetentionRule(SQLModel, table=True):
+    """How long one kind of record is kept after its anchor, and on what legal basis (gallringsregel)."""
+
+    __tablename__ = "retention_rule"
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(foreign_key="retention_schedule.id", index=True)
+    record_kind: str = Field(max_length=48)
+    anchor: str = Field(max_length=32)
+    years: int = 0
+    months: int = 0
+    action: str = Field(max_length=24)  # pseudonymise | blank | delete
+    legal_basis: str = Field(max_length=500)
+    __table_args__ = (UniqueConstraint("schedule_id", "record_kind"),)
+
+
+class RetentionPurge(SQLModel, table=True):
+    """What one purge transaction did under one rule (gallringslogg): counts and the period, never contents."""
+
+    __tablename__ = "retention_purge"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    run_id: str = Field(max_length=36)
+    schedule_id: int = Field(foreign_key="retention_schedule.id")
+    schedule_version: str = Field(max_length=40)
+    rule_id: int = Field(foreign_key="retention_rule.id")
+    record_kind: str = Field(max_length=48)
+    action: str = Field(max_length=24)
+    anchored_before: date  # every record purged had its anchor before this Stockholm date
+    records: int
+    purged_at: datetime = _ts()
+
+
 # --- staff web interface: sessions shared by every worker process ------------------------------------------------
 
 
@@ -514,6 +615,8 @@ ORDER = _table(DelegationOrder)
 RULE = _table(DelegationRule)
 OUTBOX = _table(Outbox)
 ACCESS_LOG = _table(AccessLog)
+ROLE_MAPPING = _table(RoleMapping)
+ADMIN_EVENT = _table(AdminEvent)
 KEYS = _table(IdempotencyKey)
 CHANGE = _table(DeadlineChange)
 OPENING = _table(ScheduledOpening)
@@ -523,6 +626,9 @@ INDIVIDUAL_FOLLOW_UP = _table(IndividualFollowUp)
 ANSWER = _table(IndividualAnswer)
 OWNER = _table(FollowUpOwner)
 SESSION = _table(WebSession)
+RETENTION_SCHEDULE = _table(RetentionSchedule)
+RETENTION_RULE = _table(RetentionRule)
+PURGE = _table(RetentionPurge)
 IMPORT_REF = _table(ImportRef)
 
 
@@ -550,5 +656,7 @@ Index(
     sqlite_where=text("plan_year IS NOT NULL"),
     postgresql_where=text("plan_year IS NOT NULL"),
 )
+#: The access review: one organisation's reads by time (filters by user narrow it further).
+Index("ix_access_log_org_at", ACCESS_LOG.c.organisation_id, ACCESS_LOG.c.at)
 #: Decisions of one organisation by kind and date (terminations, rescissions, exclusions).
 Index("ix_decision_org_kind_time", DECISION.c.organisation_id, DECISION.c.decision_kind, DECISION.c.decided_at)

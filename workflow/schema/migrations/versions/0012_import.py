@@ -1,7 +1,7 @@
 """import: the natural keys of imported objects, so an import can be rerun without duplicates
 
-Revision ID: 0009_import
-Revises: 0008_web_sessions
+Revision ID: 0012_import
+Revises: 0011_retention
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from workflow.schema.types import UTCDateTime
 
-revision = "0009_import"
-down_revision = "0008_web_sessions"
+revision = "0012_import"
+down_revision = "0011_retention"
 branch_labels = None
 depends_on = None
 

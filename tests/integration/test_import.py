@@ -26,8 +26,10 @@ from workflow.schema.tables import (
     DECISION,
     EVENT,
     IMPORT_REF,
+    ORG,
     PLACEMENT,
     PROVIDER,
+    USER,
 )
 from workflow.settings import get_settings
 
@@ -532,3 +534,53 @@ def test_an_opening_row_with_a_registry_number_is_refused_not_dropped(app: Appli
     )
     report = _import(app, world, "historik.csv", content)
     assert [(e.line, e.column, e.rule) for e in report.errors] == [(2, "registry_number", "import_value")]
+
+
+def test_an_administrator_imports_organisations_and_their_users_and_a_rerun_changes_nothing(
+    app: Application, world: World
+) -> None:
+    book = _workbook(
+        {
+            "Användare": [
+                ["Användarnamn", "Namn", "E-post", "Organisation", "Roller"],
+                ["east.strateg", "Eva Strateg", "eva@east.test.invalid", "EAST", "contract_strategist, unit_manager"],
+                ["east.socsek", "Sam Socsek", "sam@east.test.invalid", "EAST", "social_worker"],
+            ],
+            "Organisationer": [["Kod", "Namn", "Typ"], ["EAST", "Östra nämnden", "district_board"]],
+        }
+    )
+    admin = world.actor("CENTRAL", "administrator")
+    report: ImportReport = app.execute(ImportFile("org.xlsx", book), admin)
+    assert report.errors == [] and report.committed
+    assert {k: c.created for k, c in report.counts.items()} == {"organisations": 1, "users": 2}
+    with world.engine.connect() as conn:
+        east = conn.execute(select(ORG).where(ORG.c.code == "EAST")).mappings().one()
+        users = conn.execute(
+            select(USER.c.username, USER.c.roles).where(USER.c.organisation_id == east["id"]).order_by(USER.c.username)
+        ).all()
+    assert (east["name"], east["kind"], east["parent_id"]) == ("Östra nämnden", "district_board", world.orgs["CENTRAL"])
+    assert [(u.username, sorted(u.roles)) for u in users] == [
+        ("east.socsek", ["social_worker"]),
+        ("east.strateg", ["contract_strategist", "unit_manager"]),
+    ]
+    again: ImportReport = app.execute(ImportFile("org.xlsx", book), admin)
+    assert again.committed and {k: c.unchanged for k, c in again.counts.items()} == {"organisations": 1, "users": 2}
+
+
+def test_organisations_are_created_only_by_an_administrator_the_rule_says_so(app: Application, world: World) -> None:
+    content = _csv("code;name;kind", "EAST;Östra nämnden;district_board")
+    report = _import(app, world, "organisationer.csv", content)
+    assert not report.committed
+    assert [(e.line, e.rule) for e in report.errors] == [(2, "role")]
+
+
+def test_an_administrators_import_of_agreements_acts_as_the_user_each_row_names(app: Application, world: World) -> None:
+    rows = AGREEMENTS.decode("utf-8-sig").splitlines()
+    named = [rows[0] + ";username"] + [r + ";north.contract_strategist" for r in rows[1:]]
+    admin = world.actor("NORTH", "administrator")
+    report: ImportReport = app.execute(ImportFile("avtal.csv", _csv(*named)), admin)
+    assert report.committed and report.counts["agreements"].created == 3
+    refused: ImportReport = app.execute(
+        ImportFile("avtal.csv", AGREEMENTS.replace(b"NOR-2025-01", b"NOR-2025-09")), admin
+    )
+    assert {e.rule for e in refused.errors} == {"role_not_permitted"}

@@ -24,7 +24,6 @@ Logs carry counts only: no client references, no row contents.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,7 +36,9 @@ from sqlalchemy import Connection, bindparam, insert, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from states.registry import CASE_TYPES
+from states.roles import Role
 from states.spec import ParamType
+from workflow.admin.commands import CreateOrganisation, CreateUser
 from workflow.cases.opening import SHARED_AGREEMENT_TYPES
 from workflow.engine.commands import FireTrigger, OpenCase, handles
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, WorkflowError
@@ -52,8 +53,9 @@ from workflow.schema.tables import AGREEMENT, AREA, CASE, IMPORT_REF, ORG, PROVI
 
 log = structlog.get_logger("workflow.imports")
 T = TypeVar("T")
-#: Who may run an import: the roles that register agreements (the rows are then checked by their own commands).
-IMPORT_ROLES = CONTRACT_ROLES
+#: Who may run an import: administrators and the roles that register agreements (each row is then checked by its
+#: own command, acting as the importer or as the user its ``username`` names).
+IMPORT_ROLES = CONTRACT_ROLES | {Role.ADMINISTRATOR}
 #: Whether the engine's case commands take the date an event happened (``occurred_on``).
 DATED = "occurred_on" in {f.name for f in fields(FireTrigger)} and "occurred_on" in {f.name for f in fields(OpenCase)}
 
@@ -437,21 +439,9 @@ _CASE_TYPE = select(CASE.c.case_type).where(CASE.c.id == bindparam("case_id"))
 # --- each kind's row as the command the API would run ----------------------------------------------------------
 
 
-def _admin() -> Any:
-    """The administration's commands (organisations and users), where this version has them."""
-    try:
-        return importlib.import_module("workflow.admin.commands")
-    except ModuleNotFoundError:
-        raise InvalidInput(
-            "organisations and users can't be imported yet: this version has no administration commands",
-            rule="import_not_supported",
-        ) from None
-
-
 def _organisation(run: _Run, row: Row) -> int:
-    admin = _admin()
     parent = row.get("parent_code")
-    cmd = admin.CreateOrganisation(
+    cmd = CreateOrganisation(
         row.get("code"),
         row.get("name"),
         row.get("kind"),
@@ -462,9 +452,8 @@ def _organisation(run: _Run, row: Row) -> int:
 
 
 def _user(run: _Run, row: Row) -> int:
-    admin = _admin()
     org = row.get("organisation_code")
-    cmd = admin.CreateUser(
+    cmd = CreateUser(
         row.get("username"),
         row.get("display_name"),
         row.get("email"),

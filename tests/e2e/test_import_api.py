@@ -91,3 +91,15 @@ def test_the_import_endpoint_is_in_the_openapi_document(api: Api) -> None:
     op = doc["paths"]["/imports"]["post"]
     assert op["operationId"] == "importFile"
     assert "multipart/form-data" in op["requestBody"]["content"]
+
+
+def test_an_administrator_uploads_organisations(api: Api) -> None:
+    content = "kod;namn;typ\r\nEAST;Östra nämnden;district_board\r\n".encode()
+    r = api.client.post(
+        "/imports",
+        files={"file": ("organisationer.csv", content, "text/csv")},
+        headers=api.auth("CENTRAL", "administrator"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["counts"] == {"organisations": {"created": 1, "unchanged": 0, "errors": 0}}
+    assert r.json()["committed"] is True

@@ -209,7 +209,14 @@ def create_user(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[UserOut]:
     """Add a user of an administered, active organisation; the username must be new."""
-    command = CreateUser(data.username, data.display_name, data.email, data.organisation_id, tuple(data.roles))
+    command = CreateUser(
+        data.username,
+        data.display_name,
+        data.email,
+        data.organisation_id,
+        tuple(data.roles),
+        integration=data.integration,
+    )
     return create_once(request, user, idempotency_key, data, command, _row(UserOut))
 
 

@@ -41,6 +41,7 @@ ROUTE_MODULES: list[str] = [
     "api.deadlines",
     "api.recordings",
     "api.admin",
+    "api.board",
     "api.imports",
 ]
 

@@ -1,12 +1,24 @@
 """Authentication (autentisering): bearer JWTs and the ``current_user`` dependency.
 
-Production verifies tokens against the organisation's OpenID Connect provider (issuer
-and JWKS URL in settings); development and tests use an HS256 key from settings.
-Claims (names configurable): the username (``UPPF_OIDC_USERNAME_CLAIM``, default ``sub``), the
-organisation code (``UPPF_OIDC_ORG_CLAIM``, default ``org``), ``roles``, and the identity provider's
-groups (``UPPF_OIDC_GROUPS_CLAIM``, default ``groups``). The user must exist, be active and belong
-to the organisation the token names; the token's roles count only where the user holds them, and
-role names the product does not know are reported in the log (``auth.unknown_roles``).
+Production verifies tokens against the organisation's OpenID Connect provider: ``UPPF_OIDC_ISSUER`` is
+required, its discovery document names the key set (:mod:`api.jwks`: kept for its lifetime, a removed key
+stops working within it, an unknown ``kid`` fetches once, rate-limited). A verified token is remembered only
+while its key is still published. Checked: signature, ``iss``, ``aud``, ``exp``/``nbf``/``iat`` with a
+configurable leeway (``UPPF_JWT_LEEWAY_SECONDS``) and optional maximum age, ``typ: at+jwt`` (RFC 9068; on
+outside development) and ``azp``/``client_id`` against ``UPPF_OIDC_ALLOWED_CLIENTS``. Development and tests
+use an HS256 key from settings. A refusal is a 401 whose problem names its rule (``token_typ``, ...).
+
+Claims (names configurable): the username (``UPPF_OIDC_USERNAME_CLAIM``, default ``preferred_username`` with
+an issuer, ``sub`` for development tokens), the organisation code (``UPPF_OIDC_ORG_CLAIM``, default ``org``),
+``roles``, and the identity provider's groups (``UPPF_OIDC_GROUPS_CLAIM``, default ``groups``). The user must
+exist, be active and belong to the organisation the token names; the token's roles count only where the user
+holds them, and role names the product does not know are reported in the log (``auth.unknown_roles``).
+
+A client-credentials token (no username claim, or ``sub`` equal to its ``client_id``/``azp`` where the username
+claim is ``sub``) acts as the integration's service
+account: the user whose username is the client id and whose source is ``integration`` (an administrator
+creates it); it acts for that account's organisation with its roles. Such an account never acts with a
+person's token, and a client-credentials token never acts as a person.
 
 A token with groups provisions its user from the role mapping (:mod:`workflow.admin.provisioning`)
 when the database does not know the user or the user came from the identity provider before; the
@@ -29,6 +41,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 
+from api.jwks import KeySet, KeysUnavailable
 from states.roles import Role
 from workflow.accounts import Account, find_account
 from workflow.admin.provisioning import Provisioned, ProvisionUser
@@ -39,7 +52,7 @@ from workflow.engine.uow import UnitOfWork
 from workflow.settings import Settings
 from workflow.tokens import signing_key
 
-LEEWAY = 30  # seconds of clock skew allowed
+AT_JWT = frozenset({"at+jwt", "application/at+jwt"})
 VERIFIED_CACHE_SIZE = 10_000
 _ROLES = frozenset(r.value for r in Role)
 log = structlog.get_logger("api.auth")
@@ -75,63 +88,133 @@ class Authenticator:
         clock: Callable[[], datetime] = utcnow,
         user_ttl: float = 30.0,
         execute: Callable[[object, Actor], Any] | None = None,
+        http_get: Callable[..., Any] | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.execute = execute  # the application's command runner: provisioning from groups needs it
-        self.username_claim = settings.oidc_username_claim
+        self.username_claim = settings.username_claim
         self.org_claim = settings.oidc_org_claim
         self.groups_claim = settings.oidc_groups_claim
+        self.leeway = settings.jwt_leeway_seconds
+        self.max_age = settings.jwt_max_age_seconds
+        self.allowed_clients = settings.allowed_clients
         self._provisioned: dict[tuple[str, tuple[str, ...]], tuple[float, Resolved]] = {}
         self.audience = settings.jwt_audience
-        self._jwks: jwt.PyJWKClient | None = None
-        if settings.oidc_jwks_url:
-            self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=300)
-            self.issuer = settings.oidc_issuer or ""
+        self.keys: KeySet | None = None
+        if settings.oidc_issuer:
+            extra = {"get": http_get} if http_get is not None else {}
+            self.keys = KeySet(
+                settings.oidc_issuer,
+                lambda: self.clock().timestamp(),
+                jwks_url=settings.oidc_jwks_url,
+                lifetime=settings.oidc_jwks_cache_seconds,
+                refetch=settings.oidc_jwks_refetch_seconds,
+                **extra,
+            )
+            self.issuer = settings.oidc_issuer
             self.algorithms = ["RS256", "ES256", "PS256"]
+            self.require_at_jwt = settings.require_at_jwt
             self._key: Any = None
         else:
             self.issuer = settings.jwt_issuer
             self.algorithms = ["HS256"]
+            self.require_at_jwt = False
             self._key = signing_key(settings)
         self.user_ttl = user_ttl
         self._cache: dict[str, tuple[float, Account | None]] = {}
-        self._verified: dict[str, dict[str, Any]] = {}
+        # token -> (claims, kid): a verified token stays accepted only while its key is in the key set.
+        self._verified: dict[str, tuple[dict[str, Any], str | None]] = {}
+
+    def remembered(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token verified before, if that answer holds without fetching anything."""
+        hit = self._verified.get(token)
+        if hit is None or (self.keys is not None and self.keys.stale()):
+            return None
+        return self.checked(hit[0]) if self._key_present(hit[1]) else None
 
     def claims(self, token: str) -> dict[str, Any]:
         """The token's verified claims; raise 401 for anything wrong with it.
 
         A token whose signature was verified is remembered (signature checks cost more than the
-        rest of a request); its time claims are checked again on every request.
+        rest of a request) for as long as its key is in the provider's current key set; its time
+        claims are checked again on every request.
         """
-        claims = self._verified.get(token)
-        if claims is None:
-            claims = self._verify(token)
-            if len(self._verified) >= VERIFIED_CACHE_SIZE:
-                self._verified.clear()
-            self._verified[token] = claims
-        # Time claims are checked against the application's clock (tests and replays move it).
+        hit = self._verified.get(token)
+        if hit is not None and self._key_present(hit[1]):
+            return self.checked(hit[0])
+        claims, kid = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (claims, kid)
+        return self.checked(claims)
+
+    def _key_present(self, kid: str | None) -> bool:
+        if self.keys is None:
+            return True
+        try:
+            return kid is not None and self.keys.holds(kid)
+        except KeysUnavailable:
+            return False
+
+    def checked(self, claims: dict[str, Any]) -> dict[str, Any]:
+        """``claims`` if their time claims hold now (the application's clock; tests and replays move it)."""
         now = self.clock().timestamp()
-        if not isinstance(claims["exp"], int | float) or claims["exp"] < now - LEEWAY:
-            raise NotAuthorizedException("invalid bearer token: it has expired")
-        if isinstance(claims.get("nbf"), int | float) and claims["nbf"] > now + LEEWAY:
-            raise NotAuthorizedException("invalid bearer token: it is not valid yet")
+        leeway = self.leeway
+        if not isinstance(claims["exp"], int | float) or claims["exp"] < now - leeway:
+            raise refused("invalid bearer token: it has expired", "token_expired")
+        if isinstance(claims.get("nbf"), int | float) and claims["nbf"] > now + leeway:
+            raise refused("invalid bearer token: it is not valid yet", "token_not_yet_valid")
+        iat = claims.get("iat")
+        if iat is not None:
+            if not isinstance(iat, int | float):
+                raise refused("invalid bearer token: its iat is not a time", "token_iat")
+            if iat > now + leeway:
+                raise refused("invalid bearer token: it was issued in the future (iat)", "token_iat")
+            if self.max_age is not None and iat < now - self.max_age - leeway:
+                raise refused("invalid bearer token: it is older than the maximum token age", "token_max_age")
         return claims
 
-    def _verify(self, token: str) -> dict[str, Any]:
+    def _verify(self, token: str) -> tuple[dict[str, Any], str | None]:
         try:
-            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
+            header = jwt.get_unverified_header(token)
+            kid = header.get("kid")
+            if self.keys is not None:
+                if not isinstance(kid, str) or not kid:
+                    raise refused("invalid bearer token: it names no key (kid)", "token_key")
+                key: Any = self.keys.key(kid)
+            else:
+                key = self._key
+            if self.require_at_jwt and str(header.get("typ", "")).lower() not in AT_JWT:
+                raise refused("invalid bearer token: its typ is not at+jwt (RFC 9068)", "token_typ")
+            required = ["exp", "iat", "iss", "aud"] if self.keys is not None else ["exp", "sub"]
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
                 algorithms=self.algorithms,
                 audience=self.audience,
-                issuer=self.issuer or None,
-                options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False, "verify_nbf": False},
+                issuer=self.issuer,
+                options={"require": required, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
             )
+        except KeysUnavailable as exc:
+            raise refused(f"invalid bearer token: {exc}", "token_key") from exc
         except jwt.PyJWTError as exc:
             raise NotAuthorizedException(f"invalid bearer token: {exc}") from exc
-        return claims
+        if self.keys is not None and self.allowed_clients:
+            client = self.client_id(claims)
+            if client is None or client not in self.allowed_clients:
+                log.warning("auth.client_not_allowed")
+                raise refused("invalid bearer token: its client (azp/client_id) is not allowed here", "token_client")
+        return claims, kid if isinstance(kid, str) else None
+
+    @staticmethod
+    def client_id(claims: dict[str, Any]) -> str | None:
+        """The client the token was issued to (RFC 9068 ``client_id``, else OIDC ``azp``)."""
+        for name in ("client_id", "azp"):
+            value = claims.get(name)
+            if isinstance(value, str) and value:
+                return value
+        return None
 
     def account(self, username: str) -> Account | None:
         """The user row behind ``username`` (cached)."""
@@ -143,9 +226,17 @@ class Authenticator:
         self._cache[username] = (now + self.user_ttl, acc)
         return acc
 
+    def integration(self, claims: dict[str, Any]) -> bool:
+        """Whether the token is an integration's client-credentials token: no person in it, only a client."""
+        client = self.client_id(claims)
+        if self.keys is None or client is None:
+            return False
+        # Without the username claim; or, where the username is ``sub``, with the client as its subject (RFC 9068).
+        return self.username_claim not in claims or (self.username_claim == "sub" and claims.get("sub") == client)
+
     def username(self, claims: dict[str, Any]) -> str:
-        """The username the token names (the configured claim), or 401."""
-        name = claims.get(self.username_claim)
+        """The username the token names (the configured claim; an integration's client id), or 401."""
+        name = self.client_id(claims) if self.integration(claims) else claims.get(self.username_claim)
         if not isinstance(name, str) or not name:
             raise NotAuthorizedException(f"the token's {self.username_claim} claim must be a username")
         return name
@@ -179,7 +270,7 @@ class Authenticator:
         """
         groups = self.groups(claims)
         account = self.account(username)
-        if groups is None or self.execute is None or _manual(account):
+        if groups is None or self.execute is None or _manual(account) or self.integration(claims):
             return account, None
         display = claims.get("name")
         email = claims.get("email")
@@ -209,8 +300,17 @@ class Authenticator:
         """The caller from verified claims and the stored account, or 401."""
         if account is None or not account.active:
             raise NotAuthorizedException("the token's user is unknown or inactive")
+        integration = self.integration(claims)
+        if integration != (account.source == "integration"):
+            log.warning("auth.integration_mismatch", integration_token=integration)
+            raise refused(
+                "an integration's account acts only with its client-credentials tokens, and such a token only as one",
+                "integration_account",
+            )
         org = claims.get(self.org_claim)
-        if org is None and groups_organisation is not None:
+        if org is None and integration:
+            pass  # the integration acts for the organisation its account belongs to
+        elif org is None and groups_organisation is not None:
             if groups_organisation != account.organisation_id:
                 raise NotAuthorizedException("the token's groups do not map to the user's organisation")
         elif org != account.organisation_code:
@@ -237,6 +337,11 @@ class Authenticator:
         )
 
 
+def refused(detail: str, rule: str) -> NotAuthorizedException:
+    """A 401 whose problem names the rule that refused the token (``token_typ``, ``token_client``, …)."""
+    return NotAuthorizedException(detail, extra={"rule": rule})
+
+
 def _manual(account: Account | None) -> bool:
     return account is not None and account.source != "idp"
 
@@ -253,7 +358,10 @@ def bearer(request: Request[Any, Any, Any]) -> str:
 async def current_user(request: Request[Any, Any, Any]) -> CurrentUser:
     """Dependency: the authenticated caller (401 otherwise). Binds user and organisation to the log context."""
     auth: Authenticator = request.app.state.authenticator
-    claims = auth.claims(bearer(request))
+    token = bearer(request)
+    claims = auth.remembered(token)
+    if claims is None:  # verifying may fetch the provider's keys: not on the event loop
+        claims = await anyio.to_thread.run_sync(auth.claims, token)
     username = auth.username(claims)
     resolved = auth.cached(username, claims)
     if resolved is None:

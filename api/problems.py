@@ -101,6 +101,9 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
     )
     if status == 405:  # RFC 9110: a 405 lists the methods the path has
         return problem(request, 405, code, _plain(exc.detail), headers={"Allow": allowed_methods(request, exc)})
+    rule = exc.extra.get("rule") if isinstance(exc.extra, dict) else None  # a 401 may name the token rule
+    if isinstance(rule, str) and rule:
+        return problem(request, status, code, _plain(exc.detail), rule=rule)
     return problem(request, status, code, _plain(exc.detail))
 
 

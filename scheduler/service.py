@@ -28,6 +28,7 @@ from workflow.engine.errors import Conflict
 from workflow.engine.firing import Actor
 from workflow.engine.idempotency import purge_expired
 from workflow.notify.outbox import DeliveryResult, Session, deliver
+from workflow.registers.agreement_cases import ensure_agreement_cases, expire_ended_agreements
 from workflow.registers.controls import run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports
 from workflow.retention.commands import run_everywhere
@@ -72,12 +73,18 @@ class SchedulerService:
         return deliver(self.engine, clock=self.clock, settings=self.settings, connect=self.connect)
 
     def controls(self) -> int | None:
-        """Open due recurring controls and deliveries, if this instance is the leader; None when it is not."""
+        """Open due recurring controls and deliveries, if this instance is the leader; None when it is not.
+
+        The leader also opens the agreement case of any agreement without one and moves agreements
+        whose period has ended to ``expired`` (:mod:`workflow.registers.agreement_cases`).
+        """
         if not self.leader.acquire():
             return None
         opened = run_controls(self.engine, self.clock)
         opened += ensure_implementation_plans(self.engine, self.clock)
         opened += open_monthly_reports(self.engine, self.clock)
+        opened += ensure_agreement_cases(self.engine, self.clock)
+        expire_ended_agreements(self.engine, self.clock)
         return opened
 
     def housekeeping(self) -> int:

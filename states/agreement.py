@@ -81,6 +81,7 @@ SPEC = CaseTypeSpec(
             (S.ACTIVE, S.SUSPENDED),
             S.EXPIRED,
             guards=("agreement_period_ended",),
+            scheduled=True,  # workflow.registers.agreement_cases.expire_ended_agreements
             label="Expired at the end of its period",
         ),
     ),

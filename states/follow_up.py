@@ -105,7 +105,7 @@ SPEC = CaseTypeSpec(
             "mark_not_performed",
             (S.PLANNED, S.SCHEDULED, S.IN_PROGRESS, S.DEFERRED),
             S.NOT_PERFORMED,
-            params=(need(P.NOT_PERFORMED_REASON),),
+            params=(need(P.NOT_PERFORMED_REASONS),),
             roles=_MANAGERS,
             label="Not performed",
         ),

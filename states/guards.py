@@ -25,4 +25,5 @@ GUARDS: dict[str, Guard] = {
     "agreement_period_ended": Guard("the agreement's period has ended"),
     "outcome_is_no_remarks": Guard("a control recorded without remarks has the outcome no_remarks", reads=("outcome",)),
     "outcome_is_remarks": Guard("a control recorded with remarks has the outcome remarks", reads=("outcome",)),
+    "no_open_audit_measures": Guard("every measure of the audit response is done or cancelled"),
 }

@@ -1,6 +1,7 @@
 """Trigger parameters shared by several case types (uppgifter), with their types and vocabularies.
 
-A table names these in a row's ``params``; :func:`states.spec.need` makes one required.
+A table names these in a row's ``params``; :func:`states.spec.need` makes one required, and a
+closed list offering ``other`` gets its free text (``<name>_other``) beside it in every row.
 Labels are plain strings so that a translation catalogue can extract them.
 """
 
@@ -37,10 +38,11 @@ RESCISSION_GROUND = Param(
 INITIATOR = Param(
     "initiator", ParamType.CHOICE, "Initiated by (initiativtagare)", choices=vocab.INITIATORS, column="initiator"
 )
-NOT_PERFORMED_REASON = Param(
-    "not_performed_reason",
-    ParamType.CHOICE,
-    "Why it was not performed (skäl)",
+#: One or more reasons (e.g. the visit was cancelled, then the agreement expired). Kept in the case's attributes
+#: and on the event; follow-ups closed before this took one reason, ``not_performed_reason``, in ``reason_code``.
+NOT_PERFORMED_REASONS = Param(
+    "not_performed_reasons",
+    ParamType.MULTI_CHOICE,
+    "Why it was not performed (skäl, ett eller flera)",
     choices=vocab.NOT_PERFORMED_REASONS,
-    column="reason_code",
 )

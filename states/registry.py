@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from states import (
     agreement,
+    audit_measure,
+    audit_response,
     call_off_suspension,
     complaint,
     control_check,
@@ -38,6 +40,8 @@ CASE_TYPES: dict[str, CaseTypeSpec] = load(
         implementation_plan.SPEC,
         monthly_report.SPEC,
         control_check.SPEC,
+        audit_response.SPEC,
+        audit_measure.SPEC,
     )
 )
 
@@ -67,6 +71,11 @@ def all_decision_kinds() -> set[str]:
 INDIVIDUAL_TYPES: tuple[str, ...] = tuple(sorted(n for n, s in CASE_TYPES.items() if s.individual))
 #: Documents the provider delivers (leveranser): lateness counts towards a late-delivery deviation.
 DELIVERY_TYPES: tuple[str, ...] = tuple(sorted(n for n, s in CASE_TYPES.items() if s.delivery))
+
+
+#: The state a case enters when its due date has passed (försenad). A case in it is overdue whatever its
+#: deadlines say (the deadline it then has is the next rung, e.g. the sanction, not the missed due date).
+OVERDUE_STATE = "overdue"
 
 
 def needing(subject: Subject) -> frozenset[str]:

@@ -27,3 +27,5 @@ STAFF_ROLES: tuple[str, ...] = tuple(r.value for r in Role if r is not Role.BOAR
 #: Who is told at each escalation rung unless a ladder says otherwise.
 OWNER = "owner"
 PROVIDER = "provider_contact"
+#: The role a case names as responsible in its ``responsible_role`` attribute (an audit response's measure).
+RESPONSIBLE_ROLE = "responsible_role"

@@ -46,6 +46,31 @@ def need(param: Param) -> Param:
     return replace(param, required=True)
 
 
+#: The value of a closed list that says "something else" (annat); it needs the free text of :func:`other_text`.
+OTHER = "other"
+
+
+def offers_other(param: Param) -> bool:
+    """Whether ``param`` is a closed list with the value ``other``."""
+    return param.type in (ParamType.CHOICE, ParamType.MULTI_CHOICE) and OTHER in param.choices
+
+
+def other_text(param: Param) -> Param:
+    """The free text that says what ``other`` is (annat, nämligen): given when, and only when, it is chosen."""
+    return Param(f"{param.name}_other", ParamType.TEXT, "Other, in words (annat, nämligen)")
+
+
+def with_other_texts(params: tuple[Param, ...]) -> tuple[Param, ...]:
+    """``params`` with the free text of every closed list offering ``other`` right after it."""
+    names = {p.name for p in params}
+    out: list[Param] = []
+    for p in params:
+        out.append(p)
+        if offers_other(p) and other_text(p).name not in names:
+            out.append(other_text(p))
+    return tuple(out)
+
+
 class Subject(StrEnum):
     """What a case is about: the link it needs when it is opened (ärendets föremål)."""
 
@@ -112,7 +137,9 @@ class Transition:
     for in-house units (egen regi); ``params`` are the typed parameters the trigger
     takes, stored on the case; ``roles`` limits who may fire an ordinary
     (non-decision) trigger; ``system`` marks triggers only the scheduler fires;
-    ``notify`` names who is told through the outbox when it happens.
+    ``scheduled`` marks triggers the scheduler fires when the data says so (an agreement whose
+    period ended expires) and people may fire too; ``notify`` names who is told through the
+    outbox when it happens.
     """
 
     trigger: str
@@ -126,6 +153,7 @@ class Transition:
     system: bool = False
     notify: tuple[str, ...] = ()
     label: str = ""
+    scheduled: bool = False
 
     @property
     def accepts(self) -> tuple[str, ...]:
@@ -198,6 +226,8 @@ def t(
     dest: str,
     **kw: object,
 ) -> Transition:
-    """Short constructor keeping each table row on one line."""
+    """Short constructor keeping each table row on one line; a closed list offering ``other`` gets its free text."""
     src = (source,) if isinstance(source, str) else tuple(source)
+    if "params" in kw:
+        kw["params"] = with_other_texts(tuple(kw["params"]))  # type: ignore[arg-type]
     return Transition(trigger, tuple(str(s) for s in src), str(dest), **kw)  # type: ignore[arg-type]

@@ -3,7 +3,8 @@
 A sound table has exactly one initial state that is a member of its enum, every
 state reachable from it, a path to a final state from every state (no trap states),
 final states without outgoing transitions, only known guards reading parameters
-their trigger takes, well-formed typed parameters, deadline policies only on
+their trigger takes, well-formed typed parameters (a closed list offering ``other`` with
+its optional free text beside it), deadline policies only on
 non-final states, expiry triggers that exist in the state they expire, due-date
 parameters taken by every trigger that enters their state, and a subject that
 agrees with its individual-level and agreement flags.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 
 from states.guards import GUARDS
-from states.spec import CaseTypeSpec, Param, ParamType, Subject, Transition
+from states.spec import OTHER, CaseTypeSpec, Param, ParamType, Subject, Transition, offers_other, other_text
 
 _CHOICES = (ParamType.CHOICE, ParamType.MULTI_CHOICE)
 
@@ -111,6 +112,10 @@ def _param_problems(spec: CaseTypeSpec, tr: Transition) -> list[str]:
             out.append(f"{where} lists an allowed value twice")
         if p.years_ahead is not None and p.type is not ParamType.INT:
             out.append(f"{where} bounds years but is {p.type}")
+        if offers_other(p):
+            text = tr.param(other_text(p).name)
+            if text is None or text.type is not ParamType.TEXT or text.required:
+                out.append(f"{where} offers {OTHER!r} but the trigger takes no optional text {other_text(p).name!r}")
     return out
 
 

@@ -1,4 +1,8 @@
-"""Controlled vocabularies shared by case types (domain.md §1.2, §4.1–4.3)."""
+"""Controlled vocabularies shared by case types (domain.md §1.2, §4.1–4.3).
+
+Every closed list of reasons ends in ``other``: choosing it needs a free text saying what
+(``states.spec.other_text``), kept on the event.
+"""
 
 FOLLOW_UP_KINDS = ("planned_special", "event_driven", "continuous", "screening")
 
@@ -58,7 +62,8 @@ TERMINATION_REASONS = (
     "other",
 )
 RESCISSION_GROUNDS = ("permit_not_applied", "unremedied_findings", "serious_breach", "welfare_crime", "other")
-INITIATORS = ("municipality", "provider", "mutual")
+#: Who took the initiative; ``not_stated`` where the source does not say (ej angivet).
+INITIATORS = ("municipality", "provider", "mutual", "not_stated")
 EXCLUSION_REASONS = (
     "ivo_report_back",
     "dormant",
@@ -69,5 +74,6 @@ EXCLUSION_REASONS = (
     "pending_remedy",
     "ivo_remark",
     "criminal_record_hit",
+    "other",
 )
 REMEDY_KINDS = ("supplementation", "rectification")

@@ -20,6 +20,7 @@ from states.vocab import (
     DEVIATION_KINDS,
     EXCLUSION_REASONS,
     FINDING_TOPICS,
+    INITIATORS,
     MANDATE_OUTCOMES,
     NOT_PERFORMED_REASONS,
     TERMINATION_REASONS,
@@ -69,6 +70,11 @@ COMPLAINT_PATHS = {
     "escalated": ["investigate", "escalate"],
     "rejected": ["reject"],
 }
+
+
+def in_words(name: str, value: str) -> dict[str, str]:
+    """The free text an ``other`` needs (annat, nämligen); nothing for any other value."""
+    return {f"{name}_other": "something else, said in words"} if value == "other" else {}
 
 
 @dataclass
@@ -200,7 +206,8 @@ class Scenario:
             if trig == "schedule":
                 self.fire(cid, trig, org=org, scheduled_for=(self.today() + timedelta(days=7)).isoformat())
             elif trig == "record_findings":
-                self.fire(cid, trig, org=org, topic=self.rng.choice(FINDING_TOPICS))
+                topic = self.rng.choice(FINDING_TOPICS)
+                self.fire(cid, trig, org=org, topic=topic, **in_words("topic", topic))
             elif trig == "await_provider":
                 self.fire(cid, trig, org=org, decision=True)
                 if count:  # a supplementation asked for inside the follow-up, still awaited
@@ -211,10 +218,12 @@ class Scenario:
                 outcome = self.rng.choice(MANDATE_OUTCOMES if in_house else CONTRACT_OUTCOMES)
                 self.fire(cid, trig, org=org, outcome=outcome)
             elif trig == "mark_not_performed":
-                reason = self.rng.choice(NOT_PERFORMED_REASONS)
-                self.fire(cid, trig, org=org, not_performed_reason=reason)
-                if count:
-                    self.exp.not_performed[(self._area_label(area, in_house), label(reason))] += 1
+                reasons = sorted(self.rng.sample(NOT_PERFORMED_REASONS, self.rng.choice((1, 1, 2))))
+                other = {"not_performed_reasons_other": "the owner fell ill"} if "other" in reasons else {}
+                self.fire(cid, trig, org=org, not_performed_reasons=reasons, **other)
+                if count:  # counted once under each of its reasons
+                    for reason in reasons:
+                        self.exp.not_performed[(self._area_label(area, in_house), label(reason))] += 1
             elif trig == "defer":
                 self.fire(cid, trig, org=org, deferred_to_year=self.today().year + 1)
             else:
@@ -269,7 +278,7 @@ class Scenario:
         for trig in DEVIATION_PATHS[target]:
             if trig == "investigate":
                 topic = self.rng.choice(FINDING_TOPICS)
-                self.fire(cid, trig, topic=topic)
+                self.fire(cid, trig, topic=topic, **in_words("topic", topic))
             elif trig == "require_rectification":
                 self.fire(cid, trig, decision=True, response_due=(self.today() + timedelta(days=10)).isoformat())
             else:
@@ -295,7 +304,7 @@ class Scenario:
         for trig in COMPLAINT_PATHS[target]:
             if trig == "investigate":
                 topic = self.rng.choice(FINDING_TOPICS)
-                self.fire(cid, trig, topic=topic)
+                self.fire(cid, trig, topic=topic, **in_words("topic", topic))
             else:
                 self.fire(cid, trig)
         if count:
@@ -313,7 +322,15 @@ class Scenario:
         if target == "rejected":
             self.fire(cid, "reject")
             return
-        self.fire(cid, "decide", "department_head", decision=True, reason_code=reason, evidence="IVO decision")
+        self.fire(
+            cid,
+            "decide",
+            "department_head",
+            decision=True,
+            reason_code=reason,
+            evidence="IVO decision",
+            **in_words("reason_code", reason),
+        )
         key = (self.framework_rn[area], area, label(reason))
         if count:
             self.exp.exclusions[key]["exclusions"] += 1
@@ -333,14 +350,14 @@ class Scenario:
         rn = self.registry()
         if measure == "terminated":
             reason = self.rng.choice(TERMINATION_REASONS)
-            initiator = self.rng.choice(("municipality", "provider", "mutual"))
+            initiator = self.rng.choice(INITIATORS)  # "not_stated" where the source does not say
             self.w.wf.fire(
                 cid,
                 "terminate",
                 self.actor("board", org),
                 "scenario: terminate",
                 registry_number=rn,
-                params={"termination_reason": reason, "initiator": initiator},
+                params={"termination_reason": reason, "initiator": initiator, **in_words("termination_reason", reason)},
             )
         else:
             reason, initiator = self.rng.choice(("permit_not_applied", "serious_breach")), "municipality"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, func, insert, select
 
 from states.roles import Role
 from workflow.engine import delegation
@@ -43,6 +43,15 @@ class World:
 
     def actor(self, org: str, role: str) -> Actor:
         return Actor(self.users[(org, role)], self.orgs[org], (role,))
+
+    def fresh_agreement(self, like: str = "north_calloff") -> int:
+        """A new agreement with the terms of ``like`` and no case yet: an agreement has one agreement case."""
+        table = Agreement.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            row = conn.execute(select(table).where(table.c.id == self.agreements[like])).mappings().one()
+            number = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            values = {k: v for k, v in row.items() if k not in ("id", "case_id", "registry_number")}
+            return new_id(conn.execute(insert(table).values(**values, registry_number=f"FRESH-2026-{number:05d}")))
 
 
 def build_world(engine: Engine, clock: Clock | None = None) -> World:

@@ -20,7 +20,7 @@ class Account:
     organisation_kind: str
     roles: tuple[str, ...]
     active: bool
-    source: str = "manual"  # manual | idp (provisioned from the identity provider's groups)
+    source: str = "manual"  # manual | idp (provisioned from groups) | integration (a service account)
 
 
 def find_account(uow: UnitOfWork, username: str) -> Account | None:

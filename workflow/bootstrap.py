@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from workflow.admin import access_review as _access_review  # noqa: F401 - registers the access alerts' handler
 from workflow.admin import commands as _admin_commands  # noqa: F401 - registers the administration's handlers
 from workflow.admin import provisioning as _provisioning  # noqa: F401 - registers the provisioning handler
+from workflow.board import commands as _board_commands  # noqa: F401 - registers the board commands' handlers
 from workflow.clock import utcnow
 from workflow.deadlines import commands as _deadline_commands  # noqa: F401 - registers the deadline commands' handlers
 from workflow.engine import create_once as _create_once  # noqa: F401 - registers the idempotent creation's handler

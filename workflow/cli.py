@@ -268,6 +268,10 @@ from workflow.reports.cli import report as _report_command  # noqa: E402
 
 main.add_command(_report_command)
 
+from workflow.board.cli import board as _board_command  # noqa: E402
+
+main.add_command(_board_command)
+
 from workflow.token_cli import token as _token_command  # noqa: E402
 
 main.add_command(_token_command)

@@ -116,7 +116,7 @@ def format_number(locale: str, number: float) -> str:
 def code_messages() -> list[tuple[str, str, str]]:
     """Every machine code whose label the catalogue holds: ``(context, code, English label)``."""
     from states.registry import CASE_TYPES
-    from states.roles import Role
+    from states.roles import OWNER, PROVIDER, RESPONSIBLE_ROLE, Role
 
     out: dict[tuple[str, str], str] = {}
     for name, spec in CASE_TYPES.items():
@@ -139,6 +139,10 @@ def code_messages() -> list[tuple[str, str, str]]:
             out.setdefault(("deadline", policy.kind), policy.kind.replace("_", " ").capitalize())
     for role in Role:
         out[("role", role.value)] = role.value.replace("_", " ").capitalize()
+    # The names a ladder tells besides roles (states.roles), as a reminder's "escalated to" names them.
+    out[("role", OWNER)] = "Case owner"
+    out[("role", PROVIDER)] = "Provider contact"
+    out[("role", RESPONSIBLE_ROLE)] = "Responsible role"
     return sorted((ctx, code, text) for (ctx, code), text in out.items())
 
 

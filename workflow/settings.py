@@ -23,12 +23,27 @@ class Settings(BaseSettings):
     jwt_secret: str = _DEV_SECRET
     jwt_issuer: str = "uppfoljning-dev"
     jwt_audience: str = "uppfoljning"
+    # Production tokens (issue 15): the issuer is required; its discovery document names the key set
+    # (``oidc_jwks_url`` overrides that address, never the issuer check).
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
     # Which claims of a token name the user, its organisation and its identity-provider groups (issue 13/15).
-    oidc_username_claim: str = "sub"
+    # The username claim defaults to ``preferred_username`` wherever an issuer is set (the API and the staff
+    # sign-in alike: ``sub`` is opaque at Entra ID) and to ``sub`` for the development HS256 tokens.
+    oidc_username_claim: str | None = None
     oidc_org_claim: str = "org"
     oidc_groups_claim: str = "groups"
+    # The key set is fetched again after this many seconds (or the provider's shorter Cache-Control max-age);
+    # a token naming an unknown key fetches it once, at most every ``oidc_jwks_refetch_seconds``.
+    oidc_jwks_cache_seconds: float = 300.0
+    oidc_jwks_refetch_seconds: float = 30.0
+    # Clients (``azp``/``client_id``) whose tokens the API accepts, comma-separated; empty accepts any client.
+    oidc_allowed_clients: str = ""
+    # RFC 9068: access tokens must say ``typ: at+jwt`` (default: on outside development).
+    oidc_require_at_jwt: bool | None = None
+    # Clock skew allowed on exp, nbf and iat; an optional maximum age of a token (from its iat).
+    jwt_leeway_seconds: float = 30.0
+    jwt_max_age_seconds: float | None = None
     # Access review (issue 15): a user reading more individual-level records than this in one day raises an alert.
     access_alert_daily_reads: int = 200
     smtp_host: str = "127.0.0.1"
@@ -103,10 +118,39 @@ class Settings(BaseSettings):
             raise ValueError("audit_key must be at least 32 characters (uppfoljning audit-key makes one)")
         return v.strip() if v is not None else None
 
+    @field_validator("jwt_leeway_seconds", "oidc_jwks_cache_seconds", "oidc_jwks_refetch_seconds")
+    @classmethod
+    def _not_negative(cls, v: float) -> float:
+        if v < 0:
+            raise ValueError("leeway and key-set lifetimes cannot be negative")
+        return v
+
+    @property
+    def username_claim(self) -> str:
+        """The claim naming the user: as set, else ``preferred_username`` with an issuer and ``sub`` without."""
+        return self.oidc_username_claim or ("preferred_username" if self.oidc_issuer else "sub")
+
+    @property
+    def allowed_clients(self) -> frozenset[str]:
+        """The clients whose tokens are accepted (empty: any)."""
+        return frozenset(c.strip() for c in self.oidc_allowed_clients.split(",") if c.strip())
+
+    @property
+    def require_at_jwt(self) -> bool:
+        """Whether access tokens must carry ``typ: at+jwt``."""
+        if self.oidc_require_at_jwt is None:
+            return self.environment != "development"
+        return self.oidc_require_at_jwt
+
     def check_production(self) -> None:
-        """Refuse to run outside development with the placeholder signing key or without the checkpoint key."""
-        if self.environment != "development" and self.jwt_secret == _DEV_SECRET and not self.oidc_jwks_url:
-            raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_JWKS_URL must be set outside development")
+        """Refuse to run outside development with the placeholder signing key or without the checkpoint key.
+
+        A JWKS address without an issuer is refused too: the issuer is what a token is checked against.
+        """
+        if self.environment != "development" and self.oidc_jwks_url and not self.oidc_issuer:
+            raise RuntimeError("UPPF_OIDC_ISSUER must be set outside development (the key set alone is not enough)")
+        if self.environment != "development" and self.jwt_secret == _DEV_SECRET and not self.oidc_issuer:
+            raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_ISSUER must be set outside development")
         if self.environment != "development" and not self.audit_key:
             raise RuntimeError("UPPF_AUDIT_KEY (the audit checkpoint key) must be set outside development")
 

@@ -25,7 +25,7 @@ def signing_key(settings: Settings) -> str:
     if settings.jwt_secret != _DEV_SECRET:
         return settings.jwt_secret
     if settings.environment != "development":
-        raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_JWKS_URL must be set outside development")
+        raise RuntimeError("UPPF_JWT_SECRET or UPPF_OIDC_ISSUER must be set outside development")
     if not DEV_KEY_FILE.exists():
         DEV_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(DEV_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -68,6 +68,9 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     organisation_id: Id
     roles: Roles
+    #: An integration's service account: ``username`` is its OAuth client id, and it acts with
+    #: client-credentials tokens (``source = integration``) rather than signing in as a person.
+    integration: bool = False
 
 
 class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,7 +83,8 @@ class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class UserOut(msgspec.Struct):
-    """A user; ``source`` is ``manual`` (made by an administrator) or ``idp`` (provisioned from groups)."""
+    """A user; ``source`` is ``manual`` (made by an administrator), ``idp`` (provisioned from groups) or
+    ``integration`` (an integration's service account, named by its OAuth client id)."""
 
     id: int
     username: str

@@ -183,7 +183,10 @@ class TransitionOut(msgspec.Struct):
 class ParamOut(msgspec.Struct):
     """A parameter a trigger takes, as a form asks for it.
 
-    ``allowed_values`` for closed vocabularies; ``minimum``/``maximum`` bound dates (ISO) and years today.
+    ``type`` is ``text``, ``date``, ``int``, ``bool``, ``choice`` (one of ``allowed_values``) or ``multi_choice``
+    (a list of ``allowed_values``, each at most once; at least one when required). A closed list offering
+    ``other`` is followed by its free text ``<name>_other``, given when, and only when, ``other`` is chosen.
+    ``minimum``/``maximum`` bound dates (ISO) and years today.
     """
 
     name: str

@@ -88,7 +88,10 @@ class ContractAreaPage(PageInfo):
 
 
 class AgreementIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Register an agreement; its status starts ``active`` and then follows its agreement case."""
+    """Register an agreement; its agreement case opens with it (``case_id``), and its status follows that case.
+
+    A call-off under a framework agreement that is not active or whose end date has passed is refused.
+    """
 
     registry_number: RegistryNumber
     agreement_type: AgreementType

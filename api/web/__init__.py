@@ -21,6 +21,7 @@ from litestar_htmx import HTMXRequest
 from api.web import (
     account,
     administration,
+    board,
     deadline_changes,
     new_case,
     outbox,
@@ -73,6 +74,7 @@ class WebInterface(InitPluginProtocol):
                     *new_case.HANDLERS,
                     *outbox.HANDLERS,
                     *administration.HANDLERS,
+                    *board.HANDLERS,
                     *deadline_changes.HANDLERS,
                     *transitions.HANDLERS,
                     *reports.HANDLERS,

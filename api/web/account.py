@@ -119,7 +119,7 @@ def oidc_callback(
         account = auth.resolve(username, claims)[0] if isinstance(username, str) else None
     except NotAuthorizedException:
         account = None
-    if account is None or not account.active:
+    if account is None or not account.active or account.source == "integration":  # service accounts sign in nowhere
         log.warning("web.oidc.unknown_user")
         request.clear_session()
         message = _("You are signed in at the identity provider but have no account here. Contact the administrator.")

@@ -9,11 +9,12 @@ colleague's change in between, writes nothing and says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from states.spec import CaseTypeSpec, ParamType, Transition
+from states.spec import OTHER, CaseTypeSpec, ParamType, Transition, offers_other, other_text
 from workflow import i18n
 from workflow.deadlines.calendar import local_date
 from workflow.engine.firing import REGISTRY_NUMBER
@@ -27,23 +28,25 @@ class Field:
 
     name: str
     label: str
-    kind: str  # text | textarea | date | year | select
+    kind: str  # text | textarea | date | year | select | checkboxes
     required: bool
     choices: tuple[tuple[str, str], ...] = ()
     hint: str = ""
+    other_of: str = ""  # the closed list whose "other" this text describes (annat, nämligen)
 
 
 @dataclass(slots=True)
 class Submission:
-    """What the user typed, and what is wrong with it (field name → message)."""
+    """What the user typed, and what is wrong with it (field name → message); checkboxes give a list."""
 
-    values: dict[str, str]
+    values: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
 
 
 def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None) -> list[Field]:
     """The inputs of ``tr``: its parameters, the registry number for a decision, and the reason."""
     _ = i18n.translations(locale).gettext
+    others = {other_text(p).name: p.name for p in tr.params if offers_other(p)}
     out = []
     for param in tr.params:
         name, required = param.name, param.required
@@ -52,9 +55,15 @@ def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None
             out.append(Field(name, label, "date", required, hint=_("For example 2026-12-24.")))
         elif param.type is ParamType.INT:
             out.append(Field(name, label, "year", required, hint=_("A year, for example 2027.")))
-        elif param.type in (ParamType.CHOICE, ParamType.MULTI_CHOICE):
+        elif param.type is ParamType.MULTI_CHOICE:
+            choices = tuple((v, i18n.label(locale, "value", v)) for v in param.choices)
+            out.append(Field(name, label, "checkboxes", required, choices, hint=_("Choose one or more.")))
+        elif param.type is ParamType.CHOICE:
             choices = tuple((v, i18n.label(locale, "value", v)) for v in param.choices)
             out.append(Field(name, label, "select", required, choices))
+        elif name in others:
+            hint = _("Only when you choose Other: say in words what it is.")
+            out.append(Field(name, label, "textarea", required, hint=hint, other_of=others[name]))
         else:
             out.append(Field(name, label, "textarea", required))
     if decision:
@@ -84,12 +93,39 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def check(locale: str, inputs: list[Field], form: dict[str, str], today: date) -> Submission:
+def _chosen(value: str | list[str] | None) -> list[str]:
+    """The boxes ticked: a list of values, each once (one ticked box arrives as a plain string)."""
+    given = [value] if isinstance(value, str) else list(value or [])
+    return list(dict.fromkeys(v.strip() for v in given if v.strip()))
+
+
+def check(locale: str, inputs: list[Field], form: Mapping[str, str | list[str]], today: date) -> Submission:
     """The submission with a message for every field that is missing or malformed."""
     _ = i18n.translations(locale).gettext
-    sub = Submission({f.name: form.get(f.name, "").strip() for f in inputs})
+    sub = Submission({})
+    for f in inputs:
+        given = form.get(f.name)
+        if f.kind == "checkboxes":
+            sub.values[f.name] = _chosen(given)
+        else:
+            sub.values[f.name] = (given if isinstance(given, str) else (given or [""])[-1]).strip()
     for f in inputs:
         value = sub.values[f.name]
+        if f.kind == "checkboxes":
+            if not value and f.required:
+                sub.errors[f.name] = _("Choose at least one of the alternatives.")
+            elif set(value) - {c[0] for c in f.choices}:
+                sub.errors[f.name] = _("Choose among the alternatives.")
+            continue
+        if f.other_of:
+            chosen = sub.values.get(f.other_of)
+            is_other = chosen == OTHER or (isinstance(chosen, list) and OTHER in chosen)
+            if is_other and not value:
+                sub.errors[f.name] = _("You chose Other: say in words what it is.")
+                continue
+            if value and not is_other:
+                sub.errors[f.name] = _("Leave this empty unless you choose Other.")
+                continue
         if not value:
             if f.required:
                 sub.errors[f.name] = _("Fill in %(field)s.") % {"field": f.label.lower()}

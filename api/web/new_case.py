@@ -33,7 +33,7 @@ from workflow.cases.paging import PageRequest
 from workflow.engine import idempotency
 from workflow.engine.commands import OpenCase
 from workflow.engine.create_once import CreateOnce
-from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
+from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, Refused
 from workflow.registers.placement_queries import PlacementFilter, list_placements
 from workflow.registers.queries import AgreementFilter, list_agreements
 
@@ -232,6 +232,14 @@ def open_new_case(
     except NotPermitted:
         refusal = _("Only staff of the organisation may open cases. Nothing was saved.")
         return _form(request, user, spec, inputs, submission, refusal, 403, key)
+    except Refused as exc:
+        if exc.context.get("rule") == "delivery_request_open" and "placement_id" in values:
+            submission.errors["placement_id"] = _(
+                "The placement already has an open request of this kind: it must be closed before a new one."
+            )
+            return _form(request, user, spec, inputs, submission, None, 422, key)
+        refusal = _("A rule does not allow the case to be opened. Nothing was saved.")
+        return _form(request, user, spec, inputs, submission, refusal, 422, key)
     except (InvalidInput, NotFound) as exc:
         if "agreement's provider" in str(exc):
             submission.errors["agreement_id"] = _(

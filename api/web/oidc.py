@@ -8,8 +8,9 @@ the API. Configuration, besides ``UPPF_OIDC_ISSUER`` which the API uses too::
     UPPF_OIDC_REDIRECT_URI (default: this site's /logga-in/oidc), UPPF_OIDC_USERNAME_CLAIM
 
 Authlib builds the authorization request (state, nonce, S256 code challenge) and redeems the
-code; PyJWT checks the ID token's signature against the issuer's keys, its issuer, audience,
-expiry and nonce. A username the ID token does not carry is read from UserInfo (same ``sub``).
+code; PyJWT checks the ID token's signature against the issuer's keys (held as the API holds them,
+:mod:`api.jwks`), its issuer, audience, expiry (leeway ``UPPF_JWT_LEEWAY_SECONDS``) and nonce. A username
+the ID token does not carry is read from UserInfo (same ``sub``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ import httpx
 import jwt
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.jwks import KeySet, KeysUnavailable
 
 DISCOVERY_TTL = 3600.0
 ALGORITHMS = ["RS256", "ES256", "PS256"]
@@ -39,6 +43,8 @@ class OidcSettings(BaseSettings):
     redirect_uri: str | None = None
     username_claim: str = "preferred_username"
     scope: str = "openid profile"
+    # The clock skew allowed on the ID token, the same setting as the API's.
+    leeway: float = Field(default=30.0, ge=0, validation_alias=AliasChoices("UPPF_JWT_LEEWAY_SECONDS", "leeway"))
 
     @property
     def enabled(self) -> bool:
@@ -66,7 +72,7 @@ class OidcClient:
     def __init__(self, settings: OidcSettings) -> None:
         self.settings = settings
         self._discovery: tuple[float, dict[str, Any]] | None = None
-        self._jwks: jwt.PyJWKClient | None = None
+        self._jwks: KeySet | None = None
 
     def discovery(self) -> dict[str, Any]:
         """The issuer's OpenID configuration (fetched at most once an hour)."""
@@ -79,7 +85,8 @@ class OidcClient:
             if doc.get("issuer", "").rstrip("/") != issuer:
                 raise SignInFailed("the discovery document names another issuer")
             self._discovery = (now + DISCOVERY_TTL, doc)
-            self._jwks = jwt.PyJWKClient(doc["jwks_uri"], cache_keys=True, lifespan=300)
+            if self._jwks is None or self._jwks.jwks_url != doc["jwks_uri"]:  # as the API: lifetime, removal, rotation
+                self._jwks = KeySet(issuer, time.time, jwks_url=doc["jwks_uri"])
         return self._discovery[1]
 
     def _client(self, redirect_uri: str) -> OAuth2Session:
@@ -117,7 +124,8 @@ class OidcClient:
             raise SignInFailed("the token response holds no ID token")
         assert self._jwks is not None
         try:
-            key = self._jwks.get_signing_key_from_jwt(id_token).key
+            kid = jwt.get_unverified_header(id_token).get("kid")
+            key = self._jwks.key(str(kid or ""))
             claims: dict[str, Any] = jwt.decode(
                 id_token,
                 key,
@@ -125,9 +133,9 @@ class OidcClient:
                 audience=self.settings.client_id,
                 issuer=doc["issuer"],
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-                leeway=30,
+                leeway=self.settings.leeway,
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, KeysUnavailable) as exc:
             raise SignInFailed(f"the ID token is not valid: {exc}") from exc
         if claims.get("nonce") != nonce:
             raise SignInFailed("the ID token's nonce is not this sign-in's")

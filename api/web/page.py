@@ -21,6 +21,7 @@ NAV = (
     ("/arenden", N_("Cases")),
     ("/bevakningar", N_("Deadlines")),
     ("/rapporter", N_("Reports")),
+    ("/namnd", N_("Board")),
     ("/utforare", N_("Providers")),
 )
 #: Utskick, for those who answer for the organisation's deliveries (api.web.outbox.ROLES).

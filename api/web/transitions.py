@@ -114,7 +114,7 @@ def take_action(
     request: Request[Any, Any, Any],
     case_id: CaseId,
     trigger: Trigger,
-    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Annotated[dict[str, str | list[str]], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
     """Send the action as a command; back to the case with a confirmation, or the form again with the reason."""
     user = current(request)
@@ -123,13 +123,13 @@ def take_action(
     _ = translator(request)
     if option is None:
         return _gone(request, user, found, trigger)
-    form = {k: v for k, v in data.items() if isinstance(v, str)}
+    form = {k: v for k, v in data.items() if isinstance(v, str | list)}
     spec = CASE_TYPES[found.case["case_type"]]
     inputs = forms.fields(locale, spec, tr, option.decision)
     app = _application(request)
     submission = forms.check(locale, inputs, form, forms.today_of(app.clock()))
     try:
-        version = int(form.get("version", ""))
+        version = int(str(form.get("version", "")))
     except ValueError:
         version = found.case["version"]
     if submission.errors:

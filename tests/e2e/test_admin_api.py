@@ -273,3 +273,25 @@ def test_a_username_the_product_cannot_hold_or_unknown_roles_are_reported_not_a_
     with capture_logs() as logs:
         assert api.client.get("/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert [e["roles"] for e in logs if e["event"] == "auth.unknown_roles"] == [["superuser"]]
+
+
+def test_an_administrator_creates_an_integration_account_that_acts_only_with_client_credentials_tokens(
+    api: Api,
+) -> None:
+    created = api.client.post(
+        "/admin/users",
+        json={
+            "username": "ekonomisystem",
+            "display_name": "Ekonomisystemet",
+            "email": "it@north.test",
+            "organisation_id": api.world.orgs["NORTH"],
+            "roles": ["contract_strategist"],
+            "integration": True,
+        },
+        headers=admin(api),
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["source"] == "integration"
+    # A person's token naming the integration's account is refused (the provider's tests cover its own tokens).
+    token = mint(TEST_SETTINGS, "ekonomisystem", "NORTH", ["contract_strategist"], now=api.world.clock())
+    assert api.client.get("/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 401

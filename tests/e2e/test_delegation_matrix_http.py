@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -11,9 +12,21 @@ from tests.e2e.conftest import Api, problem_of
 from tests.integration.test_delegation_order import DECISION_POINTS, ORDER_2026, _decision_kind
 
 pytestmark = pytest.mark.e2e
+_NUMBERS = itertools.count(90000)
 
 
 def _open(api: Api, case_type: str, kind: str | None) -> int:
+    if case_type == "agreement":  # one agreement case per agreement: a fresh agreement opens its own
+        terms = {
+            "registry_number": f"NOR-2026-{next(_NUMBERS):05d}",
+            "agreement_type": "individual",
+            "provider_id": api.world.providers["Acme Care AB"],
+            "starts_on": "2026-03-01",
+            "ends_on": "2027-02-28",
+        }
+        r = api.client.post("/agreements", headers=api.auth("NORTH", "contract_strategist"), json=terms)
+        assert r.status_code == 201, r.text
+        return int(r.json()["case_id"])
     body: dict[str, Any] = {
         "case_type": case_type,
         "reason": "matrix",

@@ -121,3 +121,13 @@ def test_the_command_line_speaks_english_when_asked(url: str, monkeypatch: pytes
     monkeypatch.setenv("UPPF_CLI_LANGUAGE", "en")
     made = cli(url, *BOOTSTRAP)
     assert "organisation KOMMUN created" in made.stdout and "next: uppfoljning token ada.admin" in made.stdout
+
+
+def test_the_administrator_creates_an_integrations_service_account_from_the_command_line(url: str) -> None:
+    assert cli(url, *BOOTSTRAP).exit_code == 0
+    (me,) = lines(cli(url, "admin", "user", "list", "--as", "ada.admin"))
+    made = cli(url, "admin", "user", "create", "--as", "ada.admin", "--username", "ekonomisystem",
+               "--display-name", "Ekonomisystemet", "--email", "it@k.test", "--integration",
+               "--organisation-id", str(me["organisation_id"]), "--role", "contract_strategist")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert lines(made)[0]["source"] == "integration"

@@ -14,6 +14,7 @@ from workflow.cases.paging import PageRequest
 from workflow.cases.queries import CaseFilter, case_view, list_cases, trigger_options
 from workflow.deadlines.commands import ExtendDeadline
 from workflow.deadlines.queries import organisation_deadlines
+from workflow.deadlines.sweep import sweep
 from workflow.engine.commands import FireTrigger, OpenCase
 from workflow.engine.errors import InvalidInput, NotFound
 from workflow.schema.tables import ACCESS_LOG
@@ -246,3 +247,31 @@ def test_bad_list_requests_are_refused_before_anything_is_read(app: Application,
         PageRequest(page=0)
     with world.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ACCESS_LOG)).scalar_one() == 0
+
+
+def test_a_delivery_past_its_due_date_is_overdue_alike_in_its_state_its_flag_and_the_filter(
+    app: Application, world: World
+) -> None:
+    """A plan that went overdue has a next deadline (the sanction) still ahead: the state alone makes it overdue."""
+    plan = app.execute(
+        OpenCase(
+            "implementation_plan",
+            "plan requested",
+            placement_id=world.placements["north"],
+            params={"due_date": "2026-03-10"},
+        ),
+        world.actor("NORTH", "social_worker"),
+    ).case_id
+    world.clock.advance(days=9)
+    assert sweep(world.engine, world.clock).transitions == 1
+    viewer = world.actor("NORTH", "social_worker")
+    view = case_view(app.uow, viewer, plan)
+    assert view["status"] == "overdue" and view["next_due_at"] > world.clock()
+    assert view["overdue"] is True
+    listed = list_cases(app.uow, viewer, CaseFilter(case_type="implementation_plan"), PageRequest()).items
+    assert [(c["id"], c["status"], c["overdue"]) for c in listed] == [(plan, "overdue", True)]
+    assert [c["id"] for c in list_cases(app.uow, viewer, CaseFilter(overdue=True), PageRequest()).items] == [plan]
+    assert (
+        list_cases(app.uow, viewer, CaseFilter(overdue=False, case_type="implementation_plan"), PageRequest()).total
+        == 0
+    )

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
 from tests.world import Clock, build_world
+from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
 from workflow.deadlines.changes import extend, resume, suspend
 from workflow.deadlines.leader import LeaderLock
 from workflow.deadlines.scheduled import OPENING
 from workflow.deadlines.sweep import sweep
-from workflow.engine.errors import InvalidInput, NotFound
+from workflow.engine.errors import InvalidInput, NotFound, Refused
 from workflow.engine.firing import CASE
 from workflow.registers.controls import load, period_of, run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports, request_implementation_plan
@@ -184,6 +185,26 @@ def test_a_placement_gets_one_implementation_plan_and_a_report_per_month(engine:
     assert {r.owner_id for r in rows} == {w.users[("NORTH", "social_worker")]}
     assert rows[0].due_at.astimezone(STOCKHOLM).date() == date(2026, 3, 4)  # start + 30 days, end of day
     assert rows[1].due_at.astimezone(STOCKHOLM).date() == date(2026, 3, 14)  # 10 working days after Feb 28
+
+
+def test_a_second_delivery_request_of_the_same_kind_is_refused_while_the_first_is_open(engine: Engine) -> None:
+    clock = Clock(NOW)
+    w = build_world(engine, clock)
+    pid, worker = w.placements["north"], w.actor("NORTH", "social_worker")
+    plan = request_implementation_plan(engine, pid, clock=clock, organisation_id=w.orgs["NORTH"])
+    with pytest.raises(Refused, match="already has an open implementation_plan") as refused:
+        open_case(w.wf, "implementation_plan", worker, "another plan", placement_id=pid)
+    assert refused.value.context["rule"] == "delivery_request_open"
+    report = open_case(w.wf, "monthly_report", worker, "report asked for", placement_id=pid).case_id
+    with pytest.raises(Refused, match="open monthly_report"):
+        open_case(w.wf, "monthly_report", worker, "asked again", placement_id=pid)
+    assert open_monthly_reports(engine, clock) == 1, "the scheduler's month is its own request"
+    w.wf.fire(report, "receive", worker, "arrived")
+    w.wf.fire(report, "approve", worker, "fine")
+    w.wf.fire(plan, "cancel", worker, "placement ends")
+    assert _cases(engine, "implementation_plan") == [(None, w.providers["Acme Care AB"], "Genomförandeplan")]
+    again = open_case(w.wf, "implementation_plan", worker, "a new plan after the first closed", placement_id=pid)
+    assert again.status == "requested"
 
 
 def test_three_late_deliveries_open_one_deviation_against_the_provider(engine: Engine) -> None:

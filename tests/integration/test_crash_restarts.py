@@ -100,14 +100,13 @@ def test_killing_the_scheduler_20_times_never_sends_a_reminder_twice_and_settles
     rng = random.Random(20261123)
     now = datetime.now(UTC)
     w = build_world(engine, Clock(now))
-    actor = Actor(w.users[("NORTH", "contract_strategist")], w.orgs["NORTH"], ("contract_strategist",))
     due = (now + timedelta(days=20)).date()
     with engine.begin() as conn:
         for _ in range(REMINDERS):
             open_case(
                 w.wf,
                 "implementation_plan",
-                actor,
+                Actor.system(w.orgs["NORTH"]),  # as the scheduler requests them: a person asks once per placement
                 "placement started",
                 placement_id=w.placements["north"],
                 params={"due_date": date.isoformat(due)},

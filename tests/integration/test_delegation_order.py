@@ -54,9 +54,9 @@ def test_only_roles_holding_a_mandate_can_take_a_decision(world: World, point: t
     allowed = set(rule["delegates"]) | set(rule.get("substitutes", [])) | {Role.BOARD.value}
     for n, role in enumerate(Role):
         strategist = world.actor("NORTH", "contract_strategist")
-        cid = open_case(
-            world.wf, case_type, strategist, "matrix", kind=kind, agreement_id=world.agreements["north_calloff"]
-        ).case_id
+        # An agreement has one agreement case: each role decides on a fresh agreement's case.
+        agreement = world.fresh_agreement() if case_type == "agreement" else world.agreements["north_calloff"]
+        cid = open_case(world.wf, case_type, strategist, "matrix", kind=kind, agreement_id=agreement).case_id
         for step, p in setup:
             world.wf.fire(cid, step, world.actor("NORTH", "board"), "setup", registry_number="NOR-2026-00100", params=p)
         try:

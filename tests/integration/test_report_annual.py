@@ -6,14 +6,17 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 
 from states.registry import CASE_TYPES
 from tests.report_scenario import AREAS, build_year
+from tests.world import build_world
+from workflow.cases.opening import open_case
 from workflow.reports.catalogue import build_report
 from workflow.reports.controls import CONTROL_LABELS
 from workflow.reports.labels import OUTCOME_CATEGORIES, label
 from workflow.reports.model import Report, pct
+from workflow.schema.tables import CASE, EVENT
 
 pytestmark = pytest.mark.integration
 
@@ -174,3 +177,51 @@ def test_a_control_opened_just_after_midnight_in_stockholm_counts_in_the_new_mon
         open_case(w.wf, "control_check", actor, "round", kind="ivo_check", provider_id=w.providers["Acme Care AB"])
     rows = _annual(engine, w.orgs["NORTH"]).table("control_checks").rows
     assert [(r["round"], r["checks"], r["not_done"]) for r in rows] == [("2026-01", 1, 1), ("2026-02", 1, 1)]
+
+
+def test_a_follow_up_not_performed_for_two_reasons_counts_once_as_not_performed_and_once_under_each(
+    engine: Engine,
+) -> None:
+    """The seed's addiction-care case: the visit was cancelled, then the agreement expired (older data: one reason)."""
+    w = build_world(engine)
+    strategist = w.actor("NORTH", "contract_strategist")
+
+    def planned() -> int:
+        return open_case(
+            w.wf, "follow_up", strategist, "plan", kind="planned_special",
+            agreement_id=w.agreements["north_calloff"], plan_year=2026,
+        ).case_id  # fmt: skip
+
+    two = planned()
+    w.wf.fire(
+        two, "mark_not_performed", strategist, "cancelled, then expired",
+        params={"not_performed_reasons": ["agreement_expired", "provider_cancelled_visit"]},
+    )  # fmt: skip
+    other = planned()
+    w.wf.fire(
+        other, "mark_not_performed", strategist, "no staff",
+        params={"not_performed_reasons": ["other"], "not_performed_reasons_other": "The unit had no staff on site"},
+    )  # fmt: skip
+    old = planned()  # marked before several reasons were possible: one reason, in reason_code
+    with engine.begin() as conn:
+        conn.execute(
+            update(CASE).where(CASE.c.id == old).values(status="not_performed", reason_code="terminated_before")
+        )
+        params = conn.execute(
+            select(EVENT.c.params).where(EVENT.c.case_id == other, EVENT.c.trigger == "mark_not_performed")
+        ).scalar_one()
+    assert params == {
+        "not_performed_reasons": ["other"],
+        "not_performed_reasons_other": "The unit had no staff on site",
+    }
+    report = _annual(engine, w.orgs["NORTH"])
+    total = next(r for r in report.table("planned_vs_performed").rows if r["area"] == "Total")
+    assert (total["planned"], total["not_performed"]) == (3, 3)
+    reasons = report.table("not_performed_reasons")
+    assert {r["reason"]: r["count"] for r in reasons.rows} == {
+        label("provider_cancelled_visit"): 1,
+        label("agreement_expired"): 1,
+        label("other"): 1,
+        label("terminated_before"): 1,
+    }
+    assert "once under each of its reasons" in reasons.note

@@ -90,7 +90,7 @@ def test_planned_performed_and_outcome_figures_match_any_year(engine: Engine) ->
             for trig in PATHS[target]:
                 params = {"outcome": outcome} if trig == "assess" else None
                 if trig == "mark_not_performed":
-                    params = {"not_performed_reason": "provider_cancelled_visit"}
+                    params = {"not_performed_reasons": ["provider_cancelled_visit"]}
                 w.wf.fire(cid, trig, actor, trig, params=params)
             planned[area]["planned"] += 1
             planned[area][

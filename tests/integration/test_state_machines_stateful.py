@@ -33,8 +33,12 @@ def _open(world: World, name: str, in_house: bool) -> int:
     spec = CASE_TYPES[name]
     actor = world.actor("NORTH", "contract_strategist")
     agreement = world.agreements["north_in_house" if in_house else "north_calloff"]
+    if spec.mirrors_agreement:  # an agreement has one agreement case: every example gets a fresh agreement
+        agreement = world.fresh_agreement("north_in_house" if in_house else "north_calloff")
     if name in ("implementation_plan", "monthly_report"):
-        return open_case(world.wf, name, actor, "open", placement_id=world.placements["north"]).case_id
+        # Requested by the system (as a placement's start does): a person may not ask twice while one is open.
+        system = Actor.system(world.orgs["NORTH"])
+        return open_case(world.wf, name, system, "open", placement_id=world.placements["north"]).case_id
     return open_case(
         world.wf, name, actor, "open", kind=spec.kinds[0] if spec.kinds else None, agreement_id=agreement
     ).case_id

@@ -20,7 +20,7 @@ from tests.world import Clock, build_world
 from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
 from workflow.deadlines.sweep import sweep
-from workflow.engine.firing import CASE
+from workflow.engine.firing import CASE, Actor
 from workflow.schema.db import make_engine
 from workflow.schema.tables import DEADLINE, EFFECT
 
@@ -39,7 +39,7 @@ def _world(path: Path, template: Path, dues: list[int]) -> tuple[Engine, Clock]:
             open_case(
                 w.wf,
                 "implementation_plan",
-                actor,
+                Actor.system(w.orgs["NORTH"]),  # as the scheduler requests them: a person asks once per placement
                 "placement started",
                 placement_id=w.placements["north"],
                 params={"due_date": (date(2026, 3, 2) + timedelta(days=days)).isoformat()},

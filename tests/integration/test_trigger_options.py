@@ -40,13 +40,14 @@ def test_a_decision_lists_its_registry_number_and_its_closed_vocabularies(world:
     assert terminate.allowed and terminate.why_not is None
     assert terminate.decision == "terminate_agreement" and terminate.needs_registry_number
     assert terminate.requires == ("termination_reason", "initiator")
-    reason, initiator = terminate.params
+    reason, in_words, initiator = terminate.params
     assert (reason.name, reason.type, reason.required, reason.allowed_values) == (
         "termination_reason",
         ParamType.CHOICE,
         True,
         TERMINATION_REASONS,
     )
+    assert (in_words.name, in_words.type, in_words.required) == ("termination_reason_other", ParamType.TEXT, False)
     assert initiator.allowed_values == INITIATORS and reason.label and initiator.label
 
 
@@ -61,7 +62,7 @@ def test_an_ordinary_step_needs_no_registry_number(world: World) -> None:
     ).case_id
     investigate = _option(world, cid, "contract_strategist", "investigate")
     assert investigate.allowed and investigate.decision is None and not investigate.needs_registry_number
-    assert investigate.requires == () and investigate.accepts == ("topic",)
+    assert investigate.requires == () and investigate.accepts == ("topic", "topic_other")
     assert not investigate.params[0].required
 
 

@@ -13,7 +13,7 @@ from tests.world import Clock, build_world
 from workflow.cases.opening import open_case
 from workflow.deadlines.sweep import SweepResult, sweep
 from workflow.engine.audit import verify
-from workflow.engine.firing import CASE
+from workflow.engine.firing import CASE, Actor
 from workflow.schema.db import make_engine
 from workflow.schema.tables import DEADLINE, EFFECT, EVENT, OUTBOX
 
@@ -33,14 +33,13 @@ def _second_engine(engine: Engine) -> Engine:
 def test_two_schedulers_on_one_database_never_duplicate_an_effect(engine: Engine) -> None:
     clock = Clock(NOW - timedelta(days=40))
     w = build_world(engine, clock)
-    actor = w.actor("NORTH", "contract_strategist")
     with engine.begin() as conn:
         for i in range(REMINDING + EXPIRING):
             due = NOW.date() + timedelta(days=20) if i < REMINDING else clock.now.date() + timedelta(days=5 + i % 7)
             open_case(
                 w.wf,
                 "implementation_plan",
-                actor,
+                Actor.system(w.orgs["NORTH"]),  # as the scheduler requests them: a person asks once per placement
                 "placement started",
                 placement_id=w.placements["north"],
                 params={"due_date": date.isoformat(due)},

@@ -129,18 +129,29 @@ def wait_for(url: str, started: Process, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-@contextmanager
-def openid_provider(port: int, redirect_uri: str) -> Iterator[str]:
-    """A real OpenID provider (npm ``oidc-provider``) on loopback; yields its issuer URL."""
+def node_for_provider() -> str:
+    """Node.js with the provider's packages installed (skips without Node only outside CI)."""
     folder = Path(__file__).parent / "oidc"
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         if CI:
-            pytest.fail("Node.js and npm are needed for the sign-in test: apt-get install -y nodejs npm")
+            pytest.fail("Node.js and npm are needed for the OpenID provider tests: apt-get install -y nodejs npm")
         pytest.skip("Node.js is not installed")
     if not (folder / "node_modules" / "oidc-provider").exists():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder, check=True, capture_output=True, timeout=600)
-    with _running([node, "provider.mjs", str(port), redirect_uri], dict(os.environ), cwd=folder) as proc:
+    return node
+
+
+@contextmanager
+def openid_provider(port: int, redirect_uri: str, keys_file: Path | None = None) -> Iterator[str]:
+    """A real OpenID provider (npm ``oidc-provider``) on loopback; yields its issuer URL.
+
+    ``keys_file``: a private JWK Set to sign with (its first key); restarting with another set rotates keys.
+    """
+    folder = Path(__file__).parent / "oidc"
+    node = node_for_provider()
+    cmd = [node, "provider.mjs", str(port), redirect_uri, *([str(keys_file)] if keys_file else [])]
+    with _running(cmd, dict(os.environ), cwd=folder) as proc:
         issuer = f"http://127.0.0.1:{port}"
         wait_for(f"{issuer}/.well-known/openid-configuration", proc)
         yield issuer

@@ -127,6 +127,7 @@ PAGES: dict[str, Callable[[Site], str]] = {
         f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href$="/forlang"]'
     ),
     "rapporter": lambda s: "/rapporter",
+    "namnd": lambda s: "/namnd",
     "utforare": lambda s: "/utforare",
     "utforare-sida": lambda s: s.first_link("/utforare", 'main a[href^="/utforare/"]'),
     "avtal": lambda s: s.first_link(f"/arenden/{s.cases[('deviation', 'investigating')]}", 'main a[href^="/avtal/"]'),
@@ -238,3 +239,25 @@ def test_utskick_for_a_department_head_has_no_accessibility_violations(site: Sit
     site.page.wait_for_url("**/utskick")
     assert site.page.locator("h1").inner_text() == "Utskick"
     _look(site, "utskick")
+
+
+def test_several_reasons_are_ticked_in_a_named_group_of_checkboxes_and_other_asks_for_words(site: Site) -> None:
+    case_id = site.cases[("follow_up", "planned")]
+    site.go(f"/arenden/{case_id}/atgard/mark_not_performed")
+    group = site.page.get_by_role("group", name="Skäl till att den inte genomfördes (ett eller flera)")
+    assert group.get_by_role("checkbox").count() == 5
+    _look(site, "atgard-flera-skal")
+    group.get_by_label("Utföraren ställde in besöket").check()
+    group.get_by_label("Annat").focus()
+    site.page.keyboard.press("Space")  # a checkbox is ticked from the keyboard
+    site.page.get_by_label("Motivering").fill("Besöket ställdes in och avtalet löpte sedan ut.")
+    site.page.get_by_role("button", name="Inte genomförd").click()
+    site.page.wait_for_load_state()
+    assert "Du valde Annat: skriv med egna ord vad det är." in site.page.get_by_role("alert").inner_text()
+    assert group.get_by_label("Annat").is_checked() and group.get_by_label("Utföraren ställde in besöket").is_checked()
+    _look(site, "atgard-flera-skal-med-fel")
+    group.get_by_label("Annat").uncheck()
+    group.get_by_label("Avtalet har löpt ut").check()
+    site.page.get_by_role("button", name="Inte genomförd").click()
+    site.page.wait_for_url(f"**/arenden/{case_id}?utfort=mark_not_performed")
+    assert "Sparat: ärendet har nu status" in site.page.get_by_role("status").first.inner_text()

@@ -116,3 +116,21 @@ def test_the_same_new_case_form_sent_twice_opens_one_case(staff: Staff) -> None:
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     assert _cases(staff) == before + 1
+
+
+def test_a_second_request_for_a_placement_with_an_open_one_is_refused_beside_the_placement(staff: Staff) -> None:
+    staff.sign_in("norrmalm.socsek")
+    with staff.engine.connect() as conn:
+        placement = conn.execute(
+            select(CASE.c.placement_id).where(
+                CASE.c.organisation_id == staff.org_id("NORRMALM"),
+                CASE.c.case_type == "implementation_plan",
+                CASE.c.closed_at.is_(None),
+            )
+        ).scalar()
+    assert placement is not None
+    before = _cases(staff)
+    res = staff.post_form("/arenden/nytt/implementation_plan", {"placement_id": str(placement), "reason": "Ny begäran"})
+    assert res.status_code == 422  # type: ignore[attr-defined]
+    assert 'id="fel-placement_id">Placeringen har redan en öppen begäran av det här slaget' in res.text  # type: ignore[attr-defined]
+    assert _cases(staff) == before

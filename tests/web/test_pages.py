@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from states.registry import CASE_TYPES
 from tests.web.conftest import Staff, csrf_of
@@ -51,15 +51,17 @@ def test_the_case_list_takes_its_filters_from_the_url(staff: Staff) -> None:
     assert sorted(int(r) for r in rows) == sorted(expected)
     assert f"{len(expected)} ärende" in page.text
     assert '<option value="deviation" selected>Avvikelse</option>' in page.text
-    with staff.engine.connect() as conn:
+    with staff.engine.connect() as conn:  # overdue: past a pending deadline, or in the state a missed due date leads to
         late = conn.execute(
             select(func.count(func.distinct(CASE.c.id)))
-            .join(DEADLINE, DEADLINE.c.case_id == CASE.c.id)
+            .outerjoin(DEADLINE, DEADLINE.c.case_id == CASE.c.id)
             .where(
                 CASE.c.organisation_id == staff.org_id("NORRMALM"),
                 CASE.c.owner_id == staff.user_id("norrmalm.strateg"),
-                DEADLINE.c.status == "pending",
-                DEADLINE.c.due_at < staff.clock(),
+                or_(
+                    and_(DEADLINE.c.status == "pending", DEADLINE.c.due_at < staff.clock()),
+                    CASE.c.status == "overdue",
+                ),
             )
         ).scalar_one()
     mine_late = staff.client.get("/arenden?forsenade=1&mina=1")
@@ -249,3 +251,38 @@ def test_an_optional_choice_left_empty_records_the_step_without_it(staff: Staff)
     assert res.status_code == 303, res.text[-1500:]
     with staff.engine.connect() as conn:
         assert conn.execute(select(CASE.c.status).where(CASE.c.id == case_id)).scalar_one() == "investigating"
+
+
+def test_several_reasons_for_a_follow_up_not_performed_are_ticked_in_a_group_of_checkboxes(staff: Staff) -> None:
+    case_id = _only(staff, "NORRMALM", "follow_up", "planned")
+    staff.sign_in("norrmalm.strateg")
+    path = f"/arenden/{case_id}/atgard/mark_not_performed"
+    form = staff.client.get(path)
+    assert form.status_code == 200
+    group = re.search(r"<fieldset[^>]*>\s*<legend>([^<]+)</legend>(.*?)</fieldset>", form.text, re.S)
+    assert group and group[1] == "Skäl till att den inte genomfördes (ett eller flera)"
+    boxes = re.findall(r'<input type="checkbox" id="([^"]+)" name="not_performed_reasons" value="([^"]+)"', group[2])
+    assert [v for _, v in boxes] == list(
+        CASE_TYPES["follow_up"].transition("mark_not_performed", "planned").params[0].choices
+    )  # type: ignore[union-attr]
+    assert boxes[0][0] == "falt-not_performed_reasons" and all(f'<label for="{i}">' in group[2] for i, _ in boxes)
+    version = re.search(r'name="version" value="(\d+)"', form.text)
+    assert version
+    data = {"_csrf_token": csrf_of(form.text), "version": version[1], "reason": "Besöket ställdes in"}
+    missing_text = staff.client.post(path, data={**data, "not_performed_reasons": ["agreement_expired", "other"]})
+    assert missing_text.status_code == 422
+    assert "Du valde Annat: skriv med egna ord vad det är." in missing_text.text
+    assert 'value="other" checked' in missing_text.text and 'value="agreement_expired" checked' in missing_text.text
+    none_ticked = staff.client.post(path, data=data)
+    assert none_ticked.status_code == 422 and "Välj minst ett av alternativen." in none_ticked.text
+    done = staff.client.post(
+        path,
+        data={**data, "not_performed_reasons": ["agreement_expired", "provider_cancelled_visit"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    with staff.engine.connect() as conn:
+        params = conn.execute(
+            select(EVENT.c.params).where(EVENT.c.case_id == case_id, EVENT.c.trigger == "mark_not_performed")
+        ).scalar_one()
+    assert params == {"not_performed_reasons": ["provider_cancelled_visit", "agreement_expired"]}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import insert, select
 
 from tests.web.browser import (
     CHROMIUM_ARGS,
@@ -19,6 +20,7 @@ from tests.web.browser import (
 from workflow.demo.municipality import Demo
 from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
+from workflow.schema.tables import USER
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +45,18 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     engine = make_engine(url)
     upgrade(engine)
     Demo(engine).load()
+    with engine.begin() as conn:  # an integration's service account (an administrator makes these)
+        org = conn.execute(select(USER.c.organisation_id).where(USER.c.username == "norrmalm.strateg")).scalar_one()
+        conn.execute(
+            insert(USER).values(
+                username="ekonomisystem",
+                display_name="Ekonomisystemet",
+                email="it@norrmalm.test",
+                organisation_id=org,
+                roles=["contract_strategist"],
+                source="integration",
+            )
+        )
     engine.dispose()
     app_port, idp_port = free_port(), free_port()
     base = f"http://127.0.0.1:{app_port}"
@@ -104,6 +118,15 @@ def test_a_person_without_an_account_here_is_told_so_and_not_signed_in(productio
     page.goto(f"{production.base}/oversikt")  # the provider's own session answers at once: refused again
     assert page.locator("h1").inner_text() == "Inloggningen misslyckades"
     assert "/oversikt" not in page.url
+
+
+def test_a_person_cannot_sign_in_as_an_integrations_service_account(production: Production) -> None:
+    page = production.page()
+    page.goto(f"{production.base}/oversikt")
+    page.wait_for_url(f"{production.issuer}/**")
+    _sign_in_at_the_provider(page, "ekonomisystem")
+    page.wait_for_url(f"{production.base}/logga-in/oidc**")
+    assert page.locator("h1").inner_text() == "Inloggningen misslyckades"
 
 
 def test_an_answer_with_a_forged_state_is_refused(production: Production) -> None:

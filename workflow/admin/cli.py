@@ -230,6 +230,7 @@ def user_list(ctx: click.Context, acting_as: str, organisation_id: int | None) -
 @click.option("--email", required=True)
 @click.option("--organisation-id", type=int, required=True)
 @ROLES
+@click.option("--integration", is_flag=True, help="an integration's service account (username: its OAuth client id)")
 @click.pass_context
 def user_create(
     ctx: click.Context,
@@ -239,11 +240,13 @@ def user_create(
     email: str,
     organisation_id: int,
     roles: tuple[str, ...],
+    integration: bool,
 ) -> None:
-    """Add a user."""
+    """Add a user (or, with --integration, an integration's service account)."""
     from workflow.admin.commands import CreateUser
 
-    _run(ctx, acting_as, CreateUser(username, display_name, email, organisation_id, roles, via="cli"))
+    command = CreateUser(username, display_name, email, organisation_id, roles, via="cli", integration=integration)
+    _run(ctx, acting_as, command)
 
 
 @user.command("update")

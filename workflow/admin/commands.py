@@ -77,7 +77,11 @@ class DeactivateOrganisation:
 
 @dataclass(frozen=True, slots=True)
 class CreateUser:
-    """Add a user (användare) of an administered organisation with its roles."""
+    """Add a user (användare) of an administered organisation with its roles.
+
+    ``integration``: a service account (integrationsanvändare) for a system that calls the API with
+    client-credentials tokens; its username is the OAuth client id and its source ``integration``.
+    """
 
     username: str
     display_name: str
@@ -85,6 +89,7 @@ class CreateUser:
     organisation_id: int
     roles: tuple[str, ...]
     via: str = "api"
+    integration: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,9 +431,8 @@ def create_user(cmd: CreateUser, actor: Actor, uow: UnitOfWork) -> Row:
         scope = administered(conn, actor, "create users")
         _active_org(conn, scope, cmd.organisation_id)
         roles = clean_roles(cmd.roles)
-        uid = _insert_user(
-            conn, cmd.username.strip(), cmd.display_name, cmd.email, cmd.organisation_id, roles, "manual"
-        )
+        source = "integration" if cmd.integration else "manual"
+        uid = _insert_user(conn, cmd.username.strip(), cmd.display_name, cmd.email, cmd.organisation_id, roles, source)
         row = user_row(conn, uid)
         assert row is not None
         audit.record(

@@ -15,7 +15,7 @@ from states.spec import Subject
 from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import local_date
 from workflow.engine.audit import open_chain
-from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
+from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, Refused
 from workflow.engine.firing import CASE, Actor, Workflow, _reason
 from workflow.engine.params import DATE_PARAMS
 from workflow.schema.db import new_id
@@ -94,6 +94,24 @@ def open_case(
         )
 
 
+def _no_open_request(conn: Connection, case_type: str, placement_id: int) -> None:
+    """One open delivery request (leveransbegäran) per placement and kind: a second waits for the first to close.
+
+    The scheduler's own requests are once-only by their opening key (a placement's plan once, its monthly
+    report once per month), so a month's report may be requested while last month's is still late.
+    """
+    open_one = conn.execute(
+        select(CASE.c.id).where(
+            CASE.c.placement_id == placement_id, CASE.c.case_type == case_type, CASE.c.closed_at.is_(None)
+        )
+    ).first()
+    if open_one is not None:
+        raise Refused(
+            f"the placement already has an open {case_type} request (case {open_one.id}); close it first",
+            rule="delivery_request_open",
+        )
+
+
 def _open(
     wf: Workflow,
     conn: Connection,
@@ -135,6 +153,8 @@ def _open(
         provider_id = provider_id or p["provider_id"]
         if agreement_id != p["agreement_id"] or provider_id != p["provider_id"]:
             raise InvalidInput("the placement belongs to another agreement or provider")
+        if spec.delivery and not actor.is_system:
+            _no_open_request(conn, case_type, placement_id)
     elif case_type in CASE_TYPES_NEEDING_PLACEMENT:
         raise InvalidInput(f"{case_type} needs a placement")
     if agreement_id is not None:
@@ -157,6 +177,11 @@ def _open(
         in_house = a["agreement_type"] == "in_house_mandate"
         if spec.mirrors_agreement and a["organisation_id"] != org:
             raise NotFound(f"agreement {agreement_id} not found")
+        if spec.mirrors_agreement and a["case_id"] is not None:
+            raise Refused(
+                f"agreement {agreement_id} has its agreement case already (case {a['case_id']})",
+                rule="agreement_has_case",
+            )
     elif case_type in CASE_TYPES_NEEDING_AGREEMENT:
         raise InvalidInput(f"{case_type} needs an agreement")
     if provider_id is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
 
-from states.registry import CASE_TYPES
+from states.registry import CASE_TYPES, OVERDUE_STATE
 from workflow.cases import scoping
 from workflow.cases.access import record_reads
 from workflow.cases.paging import Order, Page, PageRequest, SortKey, fetch
@@ -75,6 +75,20 @@ def next_due() -> Any:
         .correlate(CASE)
         .scalar_subquery()
     )
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """A case is overdue (försenat) when it stands in its overdue state or a pending deadline has passed.
+
+    One truth for the ``overdue`` flag of lists and views and the ``overdue`` filter: :func:`is_overdue`
+    says the same of a row.
+    """
+    return or_(CASE.c.status == OVERDUE_STATE, func.coalesce(next_due() < now, False))
+
+
+def is_overdue(row: Any, now: datetime) -> bool:
+    """Whether a listed case row (``status``, ``next_due_at``) is overdue, as :func:`overdue_condition` says."""
+    return row["status"] == OVERDUE_STATE or (row["next_due_at"] is not None and row["next_due_at"] < now)
 
 
 def _listed() -> Any:
@@ -138,7 +152,7 @@ def _where(viewer: Viewer, f: CaseFilter, now: datetime) -> list[ColumnElement[b
     if f.opened_to is not None:
         conditions.append(CASE.c.opened_at <= end_of_day(f.opened_to))
     if f.overdue is not None:
-        late = func.coalesce(next_due() < now, False)
+        late = overdue_condition(now)
         conditions.append(late if f.overdue else ~late)
     if f.registry_number:
         conditions.append(
@@ -161,7 +175,7 @@ def list_cases(uow: UnitOfWork, viewer: Viewer, filters: CaseFilter, page: PageR
     query = _listed().where(*_where(viewer, filters, now))
     found = uow.read(lambda conn: fetch(conn, query, order, page))
     for row in found.items:
-        row["overdue"] = row["next_due_at"] is not None and row["next_due_at"] < now
+        row["overdue"] = is_overdue(row, now)
     individual = [r["id"] for r in found.items if scoping.is_individual_case(r["case_type"], r["placement_id"])]
     if individual:  # logged before anything individual leaves
         uow.write(lambda conn: record_reads(conn, viewer, "case", individual, "list", now))
@@ -179,7 +193,7 @@ def listed_case(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]
         return dict(row)
 
     row = uow.read(read)
-    row["overdue"] = row["next_due_at"] is not None and row["next_due_at"] < now
+    row["overdue"] = is_overdue(row, now)
     if scoping.is_individual_case(row["case_type"], row["placement_id"]):
         uow.write(lambda conn: record_reads(conn, viewer, "case", [case_id], "read", now))
     return row
@@ -236,7 +250,7 @@ def _view(conn: Connection, viewer: Viewer, case_id: int, now: datetime) -> dict
     if row is None:
         raise NotFound(f"case {case_id} not found")
     view = dict(row)
-    view["overdue"] = row["next_due_at"] is not None and row["next_due_at"] < now
+    view["overdue"] = is_overdue(row, now)
     view["timeline"] = _timeline(conn, case_id)
     view["deadlines"] = _deadlines(conn, case_id)
     return view

@@ -24,6 +24,7 @@ from workflow.deadlines.calendar import local_date
 from workflow.engine import delegation
 from workflow.engine.errors import NoMandate, NotPermitted
 from workflow.engine.firing import Actor, Workflow
+from workflow.registers.agreement_cases import ensure_agreement_cases, expire_ended_agreements
 from workflow.registers.samples import path_to, sample_params
 from workflow.reports.demo_data import add_report_inputs
 from workflow.retention import schedule as retention_schedule
@@ -122,6 +123,9 @@ class Demo:
             retention_schedule.load_file(conn)
         counts = self._cases()
         counts["report_inputs"] = add_report_inputs(self)
+        # As the scheduler's leader job would on its first tick: every agreement gets its case, ended ones expire.
+        counts["agreement_cases"] = ensure_agreement_cases(self.engine, self.wf.clock)
+        counts["agreements_expired"] = expire_ended_agreements(self.engine, self.wf.clock)
         log.info("demo.loaded", **counts)
         return counts
 
@@ -406,10 +410,10 @@ class Demo:
         kind = spec.kinds[seed % len(spec.kinds)] if spec.kinds else None
         if spec.subject is Subject.PLACEMENT:
             placement = self.placements[district][seed % len(self.placements[district])]
-            return open_case(
+            return open_case(  # as the scheduler requests deliveries: staff may not ask twice while one is open
                 self.wf,
                 name,
-                actor,
+                Actor.system(self.orgs[district]),
                 "Demo: requested from provider",
                 placement_id=placement,
                 params={"due_date": (self.today + timedelta(days=10 + seed % 9)).isoformat()},
@@ -445,7 +449,11 @@ class Demo:
             "rectification_request": "Begäran till leverantör",
             "call_off_suspension": "Tillfällig uteslutning från avrop",
             "control_check": "Återkommande kontroll",
+            "audit_response": "Yttrande över revisionsrapport om avtalsuppföljning",
+            "audit_measure": "Rutin för riskbaserat urval av utförare",
         }[name]
+        if not spec.subject_required:  # audit responses and their measures are about no provider
+            return open_case(self.wf, name, actor, f"Demo: {title}", kind=kind, title=title).case_id
         return open_case(
             self.wf,
             name,

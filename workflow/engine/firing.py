@@ -409,7 +409,7 @@ def _guards_refuse(names: tuple[str, ...], ctx: GuardContext) -> str | None:
 def _who_may(spec: CaseTypeSpec, tr: Transition, row: Any, actor: Actor) -> str | None:
     if actor.is_system:
         expiry = spec.deadlines.get(row.status)
-        if tr.system or (expiry is not None and expiry.on_expiry == tr.trigger):
+        if tr.system or tr.scheduled or (expiry is not None and expiry.on_expiry == tr.trigger):
             return None
         return f"the scheduler may not {tr.trigger}"
     if tr.system:

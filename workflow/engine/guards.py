@@ -56,6 +56,23 @@ def no_open_remedy_requests(ctx: GuardContext) -> str | None:
     return f"{n} supplementation/rectification request(s) are still open" if n else None
 
 
+_MEASURE_FINALS = tuple(CASE_TYPES["audit_measure"].finals)
+
+
+def no_open_audit_measures(ctx: GuardContext) -> str | None:
+    """Every measure of the audit response is done or cancelled."""
+    n = ctx.conn.execute(
+        select(func.count())
+        .select_from(CASE)
+        .where(
+            CASE.c.parent_case_id == ctx.case.id,
+            CASE.c.case_type == "audit_measure",
+            CASE.c.status.not_in(_MEASURE_FINALS),
+        )
+    ).scalar_one()
+    return f"{n} measure(s) of the audit response are still open" if n else None
+
+
 def agreement_period_ended(ctx: GuardContext) -> str | None:
     """The agreement's end date has passed."""
     a = AGREEMENT
@@ -85,4 +102,5 @@ GUARD_IMPLS: dict[str, Callable[[GuardContext], str | None]] = {
     "agreement_period_ended": agreement_period_ended,
     "outcome_is_no_remarks": outcome_is_no_remarks,
     "outcome_is_remarks": outcome_is_remarks,
+    "no_open_audit_measures": no_open_audit_measures,
 }

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from states.registry import CASE_TYPES
-from states.spec import Param, ParamType, Transition
+from states.spec import OTHER, Param, ParamType, Transition, offers_other, other_text
 from workflow.engine.errors import InvalidInput
 
 MAX_TEXT = 2000
@@ -67,7 +67,21 @@ def clean(tr: Transition, params: dict[str, Any] | None, today: date) -> dict[st
         if value is None:
             continue
         out[p.name] = _CLEANERS[p.type](p, value, today)
+    for p in tr.params:
+        if offers_other(p):
+            _other_with_text(p, out)
     return out
+
+
+def _other_with_text(p: Param, cleaned: dict[str, Any]) -> None:
+    """``other`` needs its free text (annat, nämligen), and the text belongs to ``other`` only (rule ``other_text``)."""
+    text = other_text(p).name
+    chosen = cleaned.get(p.name)
+    is_other = chosen == OTHER or (isinstance(chosen, list) and OTHER in chosen)
+    if is_other and text not in cleaned:
+        raise InvalidInput(f"{p.name} {OTHER!r} needs {text}: say in words what it is", rule="other_text", field=text)
+    if not is_other and text in cleaned:
+        raise InvalidInput(f"{text} is only given when {p.name} is {OTHER!r}", rule="other_text", field=text)
 
 
 def columns(tr: Transition, params: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +141,7 @@ def _choice(p: Param, value: Any, today: date) -> str:
 
 
 def _multi_choice(p: Param, value: Any, today: date) -> list[str]:
+    """A list of codes from the closed vocabulary: at least one when required, each once, kept in vocabulary order."""
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise InvalidInput(f"{p.name} must be a list of values from: {', '.join(p.choices)}")
     wrong = [v for v in value if v not in p.choices]
@@ -134,7 +149,10 @@ def _multi_choice(p: Param, value: Any, today: date) -> list[str]:
         raise InvalidInput(f"{p.name} {', '.join(map(repr, wrong))} not among: {', '.join(p.choices)}")
     if p.required and not value:
         raise InvalidInput(f"{p.name} needs at least one of: {', '.join(p.choices)}")
-    return [c for c in p.choices if c in value]  # vocabulary order, each once
+    twice = sorted({v for v in value if list(value).count(v) > 1})
+    if twice:
+        raise InvalidInput(f"{p.name} names {', '.join(map(repr, twice))} more than once")
+    return [c for c in p.choices if c in value]  # vocabulary order
 
 
 _CLEANERS: dict[ParamType, Callable[[Param, Any, date], Any]] = {

@@ -2,7 +2,8 @@
 
 ``owner`` is the case's owner, ``provider_contact`` the provider's contact address, and a
 role name means every active user of the case's organisation holding that role. For a case
-about a placement, ``social_worker`` is the placing social worker rather than the whole role.
+about a placement, ``social_worker`` is the placing social worker rather than the whole role;
+``responsible_role`` is every user holding the role the case names in its ``responsible_role`` attribute.
 Addresses come only from the owning organisation's users and the provider row.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from states.roles import OWNER, PROVIDER, Role
+from states.roles import OWNER, PROVIDER, RESPONSIBLE_ROLE, Role
 from workflow.schema.tables import CASE, PLACEMENT, USER
 from workflow.schema.tables import PROVIDER as PROVIDER_T  # PROVIDER is the role (states.roles)
 
@@ -38,6 +39,10 @@ class Directory:
             elif name == OWNER:
                 if case.owner_id in self.user_email:
                     out.add(self.user_email[case.owner_id])
+            elif name == RESPONSIBLE_ROLE:
+                role = (getattr(case, "attributes", None) or {}).get(RESPONSIBLE_ROLE)
+                if role:
+                    out.update(self.role_emails.get((case.organisation_id, role), ()))
             elif name == PROVIDER:
                 if case.provider_id in self.provider_email:
                     out.add(self.provider_email[case.provider_id])

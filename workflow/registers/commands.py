@@ -143,10 +143,11 @@ def rename_contract_area(cmd: RenameContractArea, actor: Actor, uow: UnitOfWork)
 
 @handles(RegisterAgreement)
 def register_agreement(cmd: RegisterAgreement, actor: Actor, uow: UnitOfWork) -> Row:
-    """Register the agreement; answers its row."""
+    """Register the agreement and open its agreement case in the same transaction; answers its row."""
+    wf = Workflow(uow.engine, uow.clock)
 
     def work(conn: Connection) -> Row:
-        return agreement(conn, actor, contracts.register_agreement(conn, actor, cmd.terms))
+        return agreement(conn, actor, contracts.register_agreement(wf, conn, actor, cmd.terms))
 
     return uow.write(work)
 

@@ -15,8 +15,10 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from states.roles import Role
 from workflow.cases.opening import SHARED_AGREEMENT_TYPES
+from workflow.deadlines.calendar import local_date
 from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused
-from workflow.engine.firing import REGISTRY_NUMBER, Actor
+from workflow.engine.firing import REGISTRY_NUMBER, Actor, Workflow
+from workflow.registers.agreement_cases import open_agreement_case
 from workflow.schema.db import new_id
 from workflow.schema.tables import AGREEMENT, AREA, ORG, PROVIDER
 
@@ -134,8 +136,12 @@ def readable_agreement(conn: Connection, actor: Actor, agreement_id: int) -> Any
     return row
 
 
-def register_agreement(conn: Connection, actor: Actor, terms: AgreementTerms) -> int:
-    """Register an agreement for the actor's organisation; its status starts ``active``."""
+def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: AgreementTerms) -> int:
+    """Register an agreement for the actor's organisation and open its agreement case; its status starts ``active``.
+
+    A call-off is refused under a framework agreement that has ended: one no longer active, or whose
+    end date has passed (the scheduler expires it soon after).
+    """
     _may_register(actor, "agreements")
     if terms.agreement_type not in AGREEMENT_TYPES:
         raise InvalidInput(f"agreement_type must be one of {', '.join(AGREEMENT_TYPES)}")
@@ -167,7 +173,8 @@ def register_agreement(conn: Connection, actor: Actor, terms: AgreementTerms) ->
             raise Refused(
                 f"the framework agreement is {parent['status']}; no call-offs from it", rule="parent_inactive"
             )
-    return new_id(
+        ended_before(parent, local_date(wf.clock()), "the framework agreement")
+    agreement_id = new_id(
         conn.execute(
             insert(AGREEMENT).values(
                 registry_number=terms.registry_number,
@@ -183,6 +190,16 @@ def register_agreement(conn: Connection, actor: Actor, terms: AgreementTerms) ->
             )
         )
     )
+    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered")
+    return agreement_id
+
+
+def ended_before(agreement: Any, today: date, what: str) -> None:
+    """Refuse a call-off (avrop) under an agreement whose end date has passed (rule ``agreement_ended``)."""
+    if agreement["ends_on"] is not None and agreement["ends_on"] < today:
+        raise Refused(
+            f"{what} ended on {agreement['ends_on'].isoformat()}; no call-offs under it", rule="agreement_ended"
+        )
 
 
 def update_agreement(conn: Connection, actor: Actor, agreement_id: int, changes: dict[str, Any]) -> None:

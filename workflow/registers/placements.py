@@ -16,9 +16,10 @@ import structlog
 from sqlalchemy import Connection, insert, select, update
 
 from states.roles import Role
+from workflow.deadlines.calendar import local_date
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, Refused
 from workflow.engine.firing import CASE, Actor, Workflow
-from workflow.registers.contracts import CLOSED_AGREEMENT_STATUSES, readable_agreement
+from workflow.registers.contracts import ended_before, readable_agreement
 from workflow.registers.deliveries import request_implementation_plan
 from workflow.schema.db import new_id
 from workflow.schema.tables import PLACEMENT, USER
@@ -59,8 +60,9 @@ def register_placement(wf: Workflow, conn: Connection, actor: Actor, terms: Plac
     """Register a placement of the actor's organisation and open its implementation-plan deadline."""
     _may_place(actor)
     agreement = readable_agreement(conn, actor, terms.agreement_id)
-    if agreement["status"] in CLOSED_AGREEMENT_STATUSES or agreement["status"] == "suspended":
+    if agreement["status"] != "active":
         raise Refused(f"the agreement is {agreement['status']}; no placements under it", rule="agreement_not_open")
+    ended_before(agreement, local_date(wf.clock()), "the agreement")
     if terms.starts_on < agreement["starts_on"] or (agreement["ends_on"] and terms.starts_on > agreement["ends_on"]):
         raise InvalidInput("the placement starts outside the agreement's period")
     if terms.ends_on is not None and terms.ends_on < terms.starts_on:

@@ -10,10 +10,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from states import vocab
-from states.spec import CaseTypeSpec, Param, ParamType, Transition
+from states.spec import OTHER, CaseTypeSpec, Param, ParamType, Transition, offers_other, other_text
 
 #: Free text that reads like what a case handler would write.
 _TEXT: dict[str, str] = {"evidence": "IVO decision and site-visit notes on file"}
+
+#: What an example "other" is, in words.
+_OTHER_TEXT = "Another reason, described in the decision"
 
 _PINNED: dict[str, tuple[str, str]] = {
     "outcome_is_no_remarks": ("outcome", "no_remarks"),
@@ -30,6 +33,10 @@ def sample_params(spec: CaseTypeSpec, tr: Transition, in_house: bool, today: dat
     for guard in tr.guards:  # a guard that pins a parameter's value decides it
         if guard in _PINNED:
             out[_PINNED[guard][0]] = _PINNED[guard][1]
+    for p in tr.params:  # "other" says in words what it is
+        chosen = out.get(p.name)
+        if offers_other(p) and (chosen == OTHER or (isinstance(chosen, list) and OTHER in chosen)):
+            out[other_text(p).name] = _OTHER_TEXT
     return out
 
 
@@ -46,7 +53,12 @@ def _example(p: Param, tr: Transition, in_house: bool, today: date, seed: int) -
     if "outcome_matches_regime" in tr.guards and p.name == "outcome":
         options = vocab.MANDATE_OUTCOMES if in_house else vocab.CONTRACT_OUTCOMES
     choice = options[seed % len(options)]
-    return [choice] if p.type is ParamType.MULTI_CHOICE else choice
+    if p.type is not ParamType.MULTI_CHOICE:
+        return choice
+    if seed % 4 == 0 and len(options) > 1:  # now and then two reasons, as a visit cancelled and then an expiry
+        second = options[(seed + 1) % len(options)]
+        return [c for c in options if c in (choice, second)]
+    return [choice]
 
 
 def path_to(

@@ -50,7 +50,7 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
     fu = follow_ups.planned_follow_ups(conn, org, period)
     report.tables += [
         follow_ups.planned_vs_performed(fu, names),
-        follow_ups.not_performed(fu, names),
+        follow_ups.not_performed(conn, org, period, names),
         follow_ups.outcomes(fu, names),
         follow_ups.other_follow_ups(conn, org, period, names),
         cases.remedy_requests(conn, org, period, names),

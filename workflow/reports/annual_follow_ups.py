@@ -97,17 +97,43 @@ def planned_vs_performed(rows: list[Any], names: dict[int | None, str]) -> Table
     )
 
 
-def not_performed(rows: list[Any], names: dict[int | None, str]) -> Table:
-    """Follow-ups not performed, per area and reason."""
+def reasons_not_performed(attributes: dict[str, Any] | None, reason_code: str | None) -> list[str | None]:
+    """The reasons a follow-up was not performed: the list it was given, or the one reason of older follow-ups.
+
+    ``mark_not_performed`` takes one or more reasons (``not_performed_reasons``, kept in the case's
+    attributes); follow-ups marked before took one, ``not_performed_reason``, kept in ``reason_code``.
+    """
+    given = (attributes or {}).get("not_performed_reasons")
+    if isinstance(given, list) and given:
+        return [str(r) for r in given]
+    return [reason_code]
+
+
+def not_performed(conn: Connection, org: int, period: Period, names: dict[int | None, str]) -> Table:
+    """Planned follow-ups not performed, per area and reason: one with two reasons counts once under each."""
+    q = select(CASE.c.contract_area_id, CASE.c.in_house, CASE.c.reason_code, CASE.c.attributes).where(
+        CASE.c.organisation_id == org,
+        CASE.c.case_type == "follow_up",
+        CASE.c.plan_year >= period.start.year,
+        CASE.c.plan_year <= period.end.year,
+        CASE.c.kind.in_(PLANNED_KINDS),
+        CASE.c.status == "not_performed",
+    )
     acc: Counter[tuple[str, str]] = Counter()
-    for r in rows:
-        if r.status == "not_performed":
-            acc[(area_label(names, r.contract_area_id, bool(r.in_house)), label(r.reason_code))] += r.n
+    for r in conn.execute(q):
+        area = area_label(names, r.contract_area_id, bool(r.in_house))
+        for reason in reasons_not_performed(r.attributes, r.reason_code):
+            acc[(area, label(reason))] += 1
     return Table(
         "not_performed_reasons",
         N_("Reasons for follow-ups not performed"),
         [Column("area", N_("Contract area")), Column("reason", N_("Reason")), Column("count", N_("Follow-ups"), "int")],
         [{"area": a, "reason": reason, "count": n} for (a, reason), n in sorted(acc.items())],
+        note=(
+            "A follow-up not performed for several reasons (e.g. the visit was cancelled, then the agreement "
+            "expired) is counted once as not performed in the table above and once under each of its reasons "
+            "here, so the reasons may add up to more than the follow-ups not performed."
+        ),
     )
 
 

@@ -51,7 +51,15 @@ def drive_central_year(demo: Any) -> int:
             ).case_id
             opened += 1
             if target == "not_performed":
-                fire(cid, "mark_not_performed", not_performed_reason=rng.choice(("terminated_before", "other")))
+                if rng.choice(("terminated_before", "other")) == "terminated_before":
+                    fire(cid, "mark_not_performed", not_performed_reasons=["terminated_before"])
+                else:
+                    fire(
+                        cid,
+                        "mark_not_performed",
+                        not_performed_reasons=["provider_cancelled_visit", "other"],
+                        not_performed_reasons_other="Avtalet förnyades inte",
+                    )
                 continue
             if target == "scheduled":
                 fire(cid, "schedule", scheduled_for=(today + timedelta(days=14)).isoformat())
@@ -59,7 +67,8 @@ def drive_central_year(demo: Any) -> int:
             fire(cid, "start")
             if target == "in_progress":
                 continue
-            fire(cid, "record_findings", topic=rng.choice(FINDING_TOPICS))
+            topic = rng.choice(FINDING_TOPICS)
+            fire(cid, "record_findings", topic=topic, **_in_words("topic", topic))
             outcome = rng.choices(CONTRACT_OUTCOMES, OUTCOME_WEIGHTS)[0]
             if outcome != "compliant":
                 kind = "rectification" if outcome == "non_compliant" else "supplementation"
@@ -105,3 +114,8 @@ def drive_central_year(demo: Any) -> int:
         opened += 1
         fire(cid, "investigate", topic=topic)
     return opened
+
+
+def _in_words(name: str, value: str) -> dict[str, Any]:
+    """The free text an ``other`` needs (annat, nämligen); nothing for any other value."""
+    return {f"{name}_other": "Brister i samverkan med socialtjänsten"} if value == "other" else {}

@@ -46,6 +46,7 @@ LABELS: dict[str, str] = {
     "municipality": N_("Municipality"),
     "provider": N_("Provider"),
     "mutual": N_("Mutual"),
+    "not_stated": N_("Not stated"),
     # exclusion reasons
     "ivo_report_back": N_("IVO case with report-back decision"),
     "dormant": N_("Dormant operation"),

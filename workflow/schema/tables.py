@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, Table, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from workflow.schema.types import UTCDateTime
@@ -569,6 +569,102 @@ class WebSession(SQLModel, table=True):
     __table_args__ = (Index("ix_web_session_expires_at", "expires_at"),)
 
 
+# --- the board: board matters and their templates, meetings, decisions, reports presented ------------------------
+
+
+class BoardTemplate(SQLModel, table=True):
+    """One version of a municipality's board-matter template (mall för tjänsteutlåtande).
+
+    Every edit stores a new version (who, when); the product's shipped Swedish template is version 0 and is
+    never stored. ``source`` is Jinja2 rendered in a sandbox.
+    """
+
+    __tablename__ = "board_template"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    matter_type: str = Field(max_length=24)  # annual | terminations | decisions | termination
+    version: int
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    note: str = Field(default="", max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _ts()
+    __table_args__ = (UniqueConstraint("organisation_id", "matter_type", "version"),)
+
+
+class BoardMatter(SQLModel, table=True):
+    """A generated board matter (tjänsteutlåtande) as it went to the board: its text is never re-rendered."""
+
+    __tablename__ = "board_matter"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    matter_type: str = Field(max_length=24)
+    registry_number: str = Field(max_length=40)
+    title: str = Field(max_length=300)
+    period_from: date | None = None
+    period_to: date | None = None
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    template_id: int | None = Field(default=None, foreign_key="board_template.id")
+    template_version: int
+    locale: str = Field(max_length=8)
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _ts()
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "registry_number", name="uq_board_matter_org_registry_number"),
+        Index("ix_board_matter_org_created", "organisation_id", "created_at"),
+    )
+
+
+class BoardMeeting(SQLModel, table=True):
+    """A meeting of the board (nämndsammanträde)."""
+
+    __tablename__ = "board_meeting"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    held_on: date
+    title: str = Field(default="", max_length=200)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _ts()
+    __table_args__ = (Index("ix_board_meeting_org_held", "organisation_id", "held_on"),)
+
+
+class BoardDecision(SQLModel, table=True):
+    """The board's decision on a matter at a meeting, under a paragraph of its minutes (nämndbeslut, §)."""
+
+    __tablename__ = "board_decision"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    meeting_id: int = Field(foreign_key="board_meeting.id", index=True)
+    matter_id: int = Field(foreign_key="board_matter.id", index=True)
+    paragraph: str = Field(max_length=16)
+    outcome: str = Field(max_length=16)  # adopted | returned | amended
+    text: str = Field(default="", max_length=4000)
+    registry_number: str = Field(max_length=40)
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    recorded_at: datetime = _ts()
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "paragraph", name="uq_board_decision_meeting_paragraph"),
+        UniqueConstraint("meeting_id", "matter_id", name="uq_board_decision_meeting_matter"),
+    )
+
+
+class ReportPresentation(SQLModel, table=True):
+    """A report marked as presented to the board (anmäld/redovisad för nämnden): which meeting, which paragraph."""
+
+    __tablename__ = "report_presentation"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    meeting_id: int = Field(foreign_key="board_meeting.id", index=True)
+    report: str = Field(max_length=32)
+    period_from: date
+    period_to: date
+    paragraph: str = Field(max_length=16)
+    matter_id: int | None = Field(default=None, foreign_key="board_matter.id")
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    recorded_at: datetime = _ts()
+    __table_args__ = (UniqueConstraint("meeting_id", "paragraph", name="uq_report_presentation_meeting_paragraph"),)
+
+
 # --- import of a municipality's existing register and history ---------------------------------------------------
 
 
@@ -629,6 +725,11 @@ SESSION = _table(WebSession)
 RETENTION_SCHEDULE = _table(RetentionSchedule)
 RETENTION_RULE = _table(RetentionRule)
 PURGE = _table(RetentionPurge)
+BOARD_TEMPLATE = _table(BoardTemplate)
+BOARD_MATTER = _table(BoardMatter)
+BOARD_MEETING = _table(BoardMeeting)
+BOARD_DECISION = _table(BoardDecision)
+PRESENTATION = _table(ReportPresentation)
 IMPORT_REF = _table(ImportRef)
 
 

@@ -308,6 +308,11 @@ def _without(content: bytes, column: str) -> bytes:
 HISTORY_TODAY = _without(HISTORY, "occurred_on")
 
 
+@pytest.mark.xfail(
+    not import_run.DATED,
+    strict=True,
+    reason="the case commands take no occurred_on until the event dates (branch dating) are merged",
+)
 def test_an_imported_history_reproduces_the_terminated_agreements_report_of_its_year(
     app: Application, world: World
 ) -> None:

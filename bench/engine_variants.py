@@ -143,10 +143,11 @@ def raw_rows_step(dbapi: Any, postgres: bool) -> Step:
         cur.execute(
             sql(
                 "INSERT INTO case_event (organisation_id, seq, case_id, trigger, from_status, to_status, actor_id, "
-                "reason, params, occurred_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, NULL, 'r', '{}', ?, ?, ?)"
+                "reason, params, occurred_at, occurred_on, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'r', '{}', ?, ?, ?, ?)"
             )
             + (" RETURNING id" if postgres else ""),
-            (org, seq, case_id, trigger, src, dest, now, "0" * 64, "0" * 64),
+            (org, seq, case_id, trigger, src, dest, now, utcnow().date().isoformat(), "0" * 64, "0" * 64),
         )
         event_id = cur.fetchone()[0] if postgres else cur.lastrowid
         if tr.notify:
@@ -162,9 +163,10 @@ def raw_rows_step(dbapi: Any, postgres: bool) -> Step:
             cur.execute(
                 sql(
                     "INSERT INTO decision (organisation_id, case_id, event_id, decision_kind, role, substitute, "
-                    "under_delegation, registry_number, decided_at) VALUES (?, ?, ?, 'k', 'r', ?, ?, 'X-1', ?)"
+                    "under_delegation, registry_number, decided_at, decided_on) "
+                    "VALUES (?, ?, ?, 'k', 'r', ?, ?, 'X-1', ?, ?)"
                 ),
-                (org, case_id, event_id, False, True, now),
+                (org, case_id, event_id, False, True, now, utcnow().date().isoformat()),
             )
         if postgres:
             dbapi.commit()

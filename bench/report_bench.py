@@ -44,6 +44,7 @@ from states.vocab import (
     NOT_PERFORMED_REASONS,
     TERMINATION_REASONS,
 )
+from workflow.clock import STOCKHOLM
 from workflow.reports.catalogue import build_report
 from workflow.reports.render import render
 from workflow.schema.db import make_engine
@@ -106,6 +107,8 @@ CASE_COLS = (
     "opened_at",
     "updated_at",
     "closed_at",
+    "opened_on",
+    "last_occurred_on",
 )
 EVENT_COLS = (
     "id",
@@ -123,6 +126,7 @@ EVENT_COLS = (
     "registry_number",
     "params",
     "occurred_at",
+    "occurred_on",
     "prev_hash",
     "hash",
 )
@@ -140,6 +144,9 @@ DECISION_COLS = (
     "under_delegation",
     "registry_number",
     "decided_at",
+    "decided_on",
+    "reason_code",
+    "initiator",
 )
 
 
@@ -234,6 +241,8 @@ class Generator:
                     opened,
                     updated,
                     closed,
+                    _day(opened),
+                    _day(updated),
                 )
             )
             events.append(self._event(org, cid, "open", None, spec.initial, opened, None))
@@ -260,6 +269,9 @@ class Generator:
                             not board,
                             f"BEN-{year}-{self.decision_id:07d}",
                             updated,
+                            _day(updated),
+                            reason,
+                            initiator,
                         )
                     )
         return Rows(cases, events, decisions)
@@ -285,9 +297,15 @@ class Generator:
             f"BEN-{self.event_id:08d}" if kind else None,
             "{}",
             at,
+            _day(at),
             "0" * 64,
             f"{self.event_id:064x}",
         )
+
+
+def _day(at: datetime) -> date:
+    """The Stockholm date of an instant, as the engine dates an event recorded on the day it happened."""
+    return at.astimezone(STOCKHOLM).date()
 
 
 def reference_rows() -> dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]:

@@ -159,6 +159,8 @@ def make_cases(engine: Engine, w: Any) -> None:
             "attributes": {},
             "opened_at": NOW,
             "updated_at": NOW,
+            "opened_on": NOW.date(),
+            "last_occurred_on": NOW.date(),
         }
         for _ in range(CASES)
     ]

@@ -72,7 +72,7 @@ SPEC = CaseTypeSpec(
             S.RESCINDED,
             decision="rescind_agreement",
             contractual=True,
-            params=(need(P.RESCISSION_GROUND),),
+            params=(need(P.RESCISSION_GROUND), P.INITIATOR),
             notify=(PROVIDER, OWNER),
             label="Rescind (hävning)",
         ),

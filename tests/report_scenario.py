@@ -367,7 +367,7 @@ class Scenario:
                 self.actor("board", org),
                 "scenario: rescind",
                 registry_number=rn,
-                params={"rescission_ground": reason},
+                params={"rescission_ground": reason, "initiator": initiator},
             )
         if not count:
             if org != "NORTH":

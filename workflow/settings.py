@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     late_delivery_threshold: int = 3
     late_delivery_window_days: int = 365
     delegation_cache_seconds: float = 30.0
+    # Recording after the fact (issue 13): an event dated more than this many days back is a late entry and needs
+    # a reason (late_reason), kept in the audit.
+    late_entry_days: int = 30
     # Reports (issue 5): follow-up plan coverage rule and risk-based selection size.
     plan_max_years_without_follow_up: int = 3
     plan_top_providers: int = 5
@@ -102,6 +105,13 @@ class Settings(BaseSettings):
     def _retention(cls, v: float) -> float:
         if v <= 0:
             raise ValueError("idempotency_retention_hours must be positive")
+        return v
+
+    @field_validator("late_entry_days")
+    @classmethod
+    def _late(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError("late_entry_days must be zero or more")
         return v
 
     @field_validator("sqlite_synchronous")

@@ -133,6 +133,8 @@ def create_case(
         owner_id=data.owner_id,
         plan_year=data.plan_year,
         params=dict(data.params) if data.params else None,
+        occurred_on=data.occurred_on,
+        late_reason=data.late_reason,
     )
 
     def respond(opened: OpenedCase, uow: UnitOfWork) -> CaseOut:

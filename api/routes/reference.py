@@ -60,6 +60,7 @@ class DecisionOut(msgspec.Struct):
     rule_ref: str | None
     registry_number: str
     reason: str
+    decided_on: date | None = None  # the decision date; decided_at is when it was recorded
 
 
 class CaseTypeOut(msgspec.Struct):

@@ -39,6 +39,8 @@ async def fire(
         registry_number=data.registry_number,
         params=dict(data.params) if data.params else None,
         expected_version=data.expected_version,
+        occurred_on=data.occurred_on,
+        late_reason=data.late_reason,
     )
     res = await anyio.to_thread.run_sync(application_of(request).execute, command, user.actor)
     return TransitionOut(
@@ -80,6 +82,11 @@ def triggers(request: Request[Any, Any, Any], user: AuthUser, case_id: PathId) -
                 ParamOut(p.name, p.type, p.label, p.required, list(p.allowed_values), p.minimum, p.maximum)
                 for p in o.params
             ],
+            [
+                ParamOut(p.name, p.type, p.label, p.required, list(p.allowed_values), p.minimum, p.maximum)
+                for p in o.event
+            ],
+            o.late_entry_before,
         )
         for o in trigger_options(application_of(request).uow, user.actor, case_id)
     ]

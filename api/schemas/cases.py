@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -15,6 +15,26 @@ CaseTypeName = StrEnum("CaseTypeName", {name: name for name in CASE_TYPES})  # t
 ParamValue = (
     Annotated[str, msgspec.Meta(max_length=2000)] | bool | int | Annotated[list[str], msgspec.Meta(max_length=50)]
 )
+#: Why a step is recorded more than UPPF_LATE_ENTRY_DAYS after it happened (kept in the audit).
+LateReason = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=2000,
+        description="Why it is recorded late: required when occurred_on is more than UPPF_LATE_ENTRY_DAYS (30) "
+        "days back (rule late_entry_needs_reason); the event is then marked late_entry in the audit.",
+    ),
+]
+#: When it happened; for a decision the decision date.
+OccurredOn = Annotated[
+    date,
+    msgspec.Meta(
+        description="When it happened (for a decision, the decision date); default today (Europe/Stockholm). "
+        "Refused in the future (rule occurred_on_in_future), before the case was opened (occurred_on_before_opened) "
+        "or before its latest event (occurred_on_out_of_order). Date parameters are judged against it, the "
+        "delegation order in force on it applies, and a deadline the step opens runs from it."
+    ),
+]
 Params = Annotated[
     dict[Annotated[str, msgspec.Meta(min_length=1, max_length=48)], ParamValue], msgspec.Meta(max_length=20)
 ]
@@ -34,6 +54,8 @@ class OpenCaseIn(msgspec.Struct, forbid_unknown_fields=True):
     owner_id: Id | None = None
     plan_year: Annotated[int, msgspec.Meta(ge=2000, le=2100)] | None = None
     params: Params | None = None
+    occurred_on: OccurredOn | None = None
+    late_reason: LateReason | None = None
 
 
 class CaseOut(msgspec.Struct):
@@ -65,10 +87,15 @@ class CaseOut(msgspec.Struct):
     next_due_at: datetime | None = None
     overdue: bool = False
     provider_name: str | None = None
+    opened_on: date | None = None  # when it was opened in fact (opened_at is when that was recorded)
 
 
 class EventOut(msgspec.Struct):
-    """One timeline entry (audit event): who did what and why; for a decision, its mandate and registry number."""
+    """One timeline entry (audit event): who did what and why; for a decision, its mandate and registry number.
+
+    Two times: ``occurred_on``, the date it happened (for a decision the decision date), and ``recorded_at``, the
+    instant it was recorded. ``late_entry`` marks one recorded after the late-entry window, with ``late_reason``.
+    """
 
     id: int
     seq: int
@@ -82,7 +109,10 @@ class EventOut(msgspec.Struct):
     mandate: str | None
     registry_number: str | None
     params: dict[str, Any]
-    occurred_at: datetime
+    recorded_at: datetime
+    occurred_on: date
+    late_entry: bool = False
+    late_reason: str | None = None
     actor_name: str | None = None
     decision_id: int | None = None
     rule_ref: str | None = None
@@ -157,13 +187,22 @@ class CasePage(msgspec.Struct):
 
 
 class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Fire a trigger. ``expected_version`` makes a stale client lose with 409 instead of acting blind."""
+    """Fire a trigger. ``expected_version`` makes a stale client lose with 409 instead of acting blind.
+
+    ``occurred_on`` is the date it happened (for a decision, the decision date; default today in Stockholm): not
+    in the future (rule ``occurred_on_in_future``), not before the case was opened (``occurred_on_before_opened``)
+    or its latest event (``occurred_on_out_of_order``). One more than UPPF_LATE_ENTRY_DAYS (30) days back needs a
+    ``late_reason`` (``late_entry_needs_reason``) and is marked a late entry in the audit. Date parameters are
+    judged against it, the delegation order in force on it applies, and a deadline the step opens runs from it.
+    """
 
     trigger: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
     reason: Reason
     registry_number: RegistryNumber | None = None
     params: Params | None = None
     expected_version: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    occurred_on: OccurredOn | None = None
+    late_reason: LateReason | None = None
 
 
 class TransitionOut(msgspec.Struct):
@@ -202,7 +241,9 @@ class TriggerOptionOut(msgspec.Struct):
     """A trigger from the current state, whether the caller may fire it now (and if not, why), and its form.
 
     ``requires`` and ``accepts`` name the required and all parameters (kept for older clients); ``params``
-    describes them; a decision needs a registry number (diarienummer).
+    describes them; a decision needs a registry number (diarienummer). ``event`` describes the two fields every
+    step takes beside them in the transition body: ``occurred_on`` (from the case's latest event's date to today)
+    and ``late_reason``, required when ``occurred_on`` is before ``late_entry_before``.
     """
 
     trigger: str
@@ -215,6 +256,8 @@ class TriggerOptionOut(msgspec.Struct):
     accepts: list[str]
     needs_registry_number: bool = False
     params: list[ParamOut] = msgspec.field(default_factory=list)
+    event: list[ParamOut] = msgspec.field(default_factory=list)
+    late_entry_before: date | None = None
 
 
 class DiagramOut(msgspec.Struct):

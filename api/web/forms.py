@@ -1,4 +1,8 @@
-"""The form of one action on a case (åtgärdsformulär): reason, registry number, parameters.
+"""The form of one action on a case (åtgärdsformulär): reason, registry number, parameters, and its date.
+
+Every action has a date (Händelsedatum; for a decision Beslutsdatum), today unless the user
+records something that happened earlier; a date more than ``UPPF_LATE_ENTRY_DAYS`` back needs
+a reason for the late entry. Date parameters are judged against that date, as the engine does.
 
 A refused or invalid submission re-renders the form with every value the user typed and a
 Swedish message beside each field, with an error summary first (Försäkringskassan's pattern).
@@ -17,7 +21,10 @@ from typing import Any
 from states.spec import OTHER, CaseTypeSpec, ParamType, Transition, offers_other, other_text
 from workflow import i18n
 from workflow.deadlines.calendar import local_date
+from workflow.engine.errors import EventDateRefused
 from workflow.engine.firing import REGISTRY_NUMBER
+from workflow.i18n import N_
+from workflow.settings import get_settings
 
 _DATE = re.compile(r"^\s*(\d{4})[-/. ]?(\d{1,2})[-/. ]?(\d{1,2})\s*$")
 
@@ -28,7 +35,7 @@ class Field:
 
     name: str
     label: str
-    kind: str  # text | textarea | date | year | select | checkboxes
+    kind: str  # text | textarea | date | eventdate | year | select | checkboxes
     required: bool
     choices: tuple[tuple[str, str], ...] = ()
     hint: str = ""
@@ -79,7 +86,44 @@ def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None
     out.append(
         Field("reason", _("Reason"), "textarea", True, hint=_("Why, and what was done. Shown in the case's timeline."))
     )
-    return out
+    return out + event_inputs(locale, bool(decision))
+
+
+def event_inputs(locale: str, decision: bool) -> list[Field]:
+    """When it happened (Beslutsdatum for a decision, else Händelsedatum; empty is today) and a late-entry reason."""
+    _ = i18n.translations(locale).gettext
+    when = _("Decision date") if decision else _("Date it happened")
+    hint = _("Today unless it happened earlier. For example 2026-12-24.")
+    days = get_settings().late_entry_days
+    late_hint = _("Needed only when the date is more than %(days)d days back.") % {"days": days}
+    return [
+        Field("occurred_on", when, "eventdate", False, hint=hint),
+        Field("late_reason", _("Why it is recorded late"), "textarea", False, hint=late_hint),
+    ]
+
+
+#: The date rules (issue 13), by the rule that refused: the field the message stands beside, and the message.
+DATE_MESSAGES = {
+    "occurred_on_in_future": ("occurred_on", N_("The date is in the future: choose today or an earlier date.")),
+    "occurred_on_before_opened": ("occurred_on", N_("The date is before the case was opened.")),
+    "occurred_on_out_of_order": (
+        "occurred_on",
+        N_("The date is before the case's latest event. Record what happened in the order it happened."),
+    ),
+    "late_entry_needs_reason": (
+        "late_reason",
+        N_("The date is more than %(days)d days back: say why it is recorded late."),
+    ),
+}
+
+
+def date_refusal(locale: str, exc: EventDateRefused) -> tuple[str, str]:
+    """The field a refused date is shown beside, and the message, in ``locale``."""
+    _ = i18n.translations(locale).gettext
+    where, message = DATE_MESSAGES.get(
+        str(exc.context.get("rule", "")), ("occurred_on", N_("The date cannot be used."))
+    )
+    return where, _(message) % {"days": exc.context.get("late_entry_days", 0)} if "%(" in message else _(message)
 
 
 def parse_date(text: str) -> date | None:
@@ -100,7 +144,10 @@ def _chosen(value: str | list[str] | None) -> list[str]:
 
 
 def check(locale: str, inputs: list[Field], form: Mapping[str, str | list[str]], today: date) -> Submission:
-    """The submission with a message for every field that is missing or malformed."""
+    """The submission with a message for every field that is missing or malformed.
+
+    Dates in the parameters may not be before the action's own date (``occurred_on``, today when not given).
+    """
     _ = i18n.translations(locale).gettext
     sub = Submission({})
     for f in inputs:
@@ -109,6 +156,9 @@ def check(locale: str, inputs: list[Field], form: Mapping[str, str | list[str]],
             sub.values[f.name] = _chosen(given)
         else:
             sub.values[f.name] = (given if isinstance(given, str) else (given or [""])[-1]).strip()
+    given_date = sub.values.get("occurred_on", "")
+    happened = parse_date(given_date) if isinstance(given_date, str) else None
+    base = happened if happened is not None and happened <= today else today
     for f in inputs:
         value = sub.values[f.name]
         if f.kind == "checkboxes":
@@ -130,20 +180,28 @@ def check(locale: str, inputs: list[Field], form: Mapping[str, str | list[str]],
             if f.required:
                 sub.errors[f.name] = _("Fill in %(field)s.") % {"field": f.label.lower()}
             continue
-        if f.kind == "date":
+        if f.kind == "eventdate":
             day = parse_date(value)
             if day is None:
                 sub.errors[f.name] = _("Write the date as year-month-day, for example 2026-12-24.")
-            elif day < today:
+            elif day > today:
+                sub.errors[f.name] = _("The date is in the future: choose today or an earlier date.")
+            else:
+                sub.values[f.name] = day.isoformat()
+        elif f.kind == "date":
+            day = parse_date(value)
+            if day is None:
+                sub.errors[f.name] = _("Write the date as year-month-day, for example 2026-12-24.")
+            elif day < base:
                 sub.errors[f.name] = _("The date has passed: choose today or a later date.")
             elif (day - today).days > 3 * 366:
                 sub.errors[f.name] = _("The date is more than three years ahead.")
             else:
                 sub.values[f.name] = day.isoformat()
         elif f.kind == "year":
-            if not value.isdigit() or not today.year < int(value) <= today.year + 5:
+            if not value.isdigit() or not base.year < int(value) <= base.year + 5:
                 sub.errors[f.name] = _("Write a later year within five years, for example %(year)d.") % {
-                    "year": today.year + 1
+                    "year": base.year + 1
                 }
         elif f.kind == "select" and value not in {c[0] for c in f.choices}:
             sub.errors[f.name] = _("Choose one of the alternatives.")

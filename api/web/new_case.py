@@ -33,7 +33,7 @@ from workflow.cases.paging import PageRequest
 from workflow.engine import idempotency
 from workflow.engine.commands import OpenCase
 from workflow.engine.create_once import CreateOnce
-from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, Refused
+from workflow.engine.errors import EventDateRefused, InvalidInput, NotFound, NotPermitted, Refused
 from workflow.registers.placement_queries import PlacementFilter, list_placements
 from workflow.registers.queries import AgreementFilter, list_agreements
 
@@ -132,7 +132,7 @@ def _inputs(locale: str, spec: CaseTypeSpec, choices: dict[str, list[tuple[str, 
     out.append(
         forms.Field("reason", _("Description"), "textarea", True, hint=_("What happened or why the case is opened."))
     )
-    return out
+    return out + forms.event_inputs(locale, False)
 
 
 def _form(
@@ -176,7 +176,9 @@ def new_case_form(request: Request[Any, Any, Any], case_type: Name) -> Template:
     user = current(request)
     spec = _spec(case_type)
     inputs = _inputs(locale_of(request), spec, _choices(request, user, spec))
-    return _form(request, user, spec, inputs)
+    app: Application = request.app.state.web_application
+    today = forms.today_of(app.clock()).isoformat()
+    return _form(request, user, spec, inputs, forms.Submission({"occurred_on": today}))
 
 
 def _id(value: str | None) -> int | None:
@@ -216,6 +218,8 @@ def open_new_case(
         agreement_id=_id(values.get("agreement_id")),
         placement_id=_id(values.get("placement_id")),
         params=params,
+        occurred_on=forms.parse_date(values.get("occurred_on", "")),
+        late_reason=values.get("late_reason") or None,
     )
     try:
         if _KEY.match(key):
@@ -229,6 +233,10 @@ def open_new_case(
             case_id = int(created.body)
         else:
             case_id = app.execute(command, user.actor).case_id
+    except EventDateRefused as exc:
+        where, message = forms.date_refusal(locale, exc)
+        submission.errors[where] = message
+        return _form(request, user, spec, inputs, submission, None, 422, key)
     except NotPermitted:
         refusal = _("Only staff of the organisation may open cases. Nothing was saved.")
         return _form(request, user, spec, inputs, submission, refusal, 403, key)

@@ -26,7 +26,15 @@ from workflow import i18n
 from workflow.bootstrap import Application
 from workflow.cases import screens as pages_data
 from workflow.engine.commands import FireTrigger
-from workflow.engine.errors import Conflict, GuardFailed, InvalidInput, NotFound, Refused, WrongState
+from workflow.engine.errors import (
+    Conflict,
+    EventDateRefused,
+    GuardFailed,
+    InvalidInput,
+    NotFound,
+    Refused,
+    WrongState,
+)
 from workflow.i18n import N_
 
 GUARD_MESSAGES = {
@@ -106,7 +114,10 @@ def action_form(request: Request[Any, Any, Any], case_id: CaseId, trigger: Trigg
     found, option, tr = _load(request, user, case_id, trigger)
     if option is None:
         raise NotFound("no such action in the case's state")
-    return _form(request, user, found, option, tr, None, found.case["version"])
+    today = forms.today_of(_application(request).clock())
+    return _form(
+        request, user, found, option, tr, forms.Submission({"occurred_on": today.isoformat()}), found.case["version"]
+    )
 
 
 @post("/arenden/{case_id:int}/atgard/{trigger:str}", sync_to_thread=True, status_code=303)
@@ -143,6 +154,8 @@ def take_action(
         registry_number=values.get("registry_number") or None,
         params=params or None,
         expected_version=version,
+        occurred_on=forms.parse_date(values.get("occurred_on", "")),
+        late_reason=values.get("late_reason") or None,
     )
     try:
         app.execute(command, user.actor)
@@ -156,6 +169,10 @@ def take_action(
         guard = str(exc.context.get("guard", ""))
         refusal = _(GUARD_MESSAGES.get(guard, N_("A condition for the action is not met.")))
         return _form(request, user, found, option, tr, submission, version, refusal, 422)
+    except EventDateRefused as exc:
+        where, message = forms.date_refusal(locale, exc)
+        submission.errors[where] = message
+        return _form(request, user, found, option, tr, submission, version, None, 422)
     except WrongState:
         refusal = _("The action is no longer possible in the case's current state. Nothing was saved.")
         return _form(request, user, found, option, tr, submission, version, refusal, 422)

@@ -140,7 +140,7 @@ def _open_case(world: World, org: int) -> None:
         conn.execute(
             insert(CASE).values(
                 case_type="complaint", status="received", organisation_id=org, opened_at=NOW, updated_at=NOW,
-                attributes={},
+                attributes={}, opened_on=NOW.date(), last_occurred_on=NOW.date(),
             )
         )  # fmt: skip
 

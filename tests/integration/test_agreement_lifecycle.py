@@ -155,12 +155,15 @@ def test_an_agreement_under_termination_investigation_waits_for_it_before_it_exp
     assert _agreement(world, world.agreements["south_individual"])["status"] == "termination_investigation"
 
 
+BEFORE_AGREEMENT_CASES = "0013_event_dates"  # the revision before 0014_agreement_cases
+
+
 @pytest.fixture
 def database_at_0008(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A database migrated only up to the revision before agreement cases were opened on registration."""
     if backend == "sqlite":
         eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(eng, "0008_web_sessions")
+        upgrade(eng, BEFORE_AGREEMENT_CASES)
         yield eng
         eng.dispose()
         return
@@ -170,7 +173,7 @@ def database_at_0008(backend: str, tmp_path: Path, request: pytest.FixtureReques
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     eng = make_engine(PG_URL, schema=schema, pool_size=2)
-    upgrade(eng, "0008_web_sessions")
+    upgrade(eng, BEFORE_AGREEMENT_CASES)
     yield eng
     eng.dispose()
     with admin.begin() as conn:

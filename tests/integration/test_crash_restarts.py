@@ -129,6 +129,7 @@ def test_killing_the_scheduler_20_times_never_sends_a_reminder_twice_and_settles
                 proc.wait()
                 progress.append(_sent(engine))
             procs.append(proc := _scheduler(url, smtp.port, log))
+            _wait_until_started(log, KILLS + 1)  # its SIGTERM handler is in place before it is asked to stop
             deadline = time.monotonic() + 90
             while _unsettled(engine) and time.monotonic() < deadline:
                 time.sleep(0.3)

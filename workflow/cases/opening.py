@@ -16,7 +16,7 @@ from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import local_date
 from workflow.engine.audit import open_chain
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, Refused
-from workflow.engine.firing import CASE, Actor, Workflow, _reason
+from workflow.engine.firing import CASE, Actor, Workflow, _reason, event_date
 from workflow.engine.params import DATE_PARAMS
 from workflow.schema.db import new_id
 from workflow.schema.tables import AGREEMENT, DEADLINE, PLACEMENT, PROVIDER, USER
@@ -56,8 +56,14 @@ def open_case(
     plan_year: int | None = None,
     params: dict[str, Any] | None = None,
     conn: Connection | None = None,
+    occurred_on: date | str | None = None,
+    late_reason: str | None = None,
 ) -> OpenedCase:
-    """Open a case of ``case_type`` in the actor's organisation, checking every link is in scope."""
+    """Open a case of ``case_type`` in the actor's organisation, checking every link is in scope.
+
+    ``occurred_on`` is when it was opened in fact (today by default; not in the future; a late entry needs
+    ``late_reason``); its first deadline runs from that date.
+    """
     if conn is not None:
         return _open(
             wf,
@@ -74,6 +80,7 @@ def open_case(
             owner_id,
             plan_year,
             params,
+            (occurred_on, late_reason),
         )
     with wf.engine.begin() as c:
         return _open(
@@ -91,6 +98,7 @@ def open_case(
             owner_id,
             plan_year,
             params,
+            (occurred_on, late_reason),
         )
 
 
@@ -127,6 +135,7 @@ def _open(
     owner_id: int | None,
     plan_year: int | None,
     params: dict[str, Any] | None,
+    dated: tuple[date | str | None, str | None] = (None, None),
 ) -> OpenedCase:
     spec = CASE_TYPES.get(case_type)
     if spec is None:
@@ -143,6 +152,7 @@ def _open(
     org = actor.organisation_id
     now = wf.clock()
     today = local_date(now)
+    when = event_date(dated[0], dated[1], today)
     in_house = False
     area_id = None
     if placement_id is not None:
@@ -230,6 +240,8 @@ def _open(
                 attributes=cleaned,
                 opened_at=now,
                 updated_at=now,
+                opened_on=when.day,
+                last_occurred_on=when.day,
             )
         )
     )
@@ -237,7 +249,9 @@ def _open(
     if policy is not None:
         conn.execute(
             insert(DEADLINE).values(
-                case_id=case_id, organisation_id=org, **deadlines.opening_row(policy, spec.initial, now, cleaned)
+                case_id=case_id,
+                organisation_id=org,
+                **deadlines.opening_row(policy, spec.initial, now, cleaned, when.day),
             )
         )
     event_id = open_chain(
@@ -256,6 +270,9 @@ def _open(
             "registry_number": None,
             "params": {"kind": kind, **cleaned} if kind else cleaned,
             "occurred_at": now,
+            "occurred_on": when.day,
+            "late_entry": when.late_entry,
+            "late_reason": when.late_reason,
         },
     )
     if spec.mirrors_agreement:

@@ -276,7 +276,8 @@ def _timeline(conn: Connection, case_id: int) -> list[dict[str, Any]]:
         .where(EVENT.c.case_id == case_id)
         .order_by(EVENT.c.seq)
     ).mappings()
-    return [dict(e) for e in events]
+    # The event's two times: when it happened (occurred_on) and when it was recorded (the occurred_at column).
+    return [{**e, "recorded_at": e["occurred_at"]} for e in events]
 
 
 def _deadlines(conn: Connection, case_id: int) -> list[dict[str, Any]]:

@@ -79,9 +79,14 @@ def first_action(policy: DeadlinePolicy, due: date, opened_at: datetime) -> Acti
     return next_action(policy, due, opened_at)
 
 
-def opening_row(policy: DeadlinePolicy, state: str, now: datetime, params: dict[str, Any]) -> dict[str, Any]:
-    """Column values of a new deadline row for a case entering ``state``."""
-    due = due_date(policy, local_date(now), params)
+def opening_row(
+    policy: DeadlinePolicy, state: str, now: datetime, params: dict[str, Any], opened_on: date | None = None
+) -> dict[str, Any]:
+    """Column values of a new deadline row for a case entering ``state`` on ``opened_on`` (default: today).
+
+    Actions whose moment is before ``now`` are skipped (a back-dated step sends no reminder for the past).
+    """
+    due = due_date(policy, opened_on if opened_on is not None else local_date(now), params)
     first = first_action(policy, due, now)
     return {
         "kind": policy.kind,

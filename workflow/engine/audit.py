@@ -13,6 +13,13 @@ head at one moment and hashes them together with the events' hashes and the prev
 checkpoint's digest; ``verify`` checks every checkpoint against the events. The digest is what
 a later signature, kept outside the database, will sign (see :func:`checkpoint_digest`).
 
+An event has two times: ``occurred_at``, the instant it was recorded, and ``occurred_on``, the Stockholm date it
+happened (for a decision, the decision date), with ``late_entry``/``late_reason`` when it was recorded after the
+late-entry window. The hash covers them too, written into the payload only where they differ from what an event
+recorded before they existed implies (occurred_on the recording instant's Stockholm date, no late entry). That
+keeps every existing chain verifying unchanged, while the payload still determines each of them: changing an
+event's date or its late entry afterwards changes its hash.
+
 This module is the only place that computes an event's hash; both dialects' transition writers
 insert the event as :func:`chained` returns it.
 
@@ -32,12 +39,13 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from workflow.clock import STOCKHOLM
 from workflow.engine.uow import UnitOfWork
 from workflow.schema.db import new_id
 from workflow.schema.tables import CASE, CHECKPOINT, EVENT, ORG
@@ -102,6 +110,15 @@ def payload(event: dict[str, Any]) -> str:
     occurred: datetime = event["occurred_at"]
     # In UTC, as stored: a clock in another zone must not give a hash the stored row can't reproduce.
     body["occurred_at"] = occurred.astimezone(UTC).isoformat(timespec="microseconds")
+    on = event.get("occurred_on")
+    if on is not None:
+        day = on if isinstance(on, date) else date.fromisoformat(str(on))
+        if day != occurred.astimezone(STOCKHOLM).date():
+            body["occurred_on"] = day.isoformat()
+    if event.get("late_entry"):
+        body["late_entry"] = True
+    if event.get("late_reason") is not None:
+        body["late_reason"] = event["late_reason"]
     return _ENCODE(body)
 
 

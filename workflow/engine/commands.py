@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -43,7 +44,11 @@ def handler_for(command: object) -> Handler:
 
 @dataclass(frozen=True, slots=True)
 class FireTrigger:
-    """Move a case: fire ``trigger`` with a reason (and a registry number where the step is a decision)."""
+    """Move a case: fire ``trigger`` with a reason (and a registry number where the step is a decision).
+
+    ``occurred_on`` is when it happened (for a decision, the decision date); today (Stockholm) when not given.
+    A date more than ``UPPF_LATE_ENTRY_DAYS`` back needs ``late_reason`` and is marked a late entry.
+    """
 
     case_id: int
     trigger: str
@@ -51,6 +56,8 @@ class FireTrigger:
     registry_number: str | None = None
     params: dict[str, Any] | None = None
     expected_version: int | None = None
+    occurred_on: date | None = None
+    late_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +75,5 @@ class OpenCase:
     owner_id: int | None = None
     plan_year: int | None = None
     params: dict[str, Any] | None = None
+    occurred_on: date | None = None
+    late_reason: str | None = None

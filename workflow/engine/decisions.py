@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
 from workflow.clock import STOCKHOLM
-from workflow.deadlines.calendar import end_of_day
 from workflow.schema.tables import (
     CASE,
     DECISION,
@@ -23,7 +22,7 @@ class DelegatedDecision:
     """One decision to report: what, by whom, under which item of which order version."""
 
     decision_id: int
-    decided_at: datetime
+    decided_at: datetime  # when it was recorded (Stockholm time)
     decision_kind: str
     case_id: int
     case_type: str
@@ -34,18 +33,17 @@ class DelegatedDecision:
     rule_ref: str | None
     registry_number: str
     reason: str
+    decided_on: date | None = None  # the decision date (beslutsdatum)
 
 
 def decisions_under_delegation(
     conn: Connection, organisation_id: int, start: date, end: date, *, include_board: bool = False
 ) -> list[DelegatedDecision]:
-    """Decisions of one organisation from ``start`` to ``end`` inclusive (Stockholm dates), oldest first.
+    """Decisions of one organisation dated (decision date) from ``start`` to ``end`` inclusive, oldest first.
 
     Decisions the board took itself are left out unless ``include_board`` is set: they are
     not decisions under delegation and are not reported back to the board.
     """
-    begin = end_of_day(start) - timedelta(days=1)
-    stop = end_of_day(end)
     q = (
         select(
             DECISION.c.id,
@@ -60,15 +58,18 @@ def decisions_under_delegation(
             DECISION.c.rule_ref,
             DECISION.c.registry_number,
             EVENT.c.reason,
+            DECISION.c.decided_on,
         )
         .join(CASE, CASE.c.id == DECISION.c.case_id)
         .join(EVENT, EVENT.c.id == DECISION.c.event_id)
         .outerjoin(USER, USER.c.id == DECISION.c.decided_by_id)
         .outerjoin(ORDER, ORDER.c.id == DECISION.c.delegation_order_id)
         .where(
-            DECISION.c.organisation_id == organisation_id, DECISION.c.decided_at >= begin, DECISION.c.decided_at < stop
+            DECISION.c.organisation_id == organisation_id,
+            DECISION.c.decided_on >= start,
+            DECISION.c.decided_on <= end,
         )
-        .order_by(DECISION.c.decided_at, DECISION.c.id)
+        .order_by(DECISION.c.decided_on, DECISION.c.id)
     )
     if not include_board:
         q = q.where(DECISION.c.under_delegation.is_(True))
@@ -86,6 +87,7 @@ def decisions_under_delegation(
             r[9],
             r[10],
             r[11],
+            r[12],
         )
         for r in conn.execute(q)
     ]

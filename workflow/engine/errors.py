@@ -75,3 +75,10 @@ class NotPermitted(Refused):
     """The actor's roles may not fire this (non-decision) trigger."""
 
     code = "role_not_permitted"
+
+
+class EventDateRefused(Refused):
+    """The date an event happened on (occurred_on) breaks a rule: in the future, before the case was opened, before
+    the case's latest event, or older than the late-entry window without a reason. ``rule`` names which."""
+
+    code = "occurred_on"

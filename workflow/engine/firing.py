@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +31,7 @@ from workflow.engine.audit import chained
 from workflow.engine.delegation import Mandate, find_mandate
 from workflow.engine.errors import (
     Conflict,
+    EventDateRefused,
     GuardFailed,
     InHouseRefused,
     InvalidInput,
@@ -47,6 +48,7 @@ from workflow.schema.db import read
 from workflow.schema.tables import (
     CASE,
 )
+from workflow.settings import get_settings
 
 log = structlog.get_logger("workflow.engine.firing")
 
@@ -66,7 +68,12 @@ _SELECT_CASE = select(
     CASE.c.agreement_id,
     CASE.c.owner_id,
     CASE.c.provider_id,
+    CASE.c.opened_on,
+    CASE.c.last_occurred_on,
 ).where(CASE.c.id == bindparam("case_id"))
+
+#: The parameters that carry a decision's own grounds (skäl): one case column before issue 13, now kept per decision.
+REASON_PARAMS = ("reason_code", "termination_reason", "rescission_ground", "not_performed_reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +129,72 @@ class TriggerOption:
     accepts: tuple[str, ...]
     needs_registry_number: bool = False
     params: tuple[params_mod.ParamField, ...] = ()
+    event: tuple[params_mod.ParamField, ...] = ()
+    late_entry_before: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventDate:
+    """When an event happened (occurred_on) and whether it is a late entry, with the reason given."""
+
+    day: date
+    late_entry: bool
+    late_reason: str | None
+
+
+def event_date(
+    occurred_on: date | str | None,
+    late_reason: str | None,
+    today: date,
+    *,
+    opened_on: date | None = None,
+    last_on: date | None = None,
+    late_days: int | None = None,
+) -> EventDate:
+    """Check the date an event happened on against today, the case's opening and its latest event.
+
+    Default today (Stockholm). Refused (:class:`EventDateRefused`, ``rule`` naming which): a date in the future
+    (``occurred_on_in_future``), before the case was opened (``occurred_on_before_opened``), before the case's
+    latest event (``occurred_on_out_of_order``), and one more than ``UPPF_LATE_ENTRY_DAYS`` back without a
+    ``late_reason`` (``late_entry_needs_reason``); such an entry, with its reason, is a late entry.
+    """
+    if occurred_on is None or occurred_on == "":
+        day = today
+    elif isinstance(occurred_on, date):
+        day = occurred_on
+    else:
+        try:
+            day = date.fromisoformat(str(occurred_on))
+        except ValueError as exc:
+            raise InvalidInput(f"occurred_on must be an ISO date (YYYY-MM-DD), got {occurred_on!r}") from exc
+    if day > today:
+        raise EventDateRefused(
+            f"occurred_on {day.isoformat()} is in the future (today is {today.isoformat()})",
+            rule="occurred_on_in_future",
+        )
+    if opened_on is not None and day < opened_on:
+        raise EventDateRefused(
+            f"occurred_on {day.isoformat()} is before the case was opened ({opened_on.isoformat()})",
+            rule="occurred_on_before_opened",
+        )
+    if last_on is not None and day < last_on:
+        raise EventDateRefused(
+            f"occurred_on {day.isoformat()} is before the case's latest event ({last_on.isoformat()}); "
+            "events are recorded in the order they happened",
+            rule="occurred_on_out_of_order",
+        )
+    reason = late_reason.strip() if isinstance(late_reason, str) and late_reason.strip() else None
+    if reason is not None and len(reason) > 2000:
+        raise InvalidInput("the late-entry reason is longer than 2000 characters")
+    window = get_settings().late_entry_days if late_days is None else late_days
+    late = (today - day).days > window
+    if late and reason is None:
+        raise EventDateRefused(
+            f"occurred_on {day.isoformat()} is more than {window} days back: a late entry needs a late_reason",
+            rule="late_entry_needs_reason",
+            late_entry_days=window,
+        )
+    return EventDate(day, late, reason)
 
 
 class Workflow:
@@ -145,16 +218,23 @@ class Workflow:
         params: dict[str, Any] | None = None,
         expected_version: int | None = None,
         conn: Connection | None = None,
+        occurred_on: date | str | None = None,
+        late_reason: str | None = None,
     ) -> FireResult:
         """Fire ``trigger`` on a case for ``actor``; raise a :class:`Refused` subclass if any rule says no.
 
-        Without ``conn`` the transition is its own unit of work; with it, it joins the caller's transaction.
+        ``occurred_on`` is when it happened (for a decision, the decision date), today by default; see
+        :func:`event_date` for its rules. Without ``conn`` the transition is its own unit of work; with it, it
+        joins the caller's transaction.
         """
+        dated = (occurred_on, late_reason)
         if conn is not None:
-            result = self._fire(conn, case_id, trigger, actor, reason, registry_number, params, expected_version)
+            result = self._fire(conn, case_id, trigger, actor, reason, registry_number, params, expected_version, dated)
         else:
             result = self._uow.write(
-                lambda c: self._fire(c, case_id, trigger, actor, reason, registry_number, params, expected_version)
+                lambda c: self._fire(
+                    c, case_id, trigger, actor, reason, registry_number, params, expected_version, dated
+                )
             )
         # DEBUG, not INFO: the audit event is the record of every transition, and the API's access line carries
         # the case id. At INFO this line cost 45-85 µs of a transition's CPU in the engine benchmark.
@@ -179,6 +259,7 @@ class Workflow:
         registry_number: str | None,
         raw_params: dict[str, Any] | None,
         expected_version: int | None,
+        dated: tuple[date | str | None, str | None] = (None, None),
     ) -> FireResult:
         """One transition in ``conn``'s transaction, through the engine's transition writer."""
         reason = _reason(reason)
@@ -188,9 +269,10 @@ class Workflow:
             raise NotFound(f"case {case_id} not found")
         spec = CASE_TYPES[row.case_type]
         now = self.clock()
-        tr, decision_kind, mandate, cleaned = self._check(
-            conn, spec, row, trigger, actor, registry_number, raw_params, expected_version, now
+        tr, decision_kind, mandate, cleaned, when = self._check(
+            conn, spec, row, trigger, actor, registry_number, raw_params, expected_version, now, dated
         )
+        day = when.day
         dest = tr.dest
         org = row.organisation_id
         # The event's seq is the case's new version: the compare-and-set below moves the chain's head with the case.
@@ -209,11 +291,19 @@ class Workflow:
                 "registry_number": registry_number if decision_kind else None,
                 "params": cleaned,
                 "occurred_at": now,
+                "occurred_on": day,
+                "late_entry": when.late_entry,
+                "late_reason": when.late_reason,
             },
             row.version + 1,
             row.audit_hash,
         )
-        case_set: dict[str, Any] = {"status": dest, "version": row.version + 1, "updated_at": now}
+        case_set: dict[str, Any] = {
+            "status": dest,
+            "version": row.version + 1,
+            "updated_at": now,
+            "last_occurred_on": day,
+        }
         case_set.update(params_mod.columns(tr, cleaned))
         if cleaned:
             case_set["attributes"] = {**row.attributes, **cleaned}
@@ -233,6 +323,9 @@ class Workflow:
                 "under_delegation": mandate.under_delegation,
                 "registry_number": registry_number,
                 "decided_at": now,
+                "decided_on": day,
+                "reason_code": _own_reason(tr, cleaned, row.attributes),
+                "initiator": cleaned.get("initiator"),
             }
         outbox = None
         if tr.notify:
@@ -259,7 +352,7 @@ class Workflow:
                 close_deadlines=row.status in spec.deadlines,
                 now=now,
                 trigger=trigger,
-                deadline=_deadline_row(spec, row, dest, now, cleaned),
+                deadline=_deadline_row(spec, row, dest, now, cleaned, day),
                 event=event,
                 decision=decision,
                 outbox=outbox,
@@ -296,7 +389,8 @@ class Workflow:
         raw_params: dict[str, Any] | None,
         expected_version: int | None,
         now: datetime,
-    ) -> tuple[Transition, str | None, Mandate | None, dict[str, Any]]:
+        dated: tuple[date | str | None, str | None] = (None, None),
+    ) -> tuple[Transition, str | None, Mandate | None, dict[str, Any], EventDate]:
         machine = MACHINES[spec.name]
         if not machine.knows(trigger):
             raise UnknownTrigger(f"{spec.name} has no trigger {trigger!r}", case_type=spec.name, trigger=trigger)
@@ -323,7 +417,9 @@ class Workflow:
                 "the unit's own measures and notifying the responsible board apply",
                 trigger=trigger,
             )
-        cleaned = params_mod.clean(tr, raw_params, local_date(now))
+        when = event_date(dated[0], dated[1], local_date(now), opened_on=row.opened_on, last_on=row.last_occurred_on)
+        # Dates in the parameters are judged against the day it happened, so an earlier year can be recorded.
+        cleaned = params_mod.clean(tr, raw_params, when.day)
         decision_kind = tr.decision.format(kind=row.kind) if tr.decision else None
         mandate = None
         if decision_kind:
@@ -336,7 +432,8 @@ class Workflow:
                     f"{trigger!r} is a decision ({decision_kind}) and needs a registry number "
                     "(diarienummer) such as SCN-2024-00112"
                 )
-            mandate = find_mandate(conn, row.organisation_id, decision_kind, actor.roles, local_date(now))
+            # The delegation order in force on the decision date, not on the day it is typed in.
+            mandate = find_mandate(conn, row.organisation_id, decision_kind, actor.roles, when.day)
             if mandate is None:
                 raise NoMandate(
                     f"can't {trigger}: the delegation order in force gives none of the roles "
@@ -351,7 +448,7 @@ class Workflow:
             failed = GUARD_IMPLS[name](ctx)
             if failed:
                 raise GuardFailed(f"can't {trigger}: {failed} (guard {name})", guard=name, trigger=trigger)
-        return tr, decision_kind, mandate, cleaned
+        return tr, decision_kind, mandate, cleaned, when
 
     # --- queries --------------------------------------------------------------------------------------------------
 
@@ -369,6 +466,8 @@ class Workflow:
             machine = MACHINES[spec.name]
             now = self.clock()
             today = local_date(now)
+            earliest = max((d for d in (row.opened_on, row.last_occurred_on) if d is not None), default=today)
+            late_before = today - timedelta(days=get_settings().late_entry_days)
             out = []
             for tr in machine.triggers(row.status):
                 why = _who_may(spec, tr, row, actor)
@@ -390,7 +489,9 @@ class Workflow:
                         tr.requires,
                         tr.accepts,
                         tr.needs_registry_number,
-                        tuple(params_mod.form_field(p, today) for p in tr.params),
+                        tuple(params_mod.form_field(p, today, earliest) for p in tr.params),
+                        params_mod.event_fields(bool(kind), earliest, today),
+                        late_before,
                     )
                 )
             return out
@@ -444,18 +545,40 @@ def _ladder(policy: DeadlinePolicy, opened_on: date, given_due: Any) -> tuple[da
     return end_of_day(due), tuple((a.at.astimezone(UTC), a.rung) for a in deadlines.actions(policy, due))
 
 
+def _own_reason(tr: Transition, cleaned: dict[str, Any], attributes: dict[str, Any]) -> str | None:
+    """A decision's own grounds: its step's reason parameter; a step that takes none (prolonging or lifting an
+    exclusion) keeps the exclusion's reason the case holds."""
+    for name in REASON_PARAMS:
+        if name in cleaned:
+            return str(cleaned[name])
+    if any(p.name in REASON_PARAMS for p in tr.params):
+        return None
+    found = attributes.get("reason_code")
+    return str(found) if found is not None else None
+
+
 def _deadline_row(
-    spec: CaseTypeSpec, row: hotpath.CaseRow, dest: str, now: datetime, cleaned: dict[str, Any]
+    spec: CaseTypeSpec,
+    row: hotpath.CaseRow,
+    dest: str,
+    now: datetime,
+    cleaned: dict[str, Any],
+    day: date | None = None,
 ) -> dict[str, Any] | None:
-    """The deadline row ``dest`` opens: :func:`deadlines.opening_row` with the case's keys, from a cache."""
+    """The deadline row ``dest`` opens: :func:`deadlines.opening_row` with the case's keys, from a cache.
+
+    It runs from ``day``, the date the step happened (today unless back-dated); ladder rungs whose moment has
+    already passed when it is recorded are skipped, the expiry included (see README: recording after the fact).
+    """
+    opened_on = day if day is not None else local_date(now)
     policy = spec.deadlines.get(dest)
     if policy is None:
         return None
     given = cleaned.get(policy.due_param, row.attributes.get(policy.due_param)) if policy.due_param else None
     if not isinstance(given, str | int | date | None):  # not hashable as a cache key: compute it afresh
-        values = deadlines.opening_row(policy, dest, now, {**row.attributes, **cleaned})
+        values = deadlines.opening_row(policy, dest, now, {**row.attributes, **cleaned}, opened_on)
         return {"case_id": row.id, "organisation_id": row.organisation_id, **values}
-    due_at, actions = _ladder(policy, local_date(now), given)
+    due_at, actions = _ladder(policy, opened_on, given)
     first = next((a for a in actions if a[0] > now), None)
     return {
         "case_id": row.id,

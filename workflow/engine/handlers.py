@@ -26,6 +26,8 @@ def fire_trigger(cmd: FireTrigger, actor: Actor, uow: UnitOfWork) -> FireResult:
             params=cmd.params,
             expected_version=cmd.expected_version,
             conn=conn,
+            occurred_on=cmd.occurred_on,
+            late_reason=cmd.late_reason,
         )
     )
 
@@ -50,5 +52,7 @@ def open_case_handler(cmd: OpenCase, actor: Actor, uow: UnitOfWork) -> OpenedCas
             plan_year=cmd.plan_year,
             params=cmd.params,
             conn=conn,
+            occurred_on=cmd.occurred_on,
+            late_reason=cmd.late_reason,
         )
     )

@@ -40,19 +40,37 @@ class ParamField:
     maximum: str | int | None = None
 
 
-def form_field(p: Param, today: date) -> ParamField:
-    """The form field for ``p`` on ``today`` (dates as ISO text)."""
+def form_field(p: Param, today: date, earliest: date | None = None) -> ParamField:
+    """The form field for ``p`` on ``today`` (dates as ISO text).
+
+    A date parameter is judged against the day the step happened (``occurred_on``), which may be as early as
+    ``earliest`` (the case's latest event), so that is its lower bound; cleaning then applies the exact one.
+    """
     low: str | int | None = None
     high: str | int | None = None
     if p.type is ParamType.DATE:
-        low, high = today.isoformat(), (today + timedelta(days=DATE_HORIZON_DAYS)).isoformat()
+        low, high = (earliest or today).isoformat(), (today + timedelta(days=DATE_HORIZON_DAYS)).isoformat()
     elif p.years_ahead is not None:
         low, high = today.year + p.years_ahead[0], today.year + p.years_ahead[1]
     return ParamField(p.name, p.type.value, p.label, p.required, p.choices, low, high)
 
 
+def event_fields(decision: bool, earliest: date, today: date) -> tuple[ParamField, ...]:
+    """The two fields every step takes besides its parameters: when it happened and why it is recorded late."""
+    when = "Decision date (beslutsdatum)" if decision else "Date it happened (händelsedatum)"
+    return (
+        ParamField("occurred_on", ParamType.DATE.value, when, False, (), earliest.isoformat(), today.isoformat()),
+        ParamField(
+            "late_reason", ParamType.TEXT.value, "Why it is recorded late (skäl för sen registrering)", False, ()
+        ),
+    )
+
+
 def clean(tr: Transition, params: dict[str, Any] | None, today: date) -> dict[str, Any]:
-    """Return the parameters as stored (dates as ISO text), or raise :class:`InvalidInput` saying why."""
+    """Return the parameters as stored (dates as ISO text), or raise :class:`InvalidInput` saying why.
+
+    ``today`` is the day the step happened (its ``occurred_on``): a date before it is "in the past".
+    """
     params = dict(params or {})
     unknown = set(params) - set(tr.accepts)
     if unknown:

@@ -1,7 +1,8 @@
 """Case tables of the annual report: requests, deviations, complaints, exclusions, terminations.
 
-Requests, deviations and complaints count when opened in the period; exclusions,
-terminations and rescissions when decided in it (Stockholm dates).
+Requests, deviations and complaints count when opened in the period (the date they were
+opened in fact, ``opened_on``); exclusions, terminations and rescissions by their decision
+date (``decided_on``), each under its own reason, kept on the decision.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from workflow.i18n import N_
 from workflow.reports import terminations
 from workflow.reports.labels import label
 from workflow.reports.model import Column, Msg, Plural, Table, pct
-from workflow.reports.queries import NO_AREA, area_label, bounds
+from workflow.reports.queries import NO_AREA, area_label
 from workflow.reports.scope import Period
 from workflow.schema.tables import AGREEMENT, CASE, DECISION, EVENT
 
@@ -25,14 +26,13 @@ REQUEST_ENDINGS = ("approved", "provider_terminated", "escalated", "withdrawn")
 
 def opened(conn: Connection, org: int, period: Period, case_type: str, *cols: Any, where: Any = None) -> list[Any]:
     """Counts of one case type opened in the period, grouped by ``cols`` and status."""
-    begin, stop = bounds(period)
     q = (
         select(*cols, CASE.c.status, func.count().label("n"))
         .where(
             CASE.c.organisation_id == org,
             CASE.c.case_type == case_type,
-            CASE.c.opened_at >= begin,
-            CASE.c.opened_at < stop,
+            CASE.c.opened_on >= period.start,
+            CASE.c.opened_on <= period.end,
         )
         .group_by(*cols, CASE.c.status)
     )
@@ -92,7 +92,6 @@ INSIDE: dict[Any, tuple[str, str]] = {
 
 
 def _remedies_inside_cases(conn: Connection, org: int, period: Period) -> list[Any]:
-    begin, stop = bounds(period)
     q = (
         select(CASE.c.contract_area_id, CASE.c.in_house, CASE.c.case_type, CASE.c.status, func.count().label("n"))
         .select_from(DECISION)
@@ -100,8 +99,8 @@ def _remedies_inside_cases(conn: Connection, org: int, period: Period) -> list[A
         .where(
             DECISION.c.organisation_id == org,
             DECISION.c.decision_kind.in_(("request_supplementation", "request_rectification")),
-            DECISION.c.decided_at >= begin,
-            DECISION.c.decided_at < stop,
+            DECISION.c.decided_on >= period.start,
+            DECISION.c.decided_on <= period.end,
             CASE.c.case_type.in_(("follow_up", "deviation")),
         )
         .group_by(CASE.c.contract_area_id, CASE.c.in_house, CASE.c.case_type, CASE.c.status)
@@ -146,14 +145,13 @@ def by_kind_and_topic(conn: Connection, org: int, period: Period, case_type: str
 
 
 def exclusions(conn: Connection, org: int, period: Period, names: dict[int | None, str]) -> Table:
-    """Temporary exclusions decided in the period per framework agreement and reason."""
-    begin, stop = bounds(period)
+    """Temporary exclusions decided in the period per framework agreement and each decision's own reason."""
     fw = AGREEMENT.alias("fw")
     q = (
         select(
             func.coalesce(fw.c.registry_number, AGREEMENT.c.registry_number).label("framework"),
             func.coalesce(fw.c.contract_area_id, AGREEMENT.c.contract_area_id).label("area_id"),
-            CASE.c.reason_code,
+            DECISION.c.reason_code,
             CASE.c.provider_id,
             EVENT.c.trigger,
         )
@@ -164,8 +162,8 @@ def exclusions(conn: Connection, org: int, period: Period, names: dict[int | Non
         .where(
             DECISION.c.organisation_id == org,
             DECISION.c.decision_kind == "temporary_exclusion",
-            DECISION.c.decided_at >= begin,
-            DECISION.c.decided_at < stop,
+            DECISION.c.decided_on >= period.start,
+            DECISION.c.decided_on <= period.end,
         )
     )
     acc: dict[tuple[str, str, str], dict[str, Any]] = {}

@@ -50,7 +50,7 @@ def build(conn: Connection, scope: Scope, period: Period) -> Report:
         mask = d.case_id in individual
         masked += mask
         row = {
-            "date": d.decided_at.date(),
+            "date": d.decided_on or d.decided_at.date(),
             "decision": label(d.decision_kind, "decision"),
             "case_id": None if mask else d.case_id,
             "case_type": Msg("Individual case") if mask else label(d.case_type, "case type"),

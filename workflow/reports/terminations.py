@@ -1,22 +1,23 @@
 """Terminated and rescinded agreements (uppsagda och hävda avtal) for the board, REQ-RPT-02.
 
 Every termination and rescission decided in the period comes from the decision record
-the engine writes with the transition, so the list cannot drift from what happened.
+the engine writes with the transition, so the list cannot drift from what happened: each
+is dated by its decision date (decided_on) and listed with its own ground and initiator,
+which a later step of the case cannot overwrite.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workflow.clock import STOCKHOLM, utcnow
+from workflow.clock import utcnow
 from workflow.i18n import N_
 from workflow.reports.labels import label
 from workflow.reports.model import Chart, Column, Msg, Plural, Report, Table
-from workflow.reports.queries import AREA, NO_AREA, bounds
+from workflow.reports.queries import AREA, NO_AREA
 from workflow.reports.scope import Period, Scope
 from workflow.schema.tables import AGREEMENT, CASE, DECISION, EVENT, ORDER, PROVIDER, USER
 
@@ -25,11 +26,10 @@ ENDING_KINDS = ("terminate_agreement", "rescind_agreement")
 
 def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> list[dict[str, Any]]:
     """One row per termination or rescission decided in the period, oldest first."""
-    begin, stop = bounds(period)
     fw = AGREEMENT.alias("fw")
     q = (
         select(
-            DECISION.c.decided_at,
+            DECISION.c.decided_on,
             DECISION.c.decision_kind,
             DECISION.c.registry_number.label("decision_registry_number"),
             DECISION.c.role,
@@ -39,8 +39,8 @@ def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> 
             ORDER.c.version.label("order_version"),
             EVENT.c.mandate,
             CASE.c.id.label("case_id"),
-            CASE.c.reason_code,
-            CASE.c.initiator,
+            DECISION.c.reason_code,
+            DECISION.c.initiator,
             AGREEMENT.c.id.label("agreement_id"),
             AGREEMENT.c.registry_number.label("agreement_registry_number"),
             AGREEMENT.c.agreement_type,
@@ -61,18 +61,17 @@ def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> 
         .where(
             DECISION.c.organisation_id == organisation_id,
             DECISION.c.decision_kind.in_(ENDING_KINDS),
-            DECISION.c.decided_at >= begin,
-            DECISION.c.decided_at < stop,
+            DECISION.c.decided_on >= period.start,
+            DECISION.c.decided_on <= period.end,
         )
-        .order_by(DECISION.c.decided_at, DECISION.c.id)
+        .order_by(DECISION.c.decided_on, DECISION.c.id)
     )
     rows = []
     for r in conn.execute(q).mappings():
         measure = "terminated" if r["decision_kind"] == "terminate_agreement" else "rescinded"
-        decided: datetime = r["decided_at"]
         rows.append(
             {
-                "date": decided.astimezone(STOCKHOLM).date(),
+                "date": r["decided_on"],
                 "measure": label(measure, "measure"),
                 "measure_code": measure,
                 "framework": r["framework_registry_number"] or r["agreement_registry_number"],
@@ -83,7 +82,7 @@ def ended_agreements(conn: Connection, organisation_id: int, period: Period) -> 
                 "org_number": r["org_number"],
                 "reason": label(r["reason_code"]),
                 "reason_code": r["reason_code"],
-                "initiator": label(r["initiator"]) if measure == "terminated" else label("municipality"),
+                "initiator": label(r["initiator"]),
                 "decided_by": r["decided_by"] or Msg("(unknown user)"),
                 "role": r["role"],
                 "mandate": _mandate(r),

@@ -130,11 +130,16 @@ class Case(SQLModel, table=True):
     opened_at: datetime = _ts()
     updated_at: datetime = _ts()
     closed_at: datetime | None = _ts(nullable=True)
+    # When it happened (Stockholm dates): the opening event's and the last event's occurred_on. A new event may
+    # not be dated before either (events stay in order); reports count cases opened in a period by opened_on.
+    opened_on: date
+    last_occurred_on: date
     # The head of the case's audit chain: the hash of its last event (whose seq is ``version``).
     audit_hash: str = Field(default="0" * 64, max_length=64)
     __table_args__ = (
         Index("ix_case_org_type_status", "organisation_id", "case_type", "status"),
         Index("ix_case_org_type_opened", "organisation_id", "case_type", "opened_at"),
+        Index("ix_case_org_type_opened_on", "organisation_id", "case_type", "opened_on"),
     )
 
 
@@ -156,7 +161,14 @@ class CaseEvent(SQLModel, table=True):
     mandate: str | None = Field(default=None, max_length=120)
     registry_number: str | None = Field(default=None, max_length=40)
     params: dict[str, Any] = _json()
+    # When it was recorded (the API and the timeline call it recorded_at; the column keeps its first name, which
+    # existing events' hashes and other modules rely on).
     occurred_at: datetime = _ts()
+    # When it happened (for a decision, the decision date), Stockholm date; late_entry when recorded after the
+    # late-entry window (UPPF_LATE_ENTRY_DAYS), with late_reason saying why.
+    occurred_on: date
+    late_entry: bool = False
+    late_reason: str | None = Field(default=None, max_length=2000)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
     # Gallring (issue 15): the hash of an event written with a salt covers sha256(salt ‖ reason), not the reason
@@ -245,8 +257,17 @@ class Decision(SQLModel, table=True):
     substitute: bool = False
     under_delegation: bool = True
     registry_number: str = Field(max_length=40)
-    decided_at: datetime = _ts()
-    __table_args__ = (Index("ix_decision_org_time", "organisation_id", "decided_at"),)
+    decided_at: datetime = _ts()  # when it was recorded
+    # The decision date (beslutsdatum) and the decision's own grounds, kept from its transition's parameters so a
+    # later step never rewrites them: reason_code is the exclusion reason, termination reason, rescission ground
+    # or not-performed reason as the decision kind has one; initiator who initiated a termination or rescission.
+    decided_on: date
+    reason_code: str | None = Field(default=None, max_length=48)
+    initiator: str | None = Field(default=None, max_length=16)
+    __table_args__ = (
+        Index("ix_decision_org_day", "organisation_id", "decided_on"),
+        Index("ix_decision_org_kind_day", "organisation_id", "decision_kind", "decided_on"),
+    )
 
 
 class DelegationOrder(SQLModel, table=True):
@@ -759,5 +780,3 @@ Index(
 )
 #: The access review: one organisation's reads by time (filters by user narrow it further).
 Index("ix_access_log_org_at", ACCESS_LOG.c.organisation_id, ACCESS_LOG.c.at)
-#: Decisions of one organisation by kind and date (terminations, rescissions, exclusions).
-Index("ix_decision_org_kind_time", DECISION.c.organisation_id, DECISION.c.decision_kind, DECISION.c.decided_at)

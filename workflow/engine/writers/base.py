@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Dialect, Table
@@ -38,6 +38,8 @@ class CaseRow(NamedTuple):
     owner_id: int | None
     provider_id: int | None
     audit_hash: str = GENESIS  # the head of the case's audit chain (its last event's hash)
+    opened_on: date | None = None  # when the case was opened (its opening event's date)
+    last_occurred_on: date | None = None  # the date its latest event happened on; a new one may not be earlier
 
 
 @dataclass(slots=True)
@@ -139,4 +141,13 @@ def case_row(raw: Any) -> CaseRow:
         raw[9],
         raw[10],
         raw[11],
+        _day(raw[12]),
+        _day(raw[13]),
     )
+
+
+def _day(value: Any) -> date | None:
+    """A DATE as the driver returns it: a date (psycopg) or ISO text (sqlite3 on the raw cursor)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)

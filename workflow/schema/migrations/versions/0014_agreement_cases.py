@@ -7,16 +7,16 @@ rescinded until someone opened one by hand. This migration opens it through the 
 of its audit chain says why, and the opening key keeps it once-only), for every agreement still
 ``active`` without a case. Nothing to undo on downgrade: the cases are history.
 
-Revision ID: 0013_agreement_cases
-Revises: 0012_board_matters
+Revision ID: 0014_agreement_cases
+Revises: 0013_event_dates
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0013_agreement_cases"
-down_revision = "0012_board_matters"
+revision = "0014_agreement_cases"
+down_revision = "0013_event_dates"
 branch_labels = None
 depends_on = None
 

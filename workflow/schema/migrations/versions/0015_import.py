@@ -1,7 +1,7 @@
 """import: the natural keys of imported objects, so an import can be rerun without duplicates
 
-Revision ID: 0014_import
-Revises: 0013_agreement_cases
+Revision ID: 0015_import
+Revises: 0014_agreement_cases
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from workflow.schema.types import UTCDateTime
 
-revision = "0014_import"
-down_revision = "0013_agreement_cases"
+revision = "0015_import"
+down_revision = "0014_agreement_cases"
 branch_labels = None
 depends_on = None
 

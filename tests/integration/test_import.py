@@ -308,11 +308,6 @@ def _without(content: bytes, column: str) -> bytes:
 HISTORY_TODAY = _without(HISTORY, "occurred_on")
 
 
-@pytest.mark.xfail(
-    not import_run.DATED,
-    strict=True,
-    reason="the case commands take no occurred_on until the event dates (branch dating) are merged",
-)
 def test_an_imported_history_reproduces_the_terminated_agreements_report_of_its_year(
     app: Application, world: World
 ) -> None:
@@ -589,3 +584,15 @@ def test_an_administrators_import_of_agreements_acts_as_the_user_each_row_names(
         ImportFile("avtal.csv", AGREEMENTS.replace(b"NOR-2025-01", b"NOR-2025-09")), admin
     )
     assert {e.rule for e in refused.errors} == {"role_not_permitted"}
+
+
+def test_an_imported_agreements_case_opens_on_the_day_it_began_as_a_late_entry(app: Application, world: World) -> None:
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    with world.engine.connect() as conn:
+        opened = conn.execute(
+            select(EVENT.c.occurred_on, EVENT.c.late_entry, EVENT.c.late_reason)
+            .join(AGREEMENT, AGREEMENT.c.case_id == EVENT.c.case_id)
+            .where(AGREEMENT.c.registry_number == "NOR-2024-0701", EVENT.c.trigger == "open")
+        ).one()
+    assert (opened.occurred_on, opened.late_entry) == (date(2024, 1, 1), True)
+    assert opened.late_reason == "Imported from the earlier register"

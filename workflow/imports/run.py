@@ -40,6 +40,7 @@ from states.roles import Role
 from states.spec import ParamType
 from workflow.admin.commands import CreateOrganisation, CreateUser
 from workflow.cases.opening import SHARED_AGREEMENT_TYPES
+from workflow.deadlines.calendar import local_date
 from workflow.engine.commands import FireTrigger, OpenCase, handles
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, WorkflowError
 from workflow.engine.firing import Actor
@@ -53,6 +54,8 @@ from workflow.schema.tables import AGREEMENT, AREA, CASE, IMPORT_REF, ORG, PROVI
 
 log = structlog.get_logger("workflow.imports")
 T = TypeVar("T")
+#: The late-entry reason of what an import records after the fact, unless the row gives its own.
+LATE_REASON = "Imported from the earlier register"
 #: Who may run an import: administrators and the roles that register agreements (each row is then checked by its
 #: own command, acting as the importer or as the user its ``username`` names).
 IMPORT_ROLES = CONTRACT_ROLES | {Role.ADMINISTRATOR}
@@ -490,7 +493,12 @@ def _agreement(run: _Run, row: Row) -> int:
         parent_id=run.agreement(parent, "parent_registry_number").id if parent else None,
         purchase_value_sek=v("purchase_value_sek") or 0,
     )
-    return int(run.app.execute(RegisterAgreement(terms), run.actor(row))["id"])
+    # Its agreement case opens on the day the agreement began (never in the future), so its history can follow.
+    started = v("starts_on")
+    dated = {}
+    if started < local_date(run.now):
+        dated = {"occurred_on": started, "late_reason": LATE_REASON}
+    return int(run.app.execute(RegisterAgreement(terms, **dated), run.actor(row))["id"])
 
 
 def _placement(run: _Run, row: Row) -> int:
@@ -518,7 +526,7 @@ def _dated(row: Row) -> dict[str, Any]:
             rule="import_not_supported",
             column="occurred_on",
         )
-    return {"occurred_on": occurred, "late_reason": row.get("late_reason") or "Imported from the earlier register"}
+    return {"occurred_on": occurred, "late_reason": row.get("late_reason") or LATE_REASON}
 
 
 def _params(case_type: str, trigger: str, raw: dict[str, Any]) -> dict[str, Any]:

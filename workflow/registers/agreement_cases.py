@@ -16,7 +16,7 @@ a rerun, a restart or a second scheduler changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 import structlog
 from sqlalchemy import Connection, Engine, select
@@ -44,10 +44,20 @@ _EXPIRING_FROM = tuple(
 )
 
 
-def open_agreement_case(wf: Workflow, conn: Connection, actor: Actor, agreement_id: int, reason: str) -> int:
+def open_agreement_case(
+    wf: Workflow,
+    conn: Connection,
+    actor: Actor,
+    agreement_id: int,
+    reason: str,
+    occurred_on: date | None = None,
+    late_reason: str | None = None,
+) -> int:
     """Open the agreement's lifecycle case inside ``conn``'s transaction (once; a second call returns the first).
 
     The registering user owns it; one opened by the system is owned by the board's first contract strategist.
+    ``occurred_on`` dates the opening when the agreement is recorded after the fact (an import of an earlier
+    register), so its history can be recorded as it happened.
     """
     row = conn.execute(
         select(AGREEMENT.c.organisation_id, AGREEMENT.c.registry_number).where(AGREEMENT.c.id == agreement_id)
@@ -68,6 +78,8 @@ def open_agreement_case(wf: Workflow, conn: Connection, actor: Actor, agreement_
         owner_id=owner,
         title=f"Avtal {row.registry_number}",
         conn=conn,
+        occurred_on=occurred_on,
+        late_reason=late_reason,
     )
     set_opening_case(conn, control, kind, agreement_id, period, case.case_id)
     return case.case_id

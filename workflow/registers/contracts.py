@@ -136,7 +136,14 @@ def readable_agreement(conn: Connection, actor: Actor, agreement_id: int) -> Any
     return row
 
 
-def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: AgreementTerms) -> int:
+def register_agreement(
+    wf: Workflow,
+    conn: Connection,
+    actor: Actor,
+    terms: AgreementTerms,
+    occurred_on: date | None = None,
+    late_reason: str | None = None,
+) -> int:
     """Register an agreement for the actor's organisation and open its agreement case; its status starts ``active``.
 
     A call-off is refused under a framework agreement that has ended: one no longer active, or whose
@@ -190,7 +197,7 @@ def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: Agre
             )
         )
     )
-    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered")
+    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered", occurred_on, late_reason)
     return agreement_id
 
 

@@ -19,7 +19,7 @@ def _agreement_case(api: Api, **extra: object) -> int:
         json={
             "case_type": "agreement",
             "reason": "lifecycle",
-            "agreement_id": api.world.agreements["north_calloff"],
+            "agreement_id": api.world.fresh_agreement(),  # an agreement has one agreement case
             **extra,
         },
     )

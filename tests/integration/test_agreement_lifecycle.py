@@ -198,3 +198,30 @@ def test_the_migration_opens_the_agreement_case_of_every_live_agreement_without_
     assert all(rows[a].case_id is not None and rows[a].status == "active" for a in live)
     assert sorted(cases) == sorted((a, "agreement", "active") for a in live)
     assert ensure_agreement_cases(database_at_0008) == 0, "the backfill is idempotent"
+
+
+def test_an_agreement_registered_after_it_took_effect_has_its_case_from_its_start_so_past_decisions_can_be_recorded(
+    app: Application, world: World
+) -> None:
+    strategist = world.actor("NORTH", "contract_strategist")
+    terms = contracts.AgreementTerms(
+        "NOR-2025-00012", "call_off", world.providers["Acme Care AB"], date(2025, 5, 1), date(2027, 2, 28),
+        parent_id=world.agreements["framework"],
+    )  # fmt: skip
+    made = app.execute(RegisterAgreement(terms), strategist)
+    with world.engine.connect() as conn:
+        opened = conn.execute(
+            select(EVENT.c.occurred_on, EVENT.c.late_entry).where(EVENT.c.case_id == made["case_id"], EVENT.c.seq == 1)
+        ).one()
+    assert (opened.occurred_on, opened.late_entry) == (date(2025, 5, 1), True)
+    app.execute(
+        FireTrigger(
+            made["case_id"], "suspend", "IVO supervision case", registry_number="NOR-2025-00090",
+            params={"reason_code": "ivo_supervision_case", "evidence": "IVO's letter"},
+            occurred_on=date(2025, 9, 2), late_reason="the decision was taken before the agreement was registered",
+        ),
+        world.actor("NORTH", "department_head"),
+    )  # fmt: skip
+    with world.engine.connect() as conn:
+        decided = conn.execute(select(EVENT.c.occurred_on).where(EVENT.c.case_id == made["case_id"], EVENT.c.seq == 2))
+        assert decided.scalar_one() == date(2025, 9, 2)

@@ -248,7 +248,7 @@ class History:
                     s.trigger,
                     f"history: {s.trigger}",
                     registry_number=f"NOR-{s.day.year}-{self.rn:05d}" if s.decision else None,
-                    params={k: v.isoformat() if isinstance(v, date) else v for k, v in s.params.items()} or None,
+                    params=_with_other_text(s.params) or None,
                     occurred_on=s.day,
                     late_reason=why,
                 ),
@@ -431,3 +431,12 @@ def test_the_decisions_under_delegation_of_the_recorded_year_are_listed_by_their
     )
     got = sorted((r["date"], r["mandate"]) for r in report.table("decisions").rows)
     assert got == want
+
+
+def _with_other_text(params: dict[str, Any]) -> dict[str, Any]:
+    """The step's parameters as the API takes them; a value "other" comes with its required free text."""
+    out = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
+    for name, value in list(out.items()):
+        if value == "other" or (isinstance(value, list) and "other" in value):
+            out[f"{name}_other"] = "Annat skäl enligt pappersakten"
+    return out

@@ -186,3 +186,10 @@ def test_the_initiator_may_be_not_stated_where_the_source_does_not_say() -> None
     assert columns(TERMINATE, cleaned) == {"reason_code": "weak_finances", "initiator": "not_stated"}
     assert label("not_stated") == "Not stated"  # reports translate their labels through the catalogue
     assert i18n.gettext("sv", "Not stated") == "Ej angivet"
+
+
+def test_the_single_not_performed_reason_of_earlier_clients_is_taken_as_a_list_of_one() -> None:
+    spec = CASE_TYPES["follow_up"]
+    step = next(t for t in spec.transitions if t.trigger == "mark_not_performed")
+    cleaned = clean(step, {"not_performed_reason": "agreement_expired"}, TODAY)
+    assert cleaned["not_performed_reasons"] == ["agreement_expired"]

@@ -66,12 +66,23 @@ def event_fields(decision: bool, earliest: date, today: date) -> tuple[ParamFiel
     )
 
 
+#: Parameters that became multi-valued: the old single name is still accepted as a one-element list.
+RENAMED = {
+    "not_performed_reason": ("not_performed_reasons", True),
+    "not_performed_reason_other": ("not_performed_reasons_other", False),
+}
+
+
 def clean(tr: Transition, params: dict[str, Any] | None, today: date) -> dict[str, Any]:
     """Return the parameters as stored (dates as ISO text), or raise :class:`InvalidInput` saying why.
 
     ``today`` is the day the step happened (its ``occurred_on``): a date before it is "in the past".
     """
     params = dict(params or {})
+    for old, (new, listed) in RENAMED.items():  # clients written against the single-valued name keep working
+        if old in params and old not in tr.accepts and new in tr.accepts and new not in params:
+            value = params.pop(old)
+            params[new] = [value] if listed and not isinstance(value, list) else value
     unknown = set(params) - set(tr.accepts)
     if unknown:
         allowed = ", ".join(tr.accepts) or "none"

@@ -31,12 +31,15 @@ from workflow.engine.errors import Conflict, Refused
 from workflow.engine.firing import Actor, Workflow
 from workflow.schema.db import write
 from workflow.schema.tables import AGREEMENT
+from workflow.settings import get_settings
 
 log = structlog.get_logger("workflow.registers.agreement_cases")
 
 AGREEMENT_CASE_TYPE = next(name for name, spec in CASE_TYPES.items() if spec.mirrors_agreement)
 STRATEGIST = Role.CONTRACT_STRATEGIST.value
 _KEY = ("agreement_case", "agreement", "lifecycle")
+#: Why an agreement case is dated back to the agreement's start (recorded as a late entry in the audit).
+LATE_REASON = "Avtalsärendet öppnades när avtalet registrerades och gäller från avtalets startdatum"
 #: The trigger that ends an agreement at the end of its period, and the states it leaves from.
 EXPIRE = "expire"
 _EXPIRING_FROM = tuple(
@@ -60,7 +63,9 @@ def open_agreement_case(
     register), so its history can be recorded as it happened.
     """
     row = conn.execute(
-        select(AGREEMENT.c.organisation_id, AGREEMENT.c.registry_number).where(AGREEMENT.c.id == agreement_id)
+        select(AGREEMENT.c.organisation_id, AGREEMENT.c.registry_number, AGREEMENT.c.starts_on).where(
+            AGREEMENT.c.id == agreement_id
+        )
     ).one()
     control, kind, period = _KEY
     if not claim_opening(conn, control, kind, agreement_id, period, row.organisation_id, wf.clock()):
@@ -69,6 +74,10 @@ def open_agreement_case(
             raise RuntimeError(f"agreement {agreement_id}: its case was claimed without a case")
         return existing
     owner = actor.user_id if actor.user_id is not None else first_user_with_role(conn, row.organisation_id, STRATEGIST)
+    # The case exists from the day the agreement took effect, so its earlier decisions can be recorded as taken.
+    today = local_date(wf.clock())
+    opened_on = min(row.starts_on, today) if row.starts_on else today
+    late = (today - opened_on).days > get_settings().late_entry_days
     case = open_case(
         wf,
         AGREEMENT_CASE_TYPE,
@@ -77,6 +86,8 @@ def open_agreement_case(
         agreement_id=agreement_id,
         owner_id=owner,
         title=f"Avtal {row.registry_number}",
+        occurred_on=opened_on,
+        late_reason=LATE_REASON if late else None,
         conn=conn,
         occurred_on=occurred_on,
         late_reason=late_reason,

@@ -40,7 +40,6 @@ from states.roles import Role
 from states.spec import ParamType
 from workflow.admin.commands import CreateOrganisation, CreateUser
 from workflow.cases.opening import SHARED_AGREEMENT_TYPES
-from workflow.deadlines.calendar import local_date
 from workflow.engine.commands import FireTrigger, OpenCase, handles
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, WorkflowError
 from workflow.engine.firing import Actor
@@ -493,12 +492,7 @@ def _agreement(run: _Run, row: Row) -> int:
         parent_id=run.agreement(parent, "parent_registry_number").id if parent else None,
         purchase_value_sek=v("purchase_value_sek") or 0,
     )
-    # Its agreement case opens on the day the agreement began (never in the future), so its history can follow.
-    started = v("starts_on")
-    dated = {}
-    if started < local_date(run.now):
-        dated = {"occurred_on": started, "late_reason": LATE_REASON}
-    return int(run.app.execute(RegisterAgreement(terms, **dated), run.actor(row))["id"])
+    return int(run.app.execute(RegisterAgreement(terms), run.actor(row))["id"])
 
 
 def _placement(run: _Run, row: Row) -> int:

@@ -16,7 +16,7 @@ a rerun, a restart or a second scheduler changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 
 import structlog
 from sqlalchemy import Connection, Engine, select
@@ -47,20 +47,10 @@ _EXPIRING_FROM = tuple(
 )
 
 
-def open_agreement_case(
-    wf: Workflow,
-    conn: Connection,
-    actor: Actor,
-    agreement_id: int,
-    reason: str,
-    occurred_on: date | None = None,
-    late_reason: str | None = None,
-) -> int:
+def open_agreement_case(wf: Workflow, conn: Connection, actor: Actor, agreement_id: int, reason: str) -> int:
     """Open the agreement's lifecycle case inside ``conn``'s transaction (once; a second call returns the first).
 
     The registering user owns it; one opened by the system is owned by the board's first contract strategist.
-    ``occurred_on`` dates the opening when the agreement is recorded after the fact (an import of an earlier
-    register), so its history can be recorded as it happened.
     """
     row = conn.execute(
         select(AGREEMENT.c.organisation_id, AGREEMENT.c.registry_number, AGREEMENT.c.starts_on).where(
@@ -89,8 +79,6 @@ def open_agreement_case(
         occurred_on=opened_on,
         late_reason=LATE_REASON if late else None,
         conn=conn,
-        occurred_on=occurred_on,
-        late_reason=late_reason,
     )
     set_opening_case(conn, control, kind, agreement_id, period, case.case_id)
     return case.case_id

@@ -62,15 +62,9 @@ class RenameContractArea:
 
 @dataclass(frozen=True, slots=True)
 class RegisterAgreement:
-    """Register an agreement (avtal) of the actor's organisation; its status starts ``active``.
-
-    ``occurred_on`` dates the opening of its agreement case when it is recorded after the fact (today by default;
-    the date rules of :class:`~workflow.engine.commands.OpenCase` apply, ``late_reason`` with them).
-    """
+    """Register an agreement (avtal) of the actor's organisation; its status starts ``active``."""
 
     terms: contracts.AgreementTerms
-    occurred_on: date | None = None
-    late_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +147,7 @@ def register_agreement(cmd: RegisterAgreement, actor: Actor, uow: UnitOfWork) ->
     wf = Workflow(uow.engine, uow.clock)
 
     def work(conn: Connection) -> Row:
-        registered = contracts.register_agreement(wf, conn, actor, cmd.terms, cmd.occurred_on, cmd.late_reason)
-        return agreement(conn, actor, registered)
+        return agreement(conn, actor, contracts.register_agreement(wf, conn, actor, cmd.terms))
 
     return uow.write(work)
 

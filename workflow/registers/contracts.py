@@ -136,14 +136,7 @@ def readable_agreement(conn: Connection, actor: Actor, agreement_id: int) -> Any
     return row
 
 
-def register_agreement(
-    wf: Workflow,
-    conn: Connection,
-    actor: Actor,
-    terms: AgreementTerms,
-    occurred_on: date | None = None,
-    late_reason: str | None = None,
-) -> int:
+def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: AgreementTerms) -> int:
     """Register an agreement for the actor's organisation and open its agreement case; its status starts ``active``.
 
     A call-off is refused under a framework agreement that has ended: one no longer active, or whose
@@ -197,7 +190,7 @@ def register_agreement(
             )
         )
     )
-    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered", occurred_on, late_reason)
+    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered")
     return agreement_id
 
 

@@ -42,6 +42,7 @@ ROUTE_MODULES: list[str] = [
     "api.recordings",
     "api.admin",
     "api.board",
+    "api.imports",
 ]
 
 

@@ -26,6 +26,7 @@ from workflow.engine.commands import handler_for
 from workflow.engine.errors import Conflict
 from workflow.engine.firing import Actor
 from workflow.engine.uow import UnitOfWork
+from workflow.imports import run as _imports  # noqa: F401 - registers the import's handler
 from workflow.notify import outbox_commands as _outbox_commands  # noqa: F401 - registers the outbox commands' handlers
 from workflow.registers import commands as _register_commands  # noqa: F401 - registers the register commands' handlers
 from workflow.reports import recording_commands as _recording_commands  # noqa: F401 - registers the recording handlers

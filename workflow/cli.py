@@ -372,6 +372,9 @@ main.add_command(_admin_command)
 from workflow.retention.cli import retention as _retention_command  # noqa: E402
 
 main.add_command(_retention_command)
+from workflow.imports.cli import import_command as _import_command  # noqa: E402
+
+main.add_command(_import_command)
 
 from scheduler.cli import scheduler_command as _scheduler_command  # noqa: E402
 

@@ -686,6 +686,28 @@ class ReportPresentation(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("meeting_id", "paragraph", name="uq_report_presentation_meeting_paragraph"),)
 
 
+# --- import of a municipality's existing register and history ---------------------------------------------------
+
+
+class ImportRef(SQLModel, table=True):
+    """An object made by an import (importreferens), under its natural key, so a rerun creates nothing twice.
+
+    ``kind`` is the file's kind (``providers``, ``agreements``, ``history``, …); ``natural_key`` its key in the file
+    (organisation code, username, area code, org number, registry number, placement or case_ref and event number);
+    ``content_hash`` the SHA-256 of the row as imported, so a changed row is reported instead of overwritten.
+    """
+
+    __tablename__ = "import_ref"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    kind: str = Field(max_length=32)
+    natural_key: str = Field(max_length=300)
+    object_id: int
+    content_hash: str = Field(max_length=64)
+    imported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "natural_key"),)
+
+
 # --- the tables as SQLAlchemy Core sees them, typed once here for every query of the product -----------------
 
 
@@ -729,6 +751,7 @@ BOARD_MATTER = _table(BoardMatter)
 BOARD_MEETING = _table(BoardMeeting)
 BOARD_DECISION = _table(BoardDecision)
 PRESENTATION = _table(ReportPresentation)
+IMPORT_REF = _table(ImportRef)
 
 
 #: Lets each tick find the suspensions that have ended without scanning every deadline.

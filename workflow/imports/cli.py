@@ -1,0 +1,92 @@
+"""``uppfoljning import``: a municipality's register and history from an Excel workbook or CSV files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from workflow.i18n import LOCALES, N_, gettext
+from workflow.imports.run import ImportReport
+
+#: The kinds' names as a person reads them (the catalogue translates them).
+KIND_LABELS = {
+    "organisations": N_("Organisations"),
+    "users": N_("Users"),
+    "contract_areas": N_("Contract areas"),
+    "providers": N_("Providers"),
+    "agreements": N_("Agreements"),
+    "placements": N_("Placements"),
+    "history": N_("History"),
+}
+
+
+def summary(report: ImportReport, locale: str) -> list[str]:
+    """The report as lines for a person: what was done, per kind what was created, unchanged or refused, bad rows."""
+
+    def _(message: str) -> str:
+        return gettext(locale, message)
+
+    if report.dry_run:
+        head = _("Dry run of %(file)s: nothing was saved.")
+    elif report.committed:
+        head = _("Import of %(file)s: saved.")
+    else:
+        head = _("Import of %(file)s: nothing was saved, because %(count)d row(s) were refused.")
+    lines = [head % {"file": report.filename, "count": len({(e.kind, e.where) for e in report.errors})}]
+    for kind, c in report.counts.items():
+        lines.append(
+            _("%(kind)s: %(created)d created, %(unchanged)d unchanged, %(errors)d refused")
+            % {"kind": _(KIND_LABELS[kind]), "created": c.created, "unchanged": c.unchanged, "errors": c.errors}
+        )
+    if report.errors:
+        lines.append(_("Refused rows:"))
+    for e in report.errors:
+        where = _("row %(row)s") % {"row": e.where}
+        if e.column:
+            where += ", " + _("column %(column)s") % {"column": e.column}
+        lines.append(f"  {_(KIND_LABELS[e.kind])}, {where}: {e.message} ({_('rule')} {e.rule})")
+    return lines
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", default=None, help="what a CSV file holds (default: from its name), e.g. agreements or avtal")
+@click.option("--organisation", "organisation", default=None, help="the organisation's code (checked against --as)")
+@click.option("--as", "username", required=True, help="the username the import acts as")
+@click.option("--dry-run", is_flag=True, help="check every row and report, save nothing")
+@click.option("--delimiter", default=None, type=click.Choice([";", ",", "\t"]), help="the CSV delimiter")
+@click.option("--lang", default="sv", type=click.Choice(LOCALES), show_default=True)
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    path: str,
+    kind: str | None,
+    organisation: str | None,
+    username: str,
+    dry_run: bool,
+    delimiter: str | None,
+    lang: str,
+) -> None:
+    """Import PATH (an .xlsx workbook with one sheet per kind, or a CSV file of one kind) all or nothing."""
+    from workflow.bootstrap import bootstrap
+    from workflow.engine.errors import WorkflowError
+    from workflow.imports.run import ImportFile, importing_actor
+    from workflow.runtime import engine_for
+
+    def _(message: str) -> str:
+        return gettext(lang, message)
+
+    app = bootstrap(engine=engine_for(ctx.obj["url"]))
+    try:
+        actor = app.uow.read(lambda conn: importing_actor(conn, username, organisation))
+        report = app.execute(
+            ImportFile(Path(path).name, Path(path).read_bytes(), kind, delimiter, dry_run, via="cli"), actor
+        )
+    except WorkflowError as exc:
+        rule = exc.context.get("rule", exc.code)
+        raise click.ClickException(f"{_('The import was refused')}: {exc.message} ({_('rule')} {rule})") from exc
+    for line in summary(report, lang):
+        click.echo(line)
+    if report.errors:
+        ctx.exit(1)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from workflow.i18n import LOCALES, N_, gettext
+from workflow.i18n import LOCALES, N_, cli_locale, gettext
+from workflow.i18n import say as _say
 from workflow.imports.run import ImportReport
 
 #: The kinds' names as a person reads them (the catalogue translates them).
@@ -49,14 +50,37 @@ def summary(report: ImportReport, locale: str) -> list[str]:
     return lines
 
 
-@click.command("import")
+@click.command(
+    "import",
+    help=_say(
+        N_(
+            "Import PATH (an .xlsx workbook with one sheet per kind, or a CSV file of one kind) all or nothing: "
+            "every row through the same commands as the API; nothing is saved when a row is refused."
+        )
+    ),
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--kind", default=None, help="what a CSV file holds (default: from its name), e.g. agreements or avtal")
-@click.option("--organisation", "organisation", default=None, help="the organisation's code (checked against --as)")
-@click.option("--as", "username", required=True, help="the username the import acts as")
-@click.option("--dry-run", is_flag=True, help="check every row and report, save nothing")
-@click.option("--delimiter", default=None, type=click.Choice([";", ",", "\t"]), help="the CSV delimiter")
-@click.option("--lang", default="sv", type=click.Choice(LOCALES), show_default=True)
+@click.option(
+    "--kind",
+    default=None,
+    help=_say(N_("what a CSV file holds (default: from its name), e.g. agreements or avtal")),
+)
+@click.option(
+    "--organisation",
+    "organisation",
+    default=None,
+    help=_say(N_("the organisation's code (checked against --as)")),
+)
+@click.option("--as", "username", required=True, help=_say(N_("the username the import acts as")))
+@click.option("--dry-run", is_flag=True, help=_say(N_("check every row and report, save nothing")))
+@click.option("--delimiter", default=None, type=click.Choice([";", ",", "\t"]), help=_say(N_("the CSV delimiter")))
+@click.option(
+    "--lang",
+    default=cli_locale(),
+    type=click.Choice(LOCALES),
+    show_default=True,
+    help=_say(N_("language of the summary (default: UPPF_CLI_LANGUAGE, else Swedish)")),
+)
 @click.pass_context
 def import_command(
     ctx: click.Context,
@@ -68,7 +92,6 @@ def import_command(
     delimiter: str | None,
     lang: str,
 ) -> None:
-    """Import PATH (an .xlsx workbook with one sheet per kind, or a CSV file of one kind) all or nothing."""
     from workflow.bootstrap import bootstrap
     from workflow.engine.errors import WorkflowError
     from workflow.imports.run import ImportFile, importing_actor

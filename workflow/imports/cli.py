@@ -46,7 +46,8 @@ def summary(report: ImportReport, locale: str) -> list[str]:
         where = _("row %(row)s") % {"row": e.where}
         if e.column:
             where += ", " + _("column %(column)s") % {"column": e.column}
-        lines.append(f"  {_(KIND_LABELS[e.kind])}, {where}: {e.message} ({_('rule')} {e.rule})")
+        rule = _("rule")  # outside the f-string: the catalogue's extractor does not read inside one
+        lines.append(f"  {_(KIND_LABELS[e.kind])}, {where}: {e.message} ({rule} {e.rule})")
     return lines
 
 
@@ -108,7 +109,8 @@ def import_command(
         )
     except WorkflowError as exc:
         rule = exc.context.get("rule", exc.code)
-        raise click.ClickException(f"{_('The import was refused')}: {exc.message} ({_('rule')} {rule})") from exc
+        refused, rule_word = _("The import was refused"), _("rule")
+        raise click.ClickException(f"{refused}: {exc.message} ({rule_word} {rule})") from exc
     for line in summary(report, lang):
         click.echo(line)
     if report.errors:

@@ -70,7 +70,7 @@ def fields(locale: str, spec: CaseTypeSpec, tr: Transition, decision: str | None
             out.append(Field(name, label, "select", required, choices))
         elif name in others:
             hint = _("Only when you choose Other: say in words what it is.")
-            out.append(Field(name, label, "textarea", required, hint=hint, other_of=others[name]))
+            out.append(Field(name, label, "text", required, hint=hint, other_of=others[name]))
         else:
             out.append(Field(name, label, "textarea", required))
     if decision:

@@ -37,7 +37,9 @@ def test_a_check_with_remarks_cannot_claim_no_remarks(engine: Engine) -> None:
         w.wf.fire(cid, "record_remarks", actor, "hit", params={"outcome": "no_remarks"})
     with pytest.raises(GuardFailed, match="contradicts 'no remarks'"):
         w.wf.fire(cid, "record_no_remarks", actor, "clean", params={"outcome": "remarks"})
-    res = w.wf.fire(cid, "record_remarks", actor, "hit", params={"outcome": "remarks", "topic": "other"})
+    res = w.wf.fire(
+        cid, "record_remarks", actor, "hit", params={"outcome": "remarks", "topic": "other", "topic_other": "register"}
+    )
     assert res.to_status == "checked_with_remarks"
 
 

@@ -95,12 +95,12 @@ def _world_with_due_items(engine: Engine, clock: Clock) -> World:
     w = build_world(engine, clock)
     for i in range(12):
         _send_request(w, date(2026, 3, 3) + timedelta(days=i % 4))
-    strategist = w.actor("NORTH", "contract_strategist")
+    scheduler = Actor.system(w.orgs["NORTH"])  # as the scheduler requests them: a person asks once per placement
     for i in range(4):
         open_case(
             w.wf,
             "implementation_plan",
-            strategist,
+            scheduler,
             "placement started",
             placement_id=w.placements["north"],
             params={"due_date": (date(2026, 3, 3) + timedelta(days=i)).isoformat()},

@@ -181,7 +181,7 @@ def test_a_strategist_finds_an_overdue_deviation_investigates_it_requests_rectif
 
     label = _act(v, case_id, "investigate")
     v.look("starta-utredning")
-    v.page.get_by_label("Område").select_option(label="Rutin saknas")
+    v.page.get_by_role("combobox", name="Område").select_option(label="Rutin saknas")
     v.page.get_by_label("Motivering").fill("Utföraren saknar rutin för avvikelser; vi utreder.")
     _submit(v, label)
     v.page.wait_for_url(f"**/arenden/{case_id}?utfort=investigate")
@@ -329,7 +329,7 @@ def test_a_case_worker_walks_a_complaint_from_overview_to_decision_with_the_keyb
     v.page.keyboard.press("Enter")
     v.page.wait_for_url(f"**/arenden/{case_id}/atgard/investigate")
     v.look("bekrafta-och-utred")
-    _tab_to(v, "el.tagName === 'TEXTAREA'")
+    _tab_to(v, "el.tagName === 'TEXTAREA' && el.name === 'reason'")
     v.page.keyboard.type("Klagomålet gäller bemötande; vi utreder.")
     _tab_to(v, "el.tagName === 'BUTTON' && el.type === 'submit' && !!el.closest('main')")
     v.page.keyboard.press("Space")

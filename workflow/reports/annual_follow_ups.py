@@ -129,7 +129,7 @@ def not_performed(conn: Connection, org: int, period: Period, names: dict[int | 
         N_("Reasons for follow-ups not performed"),
         [Column("area", N_("Contract area")), Column("reason", N_("Reason")), Column("count", N_("Follow-ups"), "int")],
         [{"area": a, "reason": reason, "count": n} for (a, reason), n in sorted(acc.items())],
-        note=(
+        note=N_(
             "A follow-up not performed for several reasons (e.g. the visit was cancelled, then the agreement "
             "expired) is counted once as not performed in the table above and once under each of its reasons "
             "here, so the reasons may add up to more than the follow-ups not performed."

@@ -4,13 +4,13 @@ audit responses; another board's objects answer 404."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import Api, problem_of
+from tests.system_tools import need_pdf_printing, pdf_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -135,6 +135,7 @@ def test_another_boards_matters_meetings_and_audit_responses_answer_404(api: Api
 def test_a_matter_prints_to_a_pdf_with_the_municipality_and_registry_number_on_every_page(
     api: Api, tmp_path: Path
 ) -> None:
+    need_pdf_printing()
     h = api.auth("NORTH", "contract_strategist")
     long = {
         "assessment": "Förvaltningens bedömning i detalj. " * 110,
@@ -146,8 +147,7 @@ def test_a_matter_prints_to_a_pdf_with_the_municipality_and_registry_number_on_e
     assert pdf.content.startswith(b"%PDF")
     path = tmp_path / "matter.pdf"
     path.write_bytes(pdf.content)
-    pdftotext = shutil.which("pdftotext")
-    assert pdftotext, "pdftotext (poppler-utils) reads the PDF"
+    pdftotext = pdf_tool("pdftotext")
     pages = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     printed = [p for p in pages.split("\f") if p.strip()]
     assert len(printed) >= 2

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.e2e.conftest import Api, problem_of
+from tests.system_tools import need_pdf_printing
 from workflow.cases.opening import open_case
 
 pytestmark = pytest.mark.e2e
@@ -71,6 +72,7 @@ def test_csv_html_and_excel_carry_the_same_termination(api: Api) -> None:
     sheet = wb["Uppsägningar och hävningar"]
     assert "NOR-2026-00042" in [c.value for row in sheet.iter_rows() for c in row]
 
+    need_pdf_printing()
     res = api.client.get("/reports/terminations/pdf", params={**PERIOD, "registry_number": "NOR 2026/0042"}, headers=h)
     assert res.status_code == 200 and res.headers["content-type"] == "application/pdf"
     assert res.content.startswith(b"%PDF-") and "attachment" in res.headers["content-disposition"]

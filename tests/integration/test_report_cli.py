@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from tests.system_tools import need_pdf_printing
 from tests.world import build_world
 from workflow.cases.opening import open_case
 from workflow.cli import main
@@ -73,6 +74,7 @@ def test_the_report_command_writes_json_and_csv(db_url: str) -> None:
 
 
 def test_the_report_command_writes_html_and_excel_files(db_url: str, tmp_path: Path) -> None:
+    need_pdf_printing()
     for name, fmt in (("terminations", "html"), ("annual", "xlsx"), ("terminations", "pdf")):
         out = tmp_path / f"{name}.{fmt}"
         res = _run(

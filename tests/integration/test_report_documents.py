@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from tests.report_scenario import build_year
+from tests.system_tools import need_pdf_printing, pdf_tool
 from workflow.reports.catalogue import REPORTS, build_report
 from workflow.reports.localize import Translator, localize
 from workflow.reports.model import Msg, Report
@@ -42,10 +43,8 @@ def _reports(engine: Engine, *names: str) -> dict[str, Report]:
 
 
 def _poppler(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        pytest.fail(f"{tool} is needed to read the PDF: apt-get install -y poppler-utils")
-    return found
+    need_pdf_printing()
+    return pdf_tool(tool)
 
 
 def _run(*args: str) -> str:

@@ -17,7 +17,15 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
-from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused, WorkflowError
+from workflow.engine.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    Refused,
+    Unavailable,
+    WorkflowError,
+)
 
 log = structlog.get_logger("api.problems")
 
@@ -33,6 +41,7 @@ TITLES = {
     413: "Request too large",
     422: "Unprocessable request",
     500: "Internal error",
+    503: "Service unavailable",
 }
 
 
@@ -79,6 +88,8 @@ def workflow_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         return problem(request, 404, "not_found", exc.message)
     if isinstance(exc, Conflict):
         return problem(request, 409, "conflict", exc.message)
+    if isinstance(exc, Unavailable):
+        return problem(request, 503, "unavailable", exc.message, rule=str(exc.context.get("rule", exc.code)))
     rule = str(exc.context.get("rule", exc.code))
     if isinstance(exc, NotPermitted):
         return problem(request, 403, "forbidden", exc.message, rule=rule)

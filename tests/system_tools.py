@@ -39,11 +39,12 @@ def _missing(what: str, packages: tuple[str, ...]) -> None:
 
 @lru_cache(maxsize=1)
 def _weasyprint_loads() -> bool:
-    try:
-        from workflow.documents.pdf import html_to_pdf
+    from workflow.documents.pdf import html_to_pdf
+    from workflow.engine.errors import Unavailable
 
+    try:
         html_to_pdf("<!doctype html><title>x</title><p>x</p>")
-    except OSError:  # WeasyPrint loads Pango with ctypes: a missing library is an OSError at first use
+    except (OSError, Unavailable):  # WeasyPrint loads Pango with ctypes when first imported
         return False
     return True
 

@@ -173,3 +173,22 @@ def test_a_long_chart_label_wraps_onto_lines_and_is_never_cut() -> None:
     height = float(root.get("height") or 0)
     ys = [float(s.get("y") or 0) for s in root.iter() if s.tag.endswith("tspan")]
     assert min(ys) > 0 and max(ys) < height
+
+
+def test_pdf_printing_without_the_systems_pango_is_refused_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from workflow.documents.pdf import html_to_pdf
+    from workflow.engine.errors import Unavailable
+
+    real_import = builtins.__import__
+
+    def no_pango(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("weasyprint"):
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    with pytest.raises(Unavailable, match="needs the system's Pango") as refused:
+        html_to_pdf("<!doctype html><p>x</p>")
+    assert refused.value.context["rule"] == "pdf_printing"

@@ -14,6 +14,8 @@ from typing import Any
 
 import structlog
 
+from workflow.engine.errors import Unavailable
+
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 #: The family every printed document names first.
 FAMILY = "DejaVu Sans"
@@ -36,8 +38,15 @@ def _fetch_local_fonts(url: str, timeout: int = 10, ssl_context: Any = None) -> 
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a complete HTML document (its ``@page`` rules decide size, margins and page numbers)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+    except OSError as exc:  # WeasyPrint loads the system's Pango with ctypes when first imported
+        raise Unavailable(
+            "PDF printing is not available on this server: WeasyPrint needs the system's Pango "
+            "(apt-get install libpango-1.0-0 libpangoft2-1.0-0); HTML, Excel and CSV work without it",
+            rule="pdf_printing",
+        ) from exc
 
     fonts = FontConfiguration()
     doc = HTML(string=html, url_fetcher=_fetch_local_fonts)

@@ -35,6 +35,12 @@ class Conflict(WorkflowError):
     code = "conflict"
 
 
+class Unavailable(WorkflowError):
+    """A part of the product cannot work on this server now (e.g. PDF printing without the system's Pango)."""
+
+    code = "unavailable"
+
+
 class Refused(WorkflowError):
     """A transition was refused by a rule; nothing was written."""
 

@@ -225,3 +225,21 @@ def test_a_follow_up_not_performed_for_two_reasons_counts_once_as_not_performed_
         label("terminated_before"): 1,
     }
     assert "once under each of its reasons" in reasons.note
+
+
+def test_a_control_round_recorded_after_the_fact_counts_in_the_month_it_was_opened(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from tests.world import build_world
+    from workflow.cases.opening import open_case
+
+    w = build_world(engine)
+    actor = w.actor("NORTH", "contract_strategist")
+    w.clock.now = datetime(2026, 2, 10, 9, tzinfo=UTC)  # typed in in February …
+    open_case(
+        w.wf, "control_check", actor, "round", kind="ivo_check", provider_id=w.providers["Acme Care AB"],
+        occurred_on=date(2026, 1, 20),  # … for a round opened in January
+    )  # fmt: skip
+    open_case(w.wf, "control_check", actor, "round", kind="ivo_check", provider_id=w.providers["Acme Care AB"])
+    rows = _annual(engine, w.orgs["NORTH"]).table("control_checks").rows
+    assert [(r["round"], r["checks"]) for r in rows] == [("2026-01", 1), ("2026-02", 1)]

@@ -214,3 +214,25 @@ def test_plan_options_are_checked(engine: Engine) -> None:
         _plan(pw, top=0)
     with pytest.raises(InvalidInput), pw.w.engine.connect() as conn:
         build_report(conn, "annual", pw.w.orgs["NORTH"], REF, date(2027, 12, 31), options={"top": 2})
+
+
+def test_a_follow_up_recorded_after_the_fact_counts_from_the_day_its_findings_were_made(engine: Engine) -> None:
+    """Risk's time since the last follow-up runs from when the visit happened, not from when it was typed in."""
+    pw = _setup(engine)
+    w = pw.w
+    provider = w.providers["Beta Stöd AB"]
+    before = {r["provider"]: r for r in _plan(pw).table("risk_ranking").rows if r["area"] == "Area Y"}
+    w.clock.now = datetime(2026, 11, 30, 9, tzinfo=UTC)  # recorded in November 2026 …
+    a = w.actor("NORTH", "contract_strategist")
+    cid = open_case(
+        w.wf, "follow_up", a, "plan", kind="planned_special", agreement_id=pw.calloffs["Y:Beta Stöd AB"],
+        plan_year=2024, occurred_on=date(2024, 3, 1), late_reason="entered from the paper file",
+    ).case_id  # fmt: skip
+    on = date(2024, 4, 2)  # … for a visit in April 2024, assessed later that spring
+    w.wf.fire(cid, "start", a, "start", occurred_on=on, late_reason="paper file")
+    w.wf.fire(cid, "record_findings", a, "findings", occurred_on=on, late_reason="paper file")
+    w.wf.fire(cid, "assess", a, "assess", params={"outcome": "compliant"}, occurred_on=date(2024, 5, 6),
+              late_reason="paper file")  # fmt: skip
+    after = {r["provider"]: r for r in _plan(pw).table("risk_ranking").rows if r["area"] == "Area Y"}
+    assert provider and before["Beta Stöd AB"]["last_follow_up"] != on
+    assert after["Beta Stöd AB"]["last_follow_up"] == on

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
 from states.registry import CASE_TYPES
-from workflow.clock import STOCKHOLM
 from workflow.i18n import N_
 from workflow.reports.labels import label
 from workflow.reports.model import Column, Msg, Table, pct
-from workflow.reports.queries import bounds
 from workflow.reports.scope import Period
 from workflow.schema.tables import CASE, SAMPLE
 
@@ -40,15 +38,14 @@ def control_checks(conn: Connection, org: int, period: Period) -> Table:
     title = N_("IVO and criminal-record check rounds and their results")
     if "control_check" not in CASE_TYPES:
         return Table("control_checks", title, cols, note=N_("Control checks are not recorded in this installation."))
-    begin, stop = bounds(period)
     month = _month_bucket(period)
     q = (
         select(CASE.c.kind, month.label("round"), CASE.c.status, CASE.c.outcome, func.count().label("n"))
         .where(
             CASE.c.organisation_id == org,
             CASE.c.case_type == "control_check",
-            CASE.c.opened_at >= begin,
-            CASE.c.opened_at < stop,
+            CASE.c.opened_on >= period.start,
+            CASE.c.opened_on <= period.end,
         )
         .group_by(CASE.c.kind, month, CASE.c.status, CASE.c.outcome)
     )
@@ -141,16 +138,14 @@ def _error_types(errors: Counter[str]) -> Msg | str:
 
 
 def _month_bucket(period: Period) -> Any:
-    """The Stockholm month (YYYY-MM) a case was opened in, as SQL: one comparison per month boundary.
+    """The month (YYYY-MM) a case was opened in fact (``opened_on``), as SQL: one comparison per month boundary.
 
-    Portable across SQLite and PostgreSQL and exact around midnight and daylight saving,
-    because the boundaries are computed here as UTC instants.
+    Portable across SQLite and PostgreSQL; a round recorded after the fact counts in the month it was opened.
     """
     whens = []
     y, m = period.start.year, period.start.month
     while (y, m) <= (period.end.year, period.end.month):
         ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
-        boundary = datetime(ny, nm, 1, tzinfo=STOCKHOLM).astimezone(UTC)
-        whens.append((CASE.c.opened_at < boundary, f"{y:04d}-{m:02d}"))
+        whens.append((CASE.c.opened_on < date(ny, nm, 1), f"{y:04d}-{m:02d}"))
         y, m = ny, nm
     return case(*whens, else_=f"{period.end.year:04d}-{period.end.month:02d}")

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from workflow.clock import STOCKHOLM
-from workflow.deadlines.calendar import end_of_day
 from workflow.reports.scope import Scope
-from workflow.schema.tables import AGREEMENT, CASE, PLACEMENT, PROVIDER
+from workflow.schema.tables import AGREEMENT, CASE, EVENT, PLACEMENT, PROVIDER
 
 WEIGHTS = {"value": 0.25, "placements": 0.20, "signals": 0.30, "time": 0.25}
 MAX_YEARS = 5.0
@@ -131,14 +129,13 @@ def _count_placements(conn: Connection, org: int, ids: list[int], ref: date, eve
 
 
 def _count_signals(conn: Connection, org: int, ids: list[int], ref: date, everyone: bool) -> dict[int, dict[str, int]]:
-    since = end_of_day(ref - timedelta(days=731))
-    until = end_of_day(ref)
+    since = ref - timedelta(days=730)
     q = (
         select(CASE.c.provider_id, CASE.c.case_type, func.count())
         .where(
             CASE.c.provider_id.in_(ids),
             CASE.c.case_type.in_(("deviation", "complaint")),
-            and_(CASE.c.opened_at >= since, CASE.c.opened_at < until),
+            and_(CASE.c.opened_on >= since, CASE.c.opened_on <= ref),
         )
         .group_by(CASE.c.provider_id, CASE.c.case_type)
     )
@@ -151,10 +148,17 @@ def _count_signals(conn: Connection, org: int, ids: list[int], ref: date, everyo
 
 
 def _last_follow_up(conn: Connection, ids: list[int]) -> dict[int, date]:
-    """The date of each provider's latest performed follow-up by any board (a contract-level fact)."""
+    """The date of each provider's latest performed follow-up by any board (a contract-level fact).
+
+    A follow-up is performed on the day its findings were recorded as happening (the event's ``occurred_on``),
+    so a visit recorded afterwards counts from the day it took place.
+    """
     q = (
-        select(CASE.c.provider_id, func.max(CASE.c.updated_at))
+        select(CASE.c.provider_id, func.max(EVENT.c.occurred_on))
+        .join(EVENT, EVENT.c.case_id == CASE.c.id)
         .where(
+            EVENT.c.from_status == "in_progress",
+            EVENT.c.to_status == "findings_recorded",
             CASE.c.provider_id.in_(ids),
             CASE.c.case_type == "follow_up",
             CASE.c.kind != "continuous",
@@ -163,9 +167,9 @@ def _last_follow_up(conn: Connection, ids: list[int]) -> dict[int, date]:
         .group_by(CASE.c.provider_id)
     )
     out = {}
-    for pid, at in conn.execute(q):
-        if isinstance(at, str):  # SQLite's MAX() may hand back the stored text
-            at = datetime.fromisoformat(at)
-        if at is not None:
-            out[pid] = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(STOCKHOLM).date()
+    for pid, on in conn.execute(q):
+        if isinstance(on, str):  # SQLite's MAX() hands back the stored text
+            on = date.fromisoformat(on)
+        if on is not None:
+            out[pid] = on
     return out

@@ -327,3 +327,33 @@ def test_the_outbox_is_untouched_by_a_sweep_with_nothing_due(engine: Engine) -> 
     assert sweep(engine, clock).claimed == 0
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one() == 0
+
+
+@pytest.mark.only_on("postgresql")  # SQLite's single writer serialises the two requests by itself
+def test_two_delivery_requests_typed_in_at_once_wait_for_each_other_and_the_second_is_refused(engine: Engine) -> None:
+    import threading
+
+    clock = Clock(NOW)
+    w = build_world(engine, clock)
+    pid, worker = w.placements["north"], w.actor("NORTH", "social_worker")
+    second: dict[str, object] = {}
+
+    def type_in_second() -> None:
+        try:
+            second["case"] = open_case(w.wf, "implementation_plan", worker, "second", placement_id=pid).case_id
+        except Refused as refused:
+            second["rule"] = refused.context["rule"]
+
+    with engine.begin() as conn:
+        first = open_case(w.wf, "implementation_plan", worker, "first", placement_id=pid, conn=conn).case_id
+        racer = threading.Thread(target=type_in_second)
+        racer.start()
+        racer.join(timeout=1.0)
+        assert racer.is_alive(), "the second request must wait for the first one's transaction"
+    racer.join(timeout=10)
+    assert second == {"rule": "delivery_request_open"}
+    with engine.connect() as conn:
+        opened = conn.execute(
+            select(CASE.c.id).where(CASE.c.placement_id == pid, CASE.c.case_type == "implementation_plan")
+        ).all()
+    assert [r.id for r in opened] == [first]

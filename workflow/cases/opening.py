@@ -108,6 +108,9 @@ def _no_open_request(conn: Connection, case_type: str, placement_id: int) -> Non
     The scheduler's own requests are once-only by their opening key (a placement's plan once, its monthly
     report once per month), so a month's report may be requested while last month's is still late.
     """
+    # The placement's row is the lock: two requests typed in at once wait for each other instead of both
+    # finding none open (PostgreSQL; SQLite's one writer already serialises them).
+    conn.execute(select(PLACEMENT.c.id).where(PLACEMENT.c.id == placement_id).with_for_update())
     open_one = conn.execute(
         select(CASE.c.id).where(
             CASE.c.placement_id == placement_id, CASE.c.case_type == case_type, CASE.c.closed_at.is_(None)

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
 
 from api.auth import AuthUser
@@ -140,14 +141,14 @@ class ReportOut(msgspec.Struct):
 
 def _build(
     request: Request[Any, Any, Any],
-    user: Any,
-    name: str,
-    start: date | None,
-    end: date | None,
-    org: str | None,
-    year: int | None = None,
+    user: AuthUser,
+    name: ReportName,
+    start: Start = None,
+    end: End = None,
+    year: Year = None,
+    org: Org = None,
 ) -> Report:
-    """The report for ``from``–``to``, or for the calendar ``year`` (as the command line's ``--year``)."""
+    """Dependency: the report for ``from``–``to``, or for the calendar ``year`` (as the command line's ``--year``)."""
     if year is not None:
         if start is not None or end is not None:
             raise InvalidInput("give either year, or from and to, not both", rule="period")
@@ -161,6 +162,25 @@ def _build(
         application.engine, application.settings, int(report.organisation["id"]), application.clock(), report.name
     )
     return report
+
+
+def _reader_locale(request: Request[Any, Any, Any], lang: Lang = None) -> str:
+    """Dependency: the language of the texts for people (``lang``, else the staff cookie, else Accept-Language)."""
+    return _locale(request, lang)
+
+
+def _print_letterhead(request: Request[Any, Any, Any], registry_number: RegistryNumber = None) -> Letterhead:
+    """Dependency: the municipality and the matter's registry number at the head of every printed page."""
+    return _letterhead(request, registry_number)
+
+
+TheReport = NamedDependency[Report]
+ReaderLocale = NamedDependency[str]
+TheLetterhead = NamedDependency[Letterhead]
+#: What every report route is given: the computed report and the reader's language.
+REPORT = {"report": Provide(_build, sync_to_thread=True), "locale": Provide(_reader_locale, sync_to_thread=False)}
+#: …and, for the documents that print, the letterhead.
+PRINTED = {**REPORT, "letterhead": Provide(_print_letterhead, sync_to_thread=False)}
 
 
 def _file(
@@ -201,20 +221,11 @@ async def list_reports(user: AuthUser) -> list[ReportTypeOut]:
     tags=["reports"],
     sync_to_thread=True,
     responses=READ,
+    dependencies=REPORT,
 )
-def get_report(
-    request: Request[Any, Any, Any],
-    user: AuthUser,
-    name: ReportName,
-    start: Start = None,
-    end: End = None,
-    year: Year = None,
-    org: Org = None,
-    lang: Lang = None,
-) -> ReportOut:
+def get_report(report: TheReport, locale: ReaderLocale) -> ReportOut:
     """A report as JSON, computed from the case data for one organisation and period; its labels in ``lang``."""
-    report = _build(request, user, name, start, end, org, year)
-    return msgspec.convert(localize(report, _locale(request, lang)).as_dict(), ReportOut)
+    return msgspec.convert(localize(report, locale).as_dict(), ReportOut)
 
 
 @get(
@@ -225,15 +236,11 @@ def get_report(
     sync_to_thread=True,
     media_type=MEDIA_TYPES["csv"],
     responses=READ,
+    dependencies=REPORT,
 )
 def get_report_csv(
-    request: Request[Any, Any, Any],
-    user: AuthUser,
-    name: ReportName,
-    start: Start = None,
-    end: End = None,
-    year: Year = None,
-    org: Org = None,
+    report: TheReport,
+    locale: ReaderLocale,
     table: Annotated[
         str | None,
         QueryParameter(
@@ -241,16 +248,14 @@ def get_report_csv(
             description="the table (by key); needed when the report has several (422, rule table, lists them)",
         ),
     ] = None,
-    lang: Lang = None,
 ) -> Response[bytes]:
     """One table of a report as CSV for a Swedish spreadsheet: ';' between fields, decimal comma, UTF-8 with BOM."""
-    report = _build(request, user, name, start, end, org, year)
     if table is not None:
         try:
             report.table(table)
         except KeyError as exc:
             raise InvalidInput(str(exc.args[0]), rule="table") from exc
-    return _file(report, "csv", _locale(request, lang), table=table)
+    return _file(report, "csv", locale, table=table)
 
 
 @get(
@@ -261,19 +266,11 @@ def get_report_csv(
     sync_to_thread=True,
     media_type=MEDIA_TYPES["zip"],
     responses=READ,
+    dependencies=REPORT,
 )
-def get_report_zip(
-    request: Request[Any, Any, Any],
-    user: AuthUser,
-    name: ReportName,
-    start: Start = None,
-    end: End = None,
-    year: Year = None,
-    org: Org = None,
-    lang: Lang = None,
-) -> Response[bytes]:
+def get_report_zip(report: TheReport, locale: ReaderLocale) -> Response[bytes]:
     """Every table of a report as its own CSV file (the Swedish convention), numbered in report order."""
-    return _file(_build(request, user, name, start, end, org, year), "zip", _locale(request, lang))
+    return _file(report, "zip", locale)
 
 
 @get(
@@ -284,21 +281,11 @@ def get_report_zip(
     sync_to_thread=True,
     media_type=MEDIA_TYPES["html"],
     responses=READ,
+    dependencies=PRINTED,
 )
-def get_report_html(
-    request: Request[Any, Any, Any],
-    user: AuthUser,
-    name: ReportName,
-    start: Start = None,
-    end: End = None,
-    year: Year = None,
-    org: Org = None,
-    lang: Lang = None,
-    registry_number: RegistryNumber = None,
-) -> Response[bytes]:
+def get_report_html(report: TheReport, locale: ReaderLocale, letterhead: TheLetterhead) -> Response[bytes]:
     """A report as an HTML document with its charts drawn on the server, printing on A4."""
-    report = _build(request, user, name, start, end, org, year)
-    return _file(report, "html", _locale(request, lang), _letterhead(request, registry_number))
+    return _file(report, "html", locale, letterhead)
 
 
 @get(
@@ -309,21 +296,11 @@ def get_report_html(
     sync_to_thread=True,
     media_type=MEDIA_TYPES["pdf"],
     responses=READ,
+    dependencies=PRINTED,
 )
-def get_report_pdf(
-    request: Request[Any, Any, Any],
-    user: AuthUser,
-    name: ReportName,
-    start: Start = None,
-    end: End = None,
-    year: Year = None,
-    org: Org = None,
-    lang: Lang = None,
-    registry_number: RegistryNumber = None,
-) -> Response[bytes]:
+def get_report_pdf(report: TheReport, locale: ReaderLocale, letterhead: TheLetterhead) -> Response[bytes]:
     """A report as a PDF for the board: A4, page numbers, the municipality's name and the registry number."""
-    report = _build(request, user, name, start, end, org, year)
-    return _file(report, "pdf", _locale(request, lang), _letterhead(request, registry_number))
+    return _file(report, "pdf", locale, letterhead)
 
 
 @get(
@@ -334,21 +311,11 @@ def get_report_pdf(
     sync_to_thread=True,
     media_type=MEDIA_TYPES["xlsx"],
     responses=READ,
+    dependencies=PRINTED,
 )
-def get_report_xlsx(
-    request: Request[Any, Any, Any],
-    user: AuthUser,
-    name: ReportName,
-    start: Start = None,
-    end: End = None,
-    year: Year = None,
-    org: Org = None,
-    lang: Lang = None,
-    registry_number: RegistryNumber = None,
-) -> Response[bytes]:
+def get_report_xlsx(report: TheReport, locale: ReaderLocale, letterhead: TheLetterhead) -> Response[bytes]:
     """A report as an Excel workbook for the board's secretary: a cover sheet and a sheet per table, print-ready."""
-    report = _build(request, user, name, start, end, org, year)
-    return _file(report, "xlsx", _locale(request, lang), _letterhead(request, registry_number))
+    return _file(report, "xlsx", locale, letterhead)
 
 
 HANDLERS = [list_reports, get_report, get_report_csv, get_report_zip, get_report_html, get_report_pdf, get_report_xlsx]

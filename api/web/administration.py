@@ -15,6 +15,7 @@ from litestar.params import Body, Parameter, PathParameter
 from litestar.response import Redirect, Template
 
 from api.auth import CurrentUser
+from api.web import forms
 from api.web.page import render, translator, uow_of
 from api.web.viewer import current, locale_of
 from states.roles import Role
@@ -56,6 +57,17 @@ REFUSALS = {
     "display_name": N_("Write a name of at most 200 characters."),
     "conflict": N_("The code or username is taken already."),
 }
+#: The field a rule is about, so its message stands next to that field; other refusals stand in the summary only.
+FIELD_OF_RULE = {
+    "email": "email",
+    "username": "username",
+    "organisation_code": "code",
+    "organisation_kind": "kind",
+    "name": "name",
+    "display_name": "display_name",
+    "role_unknown": "roles",
+    "roles_required": "roles",
+}
 KIND_LABELS = {
     "central_board": N_("Central board"),
     "district_board": N_("District board"),
@@ -77,57 +89,120 @@ def _denied(request: Request[Any, Any, Any], user: CurrentUser) -> Template:
     return render(request, "error.html", _("Not available"), user, status_code=403, message=message)
 
 
+def _rule(exc: WorkflowError) -> str:
+    return "conflict" if isinstance(exc, Conflict) else str(exc.context.get("rule", exc.code))
+
+
 def _refusal(request: Request[Any, Any, Any], exc: WorkflowError) -> str:
     _ = translator(request)
-    rule = "conflict" if isinstance(exc, Conflict) else str(exc.context.get("rule", exc.code))
-    return _(REFUSALS.get(rule, N_("The information could not be saved. Check the fields and try again.")))
+    return _(REFUSALS.get(_rule(exc), N_("The information could not be saved. Check the fields and try again.")))
+
+
+def _submission(
+    request: Request[Any, Any, Any], values: dict[str, Any], exc: WorkflowError, conflict_field: str
+) -> tuple[str | None, forms.Submission]:
+    """The refusal as the form shows it: next to its field when it is about one, else in the summary."""
+    rule = _rule(exc)
+    name = conflict_field if rule == "conflict" else FIELD_OF_RULE.get(rule)
+    if name is None:
+        return _refusal(request, exc), forms.Submission(values)
+    return None, forms.Submission(values, {name: _refusal(request, exc)})
 
 
 def _all_organisations(request: Request[Any, Any, Any], user: CurrentUser) -> list[dict[str, Any]]:
     return queries.list_organisations(uow_of(request), user.actor, None, PageRequest(1, 100)).items
 
 
+def _active(organisations: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(o["id"]), o["name"]) for o in organisations if o["active"])
+
+
+def _organisation_inputs(request: Request[Any, Any, Any], organisations: list[dict[str, Any]]) -> list[forms.Field]:
+    _ = translator(request)
+    kinds = tuple((k, _(KIND_LABELS[k])) for k in ORGANISATION_KINDS)
+    return [
+        forms.Field("name", _("Name"), "text", True),
+        forms.Field(
+            "code", _("Code"), "text", True, hint=_("Letters, digits, dashes or underscores, for example NORRMALM.")
+        ),
+        forms.Field("kind", _("Kind"), "select", True, kinds, choose=False),
+        forms.Field("parent_id", _("Below"), "select", True, _active(organisations), choose=False),
+    ]
+
+
+def _user_inputs(request: Request[Any, Any, Any], organisations: list[dict[str, Any]]) -> list[forms.Field]:
+    _ = translator(request)
+    roles = tuple((r, i18n.label(locale_of(request), "role", r)) for r in ROLES)
+    return [
+        forms.Field("display_name", _("Name"), "text", True),
+        forms.Field(
+            "username", _("Username"), "text", True, hint=_("As in the identity provider, for example anna.andersson.")
+        ),
+        forms.Field("email", _("E-mail"), "text", True),
+        forms.Field("organisation_id", _("Organisation"), "select", True, _active(organisations), choose=False),
+        forms.Field("roles", _("Roles"), "checkboxes", True, roles),
+    ]
+
+
 def _organisations_page(
-    request: Request[Any, Any, Any], user: CurrentUser, done: str | None, error: str | None = None, values: Any = None
+    request: Request[Any, Any, Any],
+    user: CurrentUser,
+    done: str | None,
+    refusal: str | None = None,
+    submission: forms.Submission | None = None,
 ) -> Template:
     _ = translator(request)
+    organisations = _all_organisations(request, user)
+    submission = submission or forms.Submission({})
     return render(
         request,
         "admin_organisations.html",
         _("Organisations"),
         user,
-        status_code=422 if error else 200,
-        organisations=_all_organisations(request, user),
+        status_code=422 if refusal or submission.errors else 200,
+        organisations=organisations,
         kinds=[(k, _(KIND_LABELS[k])) for k in ORGANISATION_KINDS],
         done=_(DONE[done]) if done in DONE else None,
-        error=error,
-        values=values or {},
+        refusal=refusal,
+        submission=submission,
+        inputs=_organisation_inputs(request, organisations),
     )
 
 
 def _users_page(
-    request: Request[Any, Any, Any], user: CurrentUser, done: str | None, error: str | None = None, values: Any = None
+    request: Request[Any, Any, Any],
+    user: CurrentUser,
+    done: str | None,
+    refusal: str | None = None,
+    submission: forms.Submission | None = None,
 ) -> Template:
     _ = translator(request)
     locale = locale_of(request)
     users = queries.list_users(uow_of(request), user.actor, queries.UserFilter(), PageRequest(1, 100))
     organisations = _all_organisations(request, user)
+    submission = submission or forms.Submission({})
     return render(
         request,
         "admin_users.html",
         _("Users"),
         user,
-        status_code=422 if error else 200,
+        status_code=422 if refusal or submission.errors else 200,
         users=users.items,
         total=users.total,
-        organisations=organisations,
         org_names={o["id"]: o["name"] for o in organisations},
         roles=[(r, i18n.label(locale, "role", r)) for r in ROLES],
         done=_(DONE[done]) if done in DONE else None,
-        error=error,
-        values=values or {},
+        refusal=refusal,
+        submission=submission,
+        inputs=_user_inputs(request, organisations),
         me=user.user_id,
     )
+
+
+def _checked(request: Request[Any, Any, Any], inputs: list[forms.Field], data: dict[str, Any]) -> forms.Submission:
+    """Every field filled in and every choice among the alternatives, each message next to its field."""
+    clock = request.app.state.web_application.clock
+    return forms.check(locale_of(request), inputs, data, forms.today_of(clock()))
 
 
 def _int(value: Any) -> int | None:
@@ -161,6 +236,9 @@ def add_organisation(request: Request[Any, Any, Any], data: Form) -> Template | 
     user = current(request)
     if not is_administrator(user.actor):
         return _denied(request, user)
+    checked = _checked(request, _organisation_inputs(request, _all_organisations(request, user)), data)
+    if checked.errors:
+        return _organisations_page(request, user, None, None, checked)
     values = {k: _text(data, k) for k in ("code", "name", "kind", "parent_id")}
     command = CreateOrganisation(values["code"], values["name"], values["kind"], _int(values["parent_id"]), via="web")
     try:
@@ -168,7 +246,7 @@ def add_organisation(request: Request[Any, Any, Any], data: Form) -> Template | 
     except NotFound:
         raise
     except WorkflowError as exc:
-        return _organisations_page(request, user, None, _refusal(request, exc), values)
+        return _organisations_page(request, user, None, *_submission(request, values, exc, "code"))
     return Redirect("/administration/organisationer?klart=org", status_code=303)
 
 
@@ -204,6 +282,9 @@ def add_user(request: Request[Any, Any, Any], data: Form) -> Template | Redirect
     user = current(request)
     if not is_administrator(user.actor):
         return _denied(request, user)
+    checked = _checked(request, _user_inputs(request, _all_organisations(request, user)), data)
+    if checked.errors:
+        return _users_page(request, user, None, None, checked)
     values: dict[str, Any] = {k: _text(data, k) for k in ("username", "display_name", "email", "organisation_id")}
     raw_roles = data.get("roles", [])
     values["roles"] = [str(r) for r in (raw_roles if isinstance(raw_roles, list) else [raw_roles]) if r]
@@ -216,7 +297,7 @@ def add_user(request: Request[Any, Any, Any], data: Form) -> Template | Redirect
     except NotFound:
         raise
     except WorkflowError as exc:
-        return _users_page(request, user, None, _refusal(request, exc), values)
+        return _users_page(request, user, None, *_submission(request, values, exc, "username"))
     return Redirect("/administration/anvandare?klart=user", status_code=303)
 
 

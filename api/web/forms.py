@@ -40,6 +40,7 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()
     hint: str = ""
     other_of: str = ""  # the closed list whose "other" this text describes (annat, nämligen)
+    choose: bool = True  # a select starts with an empty "Choose" (False: its first choice is the default)
 
 
 @dataclass(slots=True)

@@ -85,6 +85,44 @@ def test_a_user_is_deactivated_and_activated_again(admin: Staff) -> None:
     assert actions == ["deactivate_user", "reactivate_user"]
 
 
+def test_a_missing_or_taken_field_is_said_next_to_that_field_and_nothing_is_saved(admin: Staff) -> None:
+    import re
+
+    def message_of(html: str, field: str) -> str:
+        found = re.search(rf'<p class="field__error" id="fel-{field}">([^<]*)</p>', html)
+        return found.group(1) if found else ""
+
+    with admin.engine.connect() as conn:
+        users_before = conn.execute(select(USER.c.id)).all()
+    empty = admin.post_form(
+        "/administration/anvandare",
+        {"display_name": "", "username": "ny.person", "email": "ny@kommun.test",
+         "organisation_id": str(admin.org_id("NORRMALM"))},
+        page="/administration/anvandare",
+    )  # fmt: skip
+    assert empty.status_code == 422  # type: ignore[attr-defined]
+    assert message_of(empty.text, "display_name") == "Fyll i namn."  # type: ignore[attr-defined]
+    assert message_of(empty.text, "roles") == "Välj minst ett av alternativen."  # type: ignore[attr-defined]
+    assert 'href="#falt-display_name"' in empty.text and 'value="ny.person"' in empty.text  # type: ignore[attr-defined]
+    taken = admin.post_form(
+        "/administration/anvandare",
+        {"display_name": "Siv igen", "username": "sn.admin", "email": "siv2@kommun.test",
+         "organisation_id": str(admin.org_id("SN")), "roles": ["contract_strategist"]},
+        page="/administration/anvandare",
+    )  # fmt: skip
+    assert taken.status_code == 422  # type: ignore[attr-defined]
+    assert message_of(taken.text, "username") == "Koden eller användarnamnet är redan upptaget."  # type: ignore[attr-defined]
+    bad_code = admin.post_form(
+        "/administration/organisationer",
+        {"name": "Ny nämnd", "code": "x", "kind": "district_board", "parent_id": str(admin.org_id("SN"))},
+        page="/administration/organisationer",
+    )  # fmt: skip
+    assert bad_code.status_code == 422 and message_of(bad_code.text, "code")  # type: ignore[attr-defined]
+    with admin.engine.connect() as conn:
+        assert conn.execute(select(USER.c.id)).all() == users_before
+        assert conn.execute(select(ORG.c.id).where(ORG.c.name == "Ny nämnd")).first() is None
+
+
 def test_a_case_worker_is_told_who_may_administer_and_changes_nothing(staff: Staff) -> None:
     staff.sign_in("norrmalm.strateg")
     page = staff.client.get("/administration/anvandare")

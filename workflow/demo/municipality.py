@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from states.registry import CASE_TYPES
 from states.roles import Role
 from states.spec import Subject
+from workflow import i18n
 from workflow.cases.opening import open_case
 from workflow.deadlines.calendar import local_date
 from workflow.engine import delegation
@@ -353,7 +354,7 @@ class Demo:
                         case_id,
                         tr.trigger,
                         actor,
-                        f"Demo: {tr.label or tr.trigger}",
+                        f"Demo: {i18n.label('sv', 'trigger', tr.label or tr.trigger, tr.label or tr.trigger)}",
                         registry_number=self._registry(org) if tr.decision else None,
                         params=params,
                     )
@@ -382,7 +383,7 @@ class Demo:
                 self.wf,
                 "follow_up",
                 self._actor("FARSTA", "enhetschef"),
-                "Demo: in-house follow-up",
+                "Demo: uppföljning i egen regi",
                 kind="planned_special",
                 agreement_id=farsta_in_house,
                 plan_year=self.today.year,
@@ -394,7 +395,7 @@ class Demo:
                 self.wf,
                 "follow_up",
                 self._actor("UTB", "enhetschef"),
-                "Demo: in-house follow-up",
+                "Demo: uppföljning i egen regi",
                 kind="planned_special",
                 agreement_id=ag,
                 plan_year=self.today.year,
@@ -414,7 +415,7 @@ class Demo:
                 self.wf,
                 name,
                 Actor.system(self.orgs[district]),
-                "Demo: requested from provider",
+                "Demo: begärd från utföraren",
                 placement_id=placement,
                 params={"due_date": (self.today + timedelta(days=10 + seed % 9)).isoformat()},
             ).case_id
@@ -422,7 +423,7 @@ class Demo:
             ag = agreements[3] if expired else agreements[seed % 3]
             if expired:
                 return open_case(
-                    self.wf, name, actor, "Demo: agreement registered", agreement_id=ag, title="Individavtal"
+                    self.wf, name, actor, "Demo: avtalet registrerat", agreement_id=ag, title="Individavtal"
                 ).case_id
             # One agreement case per agreement: use a fresh call-off for every demo agreement case.
             with self.engine.begin() as conn:
@@ -440,7 +441,7 @@ class Demo:
                     )
                 )
             return open_case(
-                self.wf, name, actor, "Demo: agreement registered", agreement_id=new, title="Avropsavtal"
+                self.wf, name, actor, "Demo: avtalet registrerat", agreement_id=new, title="Avropsavtal"
             ).case_id
         title = {
             "follow_up": "Särskild uppföljning",

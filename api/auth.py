@@ -110,6 +110,7 @@ class Authenticator:
                 jwks_url=settings.oidc_jwks_url,
                 lifetime=settings.oidc_jwks_cache_seconds,
                 refetch=settings.oidc_jwks_refetch_seconds,
+                stale=settings.oidc_jwks_stale_seconds,
                 **extra,
             )
             self.issuer = settings.oidc_issuer

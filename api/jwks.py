@@ -5,7 +5,11 @@ configured issuer itself. The key set is kept for ``UPPF_OIDC_JWKS_CACHE_SECONDS
 shorter ``Cache-Control: max-age``) and then fetched again, so a key the provider removed stops working
 within that lifetime. A token naming a key the set does not hold (the provider rotated its keys) fetches
 the set once more, at most every ``UPPF_OIDC_JWKS_REFETCH_SECONDS``: forged ``kid`` values cannot make
-every request a fetch. A fetch that fails leaves no keys (fail closed) and is retried after the refetch pause.
+every request a fetch. A fetch that fails (the provider unreachable or answering an error) keeps the last key
+set the provider gave for ``UPPF_OIDC_JWKS_STALE_SECONDS`` past its lifetime (last known good, as the big
+identity libraries do), so a provider outage does not sign every user out; after that, or with 0, it fails
+closed. Either way it is retried after the refetch pause. A key set the provider does give always replaces the
+old one, so a removed key stops working on the next successful fetch.
 
 Time is the application's clock (seconds), so tests drive the lifetime.
 """
@@ -52,6 +56,7 @@ class KeySet:
         jwks_url: str | None = None,
         lifetime: float = 300.0,
         refetch: float = 30.0,
+        stale: float = 0.0,
         get: Callable[..., httpx.Response] = httpx.get,
     ) -> None:
         self.issuer = issuer.rstrip("/")
@@ -59,11 +64,13 @@ class KeySet:
         self.jwks_url = jwks_url
         self.lifetime = lifetime
         self.refetch = refetch
+        self.stale_grace = stale
         self._get = get
         self._lock = threading.Lock()
         self._keys: dict[str, jwt.PyJWK] = {}
         self._expires = float("-inf")
         self._fetched = float("-inf")
+        self._good_until = float("-inf")  # the last key set fetched may stand in for a failed fetch until then
         self._discovered: tuple[float, str] | None = None
         self.fetches = 0  #: how many times the key set was fetched (tests and metrics read it)
 
@@ -137,7 +144,11 @@ class KeySet:
                 except jwt.PyJWTError:
                     continue  # a key type or algorithm PyJWT does not know: not ours to use
         except (httpx.HTTPError, ValueError, AttributeError, KeysUnavailable) as exc:
-            self._keys, self._expires = {}, now + min(self.refetch, self.lifetime)  # retried after a pause
+            self._expires = now + min(self.refetch, self.lifetime)  # retried after a pause
+            if self._keys and now < self._good_until:
+                log.warning("auth.jwks_unavailable_last_known_good", error=type(exc).__name__)
+                return
+            self._keys = {}
             log.warning("auth.jwks_unavailable", error=type(exc).__name__)
             raise KeysUnavailable(f"the identity provider's key set could not be fetched: {exc}") from exc
         lifetime = self.lifetime
@@ -145,3 +156,4 @@ class KeySet:
         if advertised is not None:  # shorter only, and never a fetch per request
             lifetime = max(min(lifetime, advertised), min(self.refetch, lifetime))
         self._keys, self._expires = keys, now + lifetime
+        self._good_until = now + lifetime + self.stale_grace

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # a token naming an unknown key fetches it once, at most every ``oidc_jwks_refetch_seconds``.
     oidc_jwks_cache_seconds: float = 300.0
     oidc_jwks_refetch_seconds: float = 30.0
+    # A provider outage: the last key set fetched still verifies tokens this long past its lifetime (0: fail closed).
+    oidc_jwks_stale_seconds: float = 3600.0
     # Clients (``azp``/``client_id``) whose tokens the API accepts, comma-separated; empty accepts any client.
     oidc_allowed_clients: str = ""
     # RFC 9068: access tokens must say ``typ: at+jwt`` (default: on outside development).
@@ -128,7 +130,9 @@ class Settings(BaseSettings):
             raise ValueError("audit_key must be at least 32 characters (uppfoljning audit-key makes one)")
         return v.strip() if v is not None else None
 
-    @field_validator("jwt_leeway_seconds", "oidc_jwks_cache_seconds", "oidc_jwks_refetch_seconds")
+    @field_validator(
+        "jwt_leeway_seconds", "oidc_jwks_cache_seconds", "oidc_jwks_refetch_seconds", "oidc_jwks_stale_seconds"
+    )
     @classmethod
     def _not_negative(cls, v: float) -> float:
         if v < 0:

@@ -250,7 +250,10 @@ def test_a_rotated_key_is_fetched_once_and_unknown_kids_never_fetch_per_request(
 
 
 @ONE_DB
-def test_a_key_set_that_cannot_be_fetched_refuses_tokens_and_is_retried_after_the_pause(production: Api) -> None:
+@pytest.mark.parametrize("production", [{"oidc_jwks_stale_seconds": 0}], indirect=True)
+def test_with_no_grace_a_key_set_that_cannot_be_fetched_refuses_tokens_and_is_retried_after_the_pause(
+    production: Api,
+) -> None:
     token = production.token(exp=int(production.clock().timestamp()) + 3600)
     assert production.status(token) == 200
     production.idp.failing = True
@@ -261,6 +264,30 @@ def test_a_key_set_that_cannot_be_fetched_refuses_tokens_and_is_retried_after_th
     production.clock.advance(seconds=31)
     assert production.status(token) == 200
     assert production.idp.jwks_fetches == 3
+
+
+@ONE_DB
+def test_a_provider_outage_keeps_the_last_key_set_for_the_grace_then_fails_closed(production: Api) -> None:
+    token = production.token(exp=int(production.clock().timestamp()) + 7200)
+    assert production.status(token) == 200
+    production.idp.failing = True
+    production.clock.advance(seconds=301)  # the key set's lifetime is over and the provider answers 503
+    assert [production.status(token) for _ in range(5)] == [200] * 5  # the last known good keys still verify
+    assert production.idp.jwks_fetches == 2  # one failed fetch, then the refetch pause
+    production.clock.advance(seconds=3600)  # past lifetime + grace (300 + 3600 s after the last good fetch)
+    assert production.rule(token) == "token_key"
+    production.idp.failing = False
+    production.clock.advance(seconds=31)
+    assert production.status(token) == 200
+
+
+@ONE_DB
+def test_a_key_the_provider_removed_stops_working_even_with_a_grace_for_outages(production: Api) -> None:
+    token = production.token()
+    assert production.status(token) == 200
+    production.idp.keys = [_jwk(NEW_KEY, "k2")]  # the provider answers: the grace is only for no answer
+    production.clock.advance(seconds=301)
+    assert production.rule(token) == "token_key"
 
 
 @ONE_DB

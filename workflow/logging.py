@@ -40,6 +40,8 @@ def configure(level: str = "INFO", json: bool = True) -> None:
     structlog.configure(
         processors=[structlog.contextvars.merge_contextvars, *shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        # Logs go to stderr, beside the libraries' lines: stdout is for what a command answers (JSON, CSV, a file).
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         # Tests set UPPF_LOG_CACHE=0: a cached logger ignores structlog.testing.capture_logs.
         cache_logger_on_first_use=os.environ.get("UPPF_LOG_CACHE", "1") != "0",
     )

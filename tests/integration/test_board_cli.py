@@ -31,7 +31,7 @@ def test_the_board_command_generates_and_stores_a_matter_and_writes_its_document
     args = ["--database-url", db_url, "board", "generate", "terminations", "--as", "north.board_secretary"]
     result = CliRunner().invoke(main, [*args, "--registry-number", "NOR-2026-7", "--year", "2026", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    stored = json.loads(result.stdout.splitlines()[-1])  # structlog writes its lines to stdout before it
+    stored = json.loads(result.stdout)  # stdout is the answer alone: the log lines go to stderr
     assert stored["registry_number"] == "NOR-2026-7" and stored["title"].startswith("Uppsagda och hävda avtal")
     assert "Förslag till beslut" in out.read_text(encoding="utf-8")
     assert "Tjänsteutlåtande" not in result.stdout

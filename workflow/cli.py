@@ -7,9 +7,11 @@ import sys
 
 import click
 
-from workflow.i18n import N_
+from workflow.i18n import N_, localise_click
 from workflow.i18n import say as _say
 from workflow.logging import configure
+
+localise_click()  # "Usage:", "Options" and click's errors in the command line's language too
 
 
 @click.group(help=_say(N_("Uppföljning: follow-up of social-service providers.")))

@@ -92,6 +92,33 @@ def cli_locale() -> str:
     return locale if locale in LOCALES else DEFAULT_LOCALE
 
 
+#: The modules of click whose words a person reads (usage, options, errors); each binds gettext as ``_``.
+CLICK_MODULES = ("core", "exceptions", "types", "decorators", "formatting", "parser", "termui", "utils")
+
+
+def localise_click(locale: str | None = None) -> None:
+    """Click's own words ("Usage:", "Options", "Error: …") from the product's catalogue, in the CLI's language.
+
+    Click marks them for gettext; the catalogue holds them (extracted from click by :func:`extract`).
+    """
+    import importlib
+
+    def chosen() -> str:
+        return locale or cli_locale()  # asked at each message: the language may be chosen after import
+
+    def click_gettext(message: str) -> str:
+        return str(translations(chosen()).gettext(message))
+
+    def click_ngettext(singular: str, plural: str, n: int) -> str:
+        return str(translations(chosen()).ngettext(singular, plural, n))
+
+    for name in CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        module._ = click_gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = click_ngettext  # type: ignore[attr-defined]
+
+
 def say(text: str, **values: object) -> str:
     """``text`` (marked with :func:`N_`) from the catalogue in the command line's language, filled in.
 
@@ -190,6 +217,14 @@ def extract(target: Path = LOCALE_DIR / "messages.pot") -> int:
             root / folder, method_map, options, keywords=keywords, strip_comment_tags=True
         ):
             catalog.add(message, None, [(f"{folder}/{filename}", lineno)], auto_comments=comments, context=context)
+    import click
+
+    click_dir = Path(click.__file__).resolve().parent
+    for filename, lineno, message, comments, context in extract_from_dir(
+        click_dir, [("**.py", "python")], keywords={"_": None, "ngettext": (1, 2)}
+    ):
+        if filename.removesuffix(".py") in CLICK_MODULES:
+            catalog.add(message, None, [(f"click/{filename}", lineno)], auto_comments=comments, context=context)
     for context, code, english in code_messages():
         catalog.add(code, None, auto_comments=[english], context=context)
     with target.open("wb") as fh:

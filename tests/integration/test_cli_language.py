@@ -82,6 +82,19 @@ def test_uppfoljning_help_is_swedish_by_default_and_english_on_request(
     assert "Uppföljning: follow-up of social-service providers." in en
     assert "Load the demo municipality into an empty database." in en
     assert "Läs in demokommunen" not in en
+    assert sv.startswith("Användning: ") and "Flaggor:" in sv and "Kommandon:" in sv  # click's own words too
+    assert "Visa den här hjälpen och avsluta." in sv and "Usage:" not in sv and "Options:" not in sv
+    assert en.startswith("Usage: ") and "Options:" in en and "Show this message and exit." in en
+
+
+def test_clicks_own_refusals_are_in_the_command_lines_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(i18n.CLI_LANGUAGE_ENV, raising=False)
+    swedish = CliRunner().invoke(main, ["report", "--nope"])
+    assert swedish.exit_code == 2 and "Fel: Det finns ingen flagga '--nope'." in swedish.output
+    assert "report --help' för hjälp." in swedish.output
+    monkeypatch.setenv(i18n.CLI_LANGUAGE_ENV, "en")
+    english = CliRunner().invoke(main, ["report", "--nope"])
+    assert english.exit_code == 2 and "Error: No such option '--nope'." in english.output
 
 
 def test_every_command_and_option_has_its_help_in_swedish_and_in_english(
@@ -178,7 +191,7 @@ def test_mail_test_refuses_in_the_command_lines_language_when_no_server_answers(
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 1
-    assert f"Error: 127.0.0.1:{port} {expected}" in result.output
+    assert f"{'Error' if language else 'Fel'}: 127.0.0.1:{port} {expected}" in result.output
 
 
 @pytest.mark.parametrize(
@@ -212,7 +225,7 @@ def test_a_refused_backup_says_why_in_the_command_lines_language(
     target.write_bytes(b"already here")
     result = run("backup", str(target))
     assert result.exit_code == 1
-    assert f"Error: {target} {expected}" in result.output
+    assert f"{'Error' if language else 'Fel'}: {target} {expected}" in result.output
     assert target.read_bytes() == b"already here"
 
 

@@ -53,3 +53,24 @@ def test_mail_test_says_plainly_when_nothing_answers(monkeypatch: pytest.MonkeyP
     assert out.exit_code != 0
     assert f"127.0.0.1:{port}" in out.output and "cannot reach the SMTP server" in out.output
     assert "nothing answers" in (smtp_reachable("127.0.0.1", port) or "")
+
+
+def test_the_reachability_probe_says_quit_so_the_mail_server_logs_no_lost_connection() -> None:
+    import socket
+    import threading
+
+    heard: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def answer() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(b"220 test ESMTP\r\n")
+                heard.append(conn.recv(64))
+                conn.sendall(b"221 bye\r\n")
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        assert smtp_reachable("127.0.0.1", server.getsockname()[1]) is None
+        thread.join(timeout=5)
+    assert heard == [b"QUIT\r\n"]

@@ -72,6 +72,12 @@ def smtp_reachable(host: str, port: int, timeout: float = 3.0) -> str | None:
         with socket.create_connection((host, port), timeout=timeout) as s:
             s.settimeout(timeout)
             greeting = s.recv(512)
+            if greeting.startswith(b"220"):
+                try:  # a polite goodbye, so the server logs no lost connection; its answer does not matter
+                    s.sendall(b"QUIT\r\n")
+                    s.recv(512)
+                except OSError:
+                    pass
     except OSError as exc:
         return f"nothing answers at {host}:{port} ({exc.strerror or exc})"
     if not greeting.startswith(b"220"):

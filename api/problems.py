@@ -100,10 +100,14 @@ def workflow_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     return problem(request, 422, exc.code, exc.message, rule=exc.code)
 
 
-def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Litestar's own errors (validation, 401, 404 route, 405) as problems; bad input is 422."""
     assert isinstance(exc, HTTPException)
     status = exc.status_code
+    if status == 404 and wants_page(request):  # an address typed in a browser gets the staff pages' "Hittades inte"
+        from api.web.errors import not_found
+
+        return not_found(request, exc)
     if isinstance(exc, ValidationException) or status == 400:
         errors = exc.extra if isinstance(exc.extra, list) else None
         return problem(request, 422, "invalid_input", _plain(exc.detail), rule="schema", errors=errors)
@@ -116,6 +120,12 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
     if isinstance(rule, str) and rule:
         return problem(request, status, code, _plain(exc.detail), rule=rule)
     return problem(request, status, code, _plain(exc.detail))
+
+
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """Whether the client asks for a page (a browser's ``Accept: text/html``) rather than JSON."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept.split(",")[0]
 
 
 def allowed_methods(request: Request[Any, Any, Any], exc: HTTPException) -> str:

@@ -85,6 +85,20 @@ def test_another_boards_case_and_an_unknown_case_answer_the_same_not_found_page(
     assert staff.client.get(f"/arenden/{foreign}/atgard/investigate").status_code == 404
 
 
+def test_an_address_no_page_has_answers_a_browser_with_the_not_found_page_and_an_api_client_with_a_problem(
+    staff: Staff,
+) -> None:
+    staff.sign_in("norrmalm.strateg")
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for path in ("/arenden/abc", "/finns-inte", "/utforare/x/y"):
+        page = staff.client.get(path, headers=browser)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+        assert "<h1>Hittades inte</h1>" in page.text
+    api = staff.client.get("/finns-inte", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.json()["type"].endswith("/not_found")
+    assert staff.client.get("/finns-inte").headers["content-type"].startswith("application/problem+json")
+
+
 def test_the_board_secretary_sees_aggregates_but_no_individual_level_case(staff: Staff) -> None:
     plan = _only(staff, "NORRMALM", "implementation_plan", "requested")
     staff.sign_in("norrmalm.sekreterare")

@@ -7,20 +7,15 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.conftest import Staff, csrf_of
-from workflow.admin.commands import BootstrapAdministrator
-from workflow.bootstrap import bootstrap
-from workflow.engine.firing import Actor
 from workflow.schema.tables import ADMIN_EVENT, ORG, USER
-from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def admin(staff: Staff) -> Staff:
-    app = bootstrap(get_settings(), staff.engine, staff.clock)
-    app.execute(BootstrapAdministrator("SN", "", "sn.admin", "Siv Admin", "siv@kommun.test"), Actor.system(0))
-    staff.sign_in("sn.admin")
+    """The demo municipality's administrator, of Socialnämnden and its districts."""
+    staff.sign_in("sn.administrator")
     return staff
 
 
@@ -59,7 +54,7 @@ def test_a_refusal_is_said_in_swedish_and_nothing_is_saved(admin: Staff) -> None
     assert "Organisationen har aktiva användare" in refused.text  # type: ignore[attr-defined]
     with admin.engine.connect() as conn:
         assert conn.execute(select(ORG.c.active).where(ORG.c.id == org)).scalar_one() is True
-    me = admin.user_id("sn.admin")
+    me = admin.user_id("sn.administrator")
     own = admin.post_form(f"/administration/anvandare/{me}/inaktivera", {}, page="/administration/anvandare")
     assert own.status_code == 422 and "Du kan inte" in own.text  # type: ignore[attr-defined]
     outside = admin.post_form(
@@ -106,7 +101,7 @@ def test_a_missing_or_taken_field_is_said_next_to_that_field_and_nothing_is_save
     assert 'href="#falt-display_name"' in empty.text and 'value="ny.person"' in empty.text  # type: ignore[attr-defined]
     taken = admin.post_form(
         "/administration/anvandare",
-        {"display_name": "Siv igen", "username": "sn.admin", "email": "siv2@kommun.test",
+        {"display_name": "Siv igen", "username": "sn.administrator", "email": "siv2@kommun.test",
          "organisation_id": str(admin.org_id("SN")), "roles": ["contract_strategist"]},
         page="/administration/anvandare",
     )  # fmt: skip

@@ -157,6 +157,21 @@ class Demo:
                 )
                 self.users[(code, suffix)] = uid
                 self.user_roles[uid] = tuple(r.value for r in roles)
+        # The social services' system administrator: organisations and users of Socialnämnden and its districts.
+        uid = new_id(
+            conn.execute(
+                insert(USER).values(
+                    username="sn.administrator",
+                    display_name="Systemadministratör, Socialnämnden",
+                    email="admin@sn.demo.invalid",
+                    organisation_id=self.orgs["SN"],
+                    roles=[Role.ADMINISTRATOR.value],
+                    active=True,
+                )
+            )
+        )
+        self.users[("SN", "admin")] = uid
+        self.user_roles[uid] = (Role.ADMINISTRATOR.value,)
 
     def _registry(self, org: str, year: int | None = None) -> str:
         self._rn += 1

@@ -188,6 +188,25 @@ def read(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+@contextmanager
+def read_committed(engine: Engine) -> Iterator[Connection]:
+    """Reads whose statements need not share one snapshot: :func:`read`, but on PostgreSQL at READ COMMITTED
+    without a transaction.
+
+    At READ COMMITTED every statement sees its own snapshot inside a transaction as well, so BEGIN and COMMIT
+    add only two round trips (and a tenth of a short read's CPU). Under a stricter default isolation level, and
+    on SQLite (whose read transaction is one snapshot), this is :func:`read`.
+    """
+    if engine.dialect.name != "postgresql" or engine.dialect.default_isolation_level != "READ COMMITTED":
+        with read(engine) as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with conn.begin():
+            yield conn
+
+
 def new_id(result: Any) -> int:
     """The primary key of the row an INSERT just added."""
     pk = result.inserted_primary_key

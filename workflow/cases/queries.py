@@ -246,7 +246,8 @@ def _view(conn: Connection, viewer: Viewer, case_id: int, now: datetime) -> dict
 
 @dataclass(frozen=True, slots=True)
 class _ViewStatements:
-    """The case view's statements, built once: the case with its names, the timeline, deadlines, rungs, changes.
+    """The case view's statements, built once: the case with its names, the timeline, deadlines with their rungs,
+    the deadlines' changes.
 
     Built once and run with ``case_id`` (and the viewer's ``organisation_id``) as parameters, so that a read pays
     neither for building them nor for their cache keys (SQLAlchemy keeps a statement's key with it).
@@ -255,7 +256,6 @@ class _ViewStatements:
     case: Any
     timeline: Any
     deadlines: Any
-    rungs: Any
     changes: Any
 
 
@@ -293,12 +293,18 @@ def _view_statements(individuals: bool) -> _ViewStatements:
         .where(EVENT.c.case_id == case_id)
         .order_by(EVENT.c.seq)
     )
-    deadlines = select(DEADLINE).where(DEADLINE.c.case_id == case_id).order_by(DEADLINE.c.due_at, DEADLINE.c.id)
-    # The case's deadlines as a subquery rather than their ids as a list: an expanding IN is rendered anew each time.
-    rungs = (
-        select(EFFECT.c.deadline_id, EFFECT.c.rung, EFFECT.c.kind, EFFECT.c.done_at)
-        .where(EFFECT.c.deadline_id.in_(select(DEADLINE.c.id).where(DEADLINE.c.case_id == case_id)))
-        .order_by(EFFECT.c.deadline_id, EFFECT.c.rung, EFFECT.c.id)
+    # Each deadline with the rungs of its ladder done (a row per rung, one row without), in one round trip.
+    deadlines = (
+        select(
+            DEADLINE,
+            EFFECT.c.id.label("effect_id"),
+            EFFECT.c.rung.label("effect_rung"),
+            EFFECT.c.kind.label("effect_kind"),
+            EFFECT.c.done_at.label("effect_done_at"),
+        )
+        .select_from(DEADLINE.outerjoin(EFFECT, EFFECT.c.deadline_id == DEADLINE.c.id))
+        .where(DEADLINE.c.case_id == case_id)
+        .order_by(DEADLINE.c.due_at, DEADLINE.c.id, EFFECT.c.rung, EFFECT.c.id)
     )
     changer = USER.alias("changer")
     changes = (
@@ -307,24 +313,30 @@ def _view_statements(individuals: bool) -> _ViewStatements:
         .where(CHANGE.c.case_id == case_id)
         .order_by(CHANGE.c.id)
     )
-    return _ViewStatements(case, timeline, deadlines, rungs, changes)
+    return _ViewStatements(case, timeline, deadlines, changes)
 
 
 def _timeline(conn: Connection, statements: _ViewStatements, case_id: int) -> list[dict[str, Any]]:
-    events = conn.execute(statements.timeline, {"case_id": case_id}).mappings()
+    events = conn.execute(statements.timeline, {"case_id": case_id}).mappings().all()
     # The event's two times: when it happened (occurred_on) and when it was recorded (the occurred_at column).
     return [{**e, "recorded_at": e["occurred_at"]} for e in events]
 
 
 def _deadlines(conn: Connection, statements: _ViewStatements, case_id: int) -> list[dict[str, Any]]:
-    rows = [dict(d) for d in conn.execute(statements.deadlines, {"case_id": case_id}).mappings()]
-    ids = [d["id"] for d in rows]
-    rungs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    changes: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    if ids:
-        for e in conn.execute(statements.rungs, {"case_id": case_id}).mappings():
-            rungs[e["deadline_id"]].append({"rung": e["rung"], "kind": e["kind"], "done_at": e["done_at"]})
-        for c in conn.execute(statements.changes, {"case_id": case_id}).mappings():
+    width = len(DEADLINE.columns)
+    names = list(DEADLINE.columns.keys())
+    rows: list[dict[str, Any]] = []
+    rungs: dict[int, list[dict[str, Any]]] = {}
+    for r in conn.execute(statements.deadlines, {"case_id": case_id}).all():
+        if not rows or rows[-1]["id"] != r[0]:  # the id is the deadline's first column; a deadline's rows are together
+            rows.append(dict(zip(names, r[:width], strict=True)))
+            rungs[r[0]] = []
+        effect_id, rung, kind, done_at = r[width:]
+        if effect_id is not None:
+            rungs[r[0]].append({"rung": rung, "kind": kind, "done_at": done_at})
+    changes: dict[int, list[dict[str, Any]]] = {d["id"]: [] for d in rows}
+    if rows:
+        for c in conn.execute(statements.changes, {"case_id": case_id}).mappings().all():
             changes[c["deadline_id"]].append(dict(c))
     for d in rows:
         d["open"] = d["status"] in OPEN_DEADLINE

@@ -92,6 +92,7 @@ def is_overdue(row: Any, now: datetime) -> bool:
     return row["status"] == OVERDUE_STATE or (row["next_due_at"] is not None and row["next_due_at"] < now)
 
 
+@cache  # built once: a statement is never changed in place, only extended into new ones
 def _listed() -> Any:
     """A listed case: its row, its provider's and case worker's names and its earliest pending deadline."""
     owner_name = select(USER.c.display_name).where(USER.c.id == CASE.c.owner_id).correlate(CASE).scalar_subquery()

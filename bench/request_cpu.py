@@ -13,7 +13,8 @@ process's CPU time (every thread: Litestar's thread pool included) per request, 
 ``--base-json`` (the ``--json`` of another checkout's run) also now / before. HTTP parsing (uvicorn)
 is not included. ``--reuse`` runs on the database an earlier run seeded (``--seed-complaints`` per board,
 enough for several runs), so that two checkouts can be measured in turns within minutes: on a shared machine
-CPU time per request drifts with the other processes' load. ``--profile KIND`` runs cProfile (CPU time,
+CPU time per request drifts with the other processes' load; two checkouts run at the same time on
+``--part 0/2`` and ``--part 1/2`` of the complaints see the same load. ``--profile KIND`` runs cProfile (CPU time,
 worker-thread work run inline) over one more round of that kind and prints the top.
 """
 
@@ -28,6 +29,7 @@ import pstats
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +190,7 @@ def main() -> None:
     p.add_argument("--kinds", default=",".join(KINDS), help="which requests (e.g. to sample one under py-spy)")
     p.add_argument("--profile", choices=KINDS)
     p.add_argument("--reuse", action="store_true", help="the database of an earlier run (its unmoved complaints)")
+    p.add_argument("--part", default="0/1", help="with --reuse, move only every N-th complaint from the K-th (K/N)")
     p.add_argument("--seed-complaints", type=int, default=0, help="complaints per board to seed (for --reuse later)")
     p.add_argument("--json", help="write the figures here")
     p.add_argument("--base-json", help="the figures of the run to compare with")
@@ -200,6 +203,8 @@ def main() -> None:
     if args.reuse:
         url = make_url(ADMIN).set(database="uppf_request_cpu").render_as_string(False)
         seed = reuse(url)
+        part, parts = (int(x) for x in args.part.split("/"))
+        seed = replace(seed, movable=seed.movable[part::parts])
         if len(seed.movable) < transitions:
             raise SystemExit(f"{len(seed.movable)} complaints left to move, {transitions} needed: seed afresh")
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from types import FrameType
@@ -21,7 +22,10 @@ from workflow.i18n import say as _say
 def scheduler_command(ctx: click.Context, once: bool) -> None:
     from scheduler.service import SchedulerService
     from workflow.runtime import engine_for
+    from workflow.settings import get_settings
 
+    if get_settings().scheduler_nice and hasattr(os, "nice"):
+        os.nice(get_settings().scheduler_nice)  # background work: the API's requests go first on a shared machine
     service = SchedulerService(engine_for((ctx.obj or {}).get("url")))
     if once:
         click.echo(json.dumps(service.run_once(), default=str))

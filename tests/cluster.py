@@ -207,7 +207,7 @@ def cluster(url: str, workers: int, schedulers: int, log_dir: Path, sweep_second
     api = subprocess.Popen(
         [
             str(BIN / "uvicorn"),
-            "api.app:create_app",
+            "api.app:create_server_app",  # as ``uppfoljning serve`` runs it: the collector tuned after startup
             "--factory",
             "--host",
             "127.0.0.1",

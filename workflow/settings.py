@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "dev-only-signing-key-change-me-0123456789abcdef"
@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     scheduler_controls_seconds: float = 3600.0
     scheduler_housekeeping_seconds: float = 3600.0
     scheduler_retention_seconds: float = 86400.0  # the purge of personal data past its time (gallring)
+    # `uppfoljning scheduler` lowers its CPU priority by this much (nice), so that a due day's sweep beside the API
+    # workers on the same machine takes the cores they leave idle instead of delaying their requests (issue 11).
+    scheduler_nice: int = Field(default=10, ge=0, le=19)
     idempotency_retention_hours: float = 24.0  # a key is kept at least this long, then purged
     smtp_timeout_seconds: float = 30.0
     outbox_max_attempts: int = 6

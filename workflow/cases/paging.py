@@ -106,7 +106,7 @@ def fetch(conn: Connection, query: Select[Any], order: Order, request: PageReque
     else:
         ordered = ordered.offset((request.page - 1) * request.page_size)
         page = request.page
-    rows = [dict(r) for r in conn.execute(ordered).mappings()]
+    rows = [dict(r) for r in conn.execute(ordered).mappings().all()]  # one fetch, not one per row
     more = len(rows) > request.page_size
     rows = rows[: request.page_size]
     cursor = _encode(order, [rows[-1][k.name] for k in order.keys]) if more else None

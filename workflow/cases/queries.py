@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, bindparam, exists, func, or_, select
 
 from states.registry import CASE_TYPES, OVERDUE_STATE
 from workflow.cases import scoping
@@ -91,6 +92,7 @@ def is_overdue(row: Any, now: datetime) -> bool:
     return row["status"] == OVERDUE_STATE or (row["next_due_at"] is not None and row["next_due_at"] < now)
 
 
+@cache  # built once: a statement is never changed in place, only extended into new ones
 def _listed() -> Any:
     """A listed case: its row, its provider's and case worker's names and its earliest pending deadline."""
     owner_name = select(USER.c.display_name).where(USER.c.id == CASE.c.owner_id).correlate(CASE).scalar_subquery()
@@ -231,33 +233,49 @@ def case_view(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]:
 
 
 def _view(conn: Connection, viewer: Viewer, case_id: int, now: datetime) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            _listed()
-            .add_columns(
-                AGREEMENT.c.registry_number.label("agreement_registry_number"),
-                AREA.c.name.label("contract_area_name"),
-                PLACEMENT.c.client_ref.label("placement_client_ref"),
-            )
-            .outerjoin(AGREEMENT, AGREEMENT.c.id == CASE.c.agreement_id)
-            .outerjoin(AREA, AREA.c.id == CASE.c.contract_area_id)
-            .outerjoin(PLACEMENT, PLACEMENT.c.id == CASE.c.placement_id)
-            .where(CASE.c.id == case_id, scoping.cases(viewer))
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
+    statements = _view_statements(scoping.sees_individuals(viewer))
+    row = conn.execute(statements.case, {"case_id": case_id, "organisation_id": viewer.organisation_id}).mappings()
+    found = row.first()
+    if found is None:
         raise NotFound(f"case {case_id} not found")
-    view = dict(row)
-    view["overdue"] = is_overdue(row, now)
-    view["timeline"] = _timeline(conn, case_id)
-    view["deadlines"] = _deadlines(conn, case_id)
+    view = dict(found)
+    view["overdue"] = is_overdue(found, now)
+    view["timeline"] = _timeline(conn, statements, case_id)
+    view["deadlines"] = _deadlines(conn, statements, case_id)
     return view
 
 
-def _timeline(conn: Connection, case_id: int) -> list[dict[str, Any]]:
-    events = conn.execute(
+@dataclass(frozen=True, slots=True)
+class _ViewStatements:
+    """The case view's statements, built once: the case with its names, the timeline, deadlines with their rungs,
+    the deadlines' changes.
+
+    Built once and run with ``case_id`` (and the viewer's ``organisation_id``) as parameters, so that a read pays
+    neither for building them nor for their cache keys (SQLAlchemy keeps a statement's key with it).
+    """
+
+    case: Any
+    timeline: Any
+    deadlines: Any
+    changes: Any
+
+
+@cache
+def _view_statements(individuals: bool) -> _ViewStatements:
+    case_id = bindparam("case_id", type_=Integer)
+    case = (
+        _listed()
+        .add_columns(
+            AGREEMENT.c.registry_number.label("agreement_registry_number"),
+            AREA.c.name.label("contract_area_name"),
+            PLACEMENT.c.client_ref.label("placement_client_ref"),
+        )
+        .outerjoin(AGREEMENT, AGREEMENT.c.id == CASE.c.agreement_id)
+        .outerjoin(AREA, AREA.c.id == CASE.c.contract_area_id)
+        .outerjoin(PLACEMENT, PLACEMENT.c.id == CASE.c.placement_id)
+        .where(CASE.c.id == case_id, scoping.cases_of(bindparam("organisation_id", type_=Integer), individuals))
+    )
+    timeline = (
         select(
             EVENT,
             USER.c.display_name.label("actor_name"),
@@ -275,35 +293,51 @@ def _timeline(conn: Connection, case_id: int) -> list[dict[str, Any]]:
         )
         .where(EVENT.c.case_id == case_id)
         .order_by(EVENT.c.seq)
-    ).mappings()
+    )
+    # Each deadline with the rungs of its ladder done (a row per rung, one row without), in one round trip.
+    deadlines = (
+        select(
+            DEADLINE,
+            EFFECT.c.id.label("effect_id"),
+            EFFECT.c.rung.label("effect_rung"),
+            EFFECT.c.kind.label("effect_kind"),
+            EFFECT.c.done_at.label("effect_done_at"),
+        )
+        .select_from(DEADLINE.outerjoin(EFFECT, EFFECT.c.deadline_id == DEADLINE.c.id))
+        .where(DEADLINE.c.case_id == case_id)
+        .order_by(DEADLINE.c.due_at, DEADLINE.c.id, EFFECT.c.rung, EFFECT.c.id)
+    )
+    changer = USER.alias("changer")
+    changes = (
+        select(CHANGE, changer.c.display_name.label("changed_by_name"))
+        .select_from(CHANGE.outerjoin(changer, changer.c.id == CHANGE.c.changed_by_id))
+        .where(CHANGE.c.case_id == case_id)
+        .order_by(CHANGE.c.id)
+    )
+    return _ViewStatements(case, timeline, deadlines, changes)
+
+
+def _timeline(conn: Connection, statements: _ViewStatements, case_id: int) -> list[dict[str, Any]]:
+    events = conn.execute(statements.timeline, {"case_id": case_id}).mappings().all()
     # The event's two times: when it happened (occurred_on) and when it was recorded (the occurred_at column).
     return [{**e, "recorded_at": e["occurred_at"]} for e in events]
 
 
-def _deadlines(conn: Connection, case_id: int) -> list[dict[str, Any]]:
-    rows = [
-        dict(d)
-        for d in conn.execute(
-            select(DEADLINE).where(DEADLINE.c.case_id == case_id).order_by(DEADLINE.c.due_at, DEADLINE.c.id)
-        ).mappings()
-    ]
-    ids = [d["id"] for d in rows]
-    rungs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    changes: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    if ids:
-        for e in conn.execute(
-            select(EFFECT.c.deadline_id, EFFECT.c.rung, EFFECT.c.kind, EFFECT.c.done_at)
-            .where(EFFECT.c.deadline_id.in_(ids))
-            .order_by(EFFECT.c.deadline_id, EFFECT.c.rung, EFFECT.c.id)
-        ).mappings():
-            rungs[e["deadline_id"]].append({"rung": e["rung"], "kind": e["kind"], "done_at": e["done_at"]})
-        changer = USER.alias("changer")
-        for c in conn.execute(
-            select(CHANGE, changer.c.display_name.label("changed_by_name"))
-            .select_from(CHANGE.outerjoin(changer, changer.c.id == CHANGE.c.changed_by_id))
-            .where(CHANGE.c.case_id == case_id)
-            .order_by(CHANGE.c.id)
-        ).mappings():
+def _deadlines(conn: Connection, statements: _ViewStatements, case_id: int) -> list[dict[str, Any]]:
+    width = len(DEADLINE.columns)
+    names = list(DEADLINE.columns.keys())
+    rows: list[dict[str, Any]] = []
+    rungs: dict[int, list[dict[str, Any]]] = {}
+    for r in conn.execute(statements.deadlines, {"case_id": case_id}).all():
+        if not rows or rows[-1]["id"] != r[0]:  # the id is the deadline's first column; a deadline's rows are together
+            rows.append(dict(zip(names, r[:width], strict=True)))
+            rungs[r[0]] = []
+        effect_id, rung, kind, done_at = r[width:]
+        if effect_id is not None:
+            rungs[r[0]].append({"rung": rung, "kind": kind, "done_at": done_at})
+    changes: dict[int, list[dict[str, Any]]] = {d["id"]: [] for d in rows}
+    if rows:
+        for c in conn.execute(statements.changes, {"case_id": case_id}).mappings().all():
             changes[c["deadline_id"]].append(dict(c))
     for d in rows:
         d["open"] = d["status"] in OPEN_DEADLINE

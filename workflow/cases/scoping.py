@@ -56,8 +56,14 @@ def is_individual_case(case_type: str, placement_id: int | None) -> bool:
 
 def cases(user: Viewer) -> ColumnElement[bool]:
     """Cases the caller may see."""
-    own = CASE.c.organisation_id == user.organisation_id
-    if sees_individuals(user):
+    return cases_of(user.organisation_id, sees_individuals(user))
+
+
+def cases_of(organisation_id: Any, individuals: bool) -> ColumnElement[bool]:
+    """Cases seen by a caller of ``organisation_id`` (a value or a bound parameter) who does or does not see
+    individuals: the rule of :func:`cases`, for statements built once and run with the caller as a parameter."""
+    own = CASE.c.organisation_id == organisation_id
+    if individuals:
         return own
     return and_(own, CASE.c.placement_id.is_(None), CASE.c.case_type.not_in(INDIVIDUAL_CASE_TYPES))
 

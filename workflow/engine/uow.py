@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from workflow.clock import utcnow
 from workflow.engine.group_commit import commit_group
-from workflow.schema.db import read as read_transaction
+from workflow.schema.db import read_committed
 
 T = TypeVar("T")
 
@@ -44,6 +44,7 @@ class UnitOfWork:
             return work(conn)
 
     def read(self, work: Callable[[Connection], T]) -> T:
-        """``work(conn)`` in a read-only transaction (never SQLite's write lock)."""
-        with read_transaction(self.engine) as conn:
+        """``work(conn)``, which only reads: in a read-only transaction on SQLite (never its write lock), on
+        PostgreSQL statement by statement at READ COMMITTED (each sees its own snapshot either way)."""
+        with read_committed(self.engine) as conn:
             return work(conn)

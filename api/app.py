@@ -137,7 +137,15 @@ def create_server_app() -> Litestar:
     """The application as ``uppfoljning serve`` runs it: :func:`create_app` with the collector tuned at startup.
 
     Tests build many apps in one process and keep :func:`create_app`: freezing there would keep their garbage.
+    A worker process started by ``uvicorn --workers N api.app:create_server_app`` configures the scrubbed JSON
+    logs itself (``uppfoljning serve`` has done it already), so no worker logs in another format.
     """
+    import structlog
+
+    if not structlog.is_configured():
+        from workflow.logging import configure
+
+        configure(get_settings().log_level)
     app = create_app()
     app.on_startup.append(tune_gc)
     return app

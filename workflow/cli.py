@@ -18,7 +18,9 @@ localise_click()  # "Usage:", "Options" and click's errors in the command line's
 @click.option(
     "--database-url", envvar="UPPF_DATABASE_URL", default=None, help=_say(N_("SQLAlchemy URL (default: SQLite file)"))
 )
-@click.option("--log-level", default="INFO", show_default=True, help=_say(N_("how much the log tells")))
+@click.option(
+    "--log-level", envvar="UPPF_LOG_LEVEL", default="INFO", show_default=True, help=_say(N_("how much the log tells"))
+)
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, log_level: str) -> None:
     configure(log_level)

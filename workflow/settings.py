@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="UPPF_", env_file=".env", extra="ignore")
 
     environment: str = "development"
+    # How much the logs tell (DEBUG, INFO, WARNING, ERROR); the command line's --log-level reads it too.
+    log_level: str = "INFO"
     # The municipality's name, printed at the head of every page of a report's PDF and HTML.
     municipality_name: str = ""
     database_url: str = "sqlite:///uppfoljning.db"
@@ -132,6 +134,14 @@ class Settings(BaseSettings):
         if v is not None and len(v.strip()) < 32:
             raise ValueError("audit_key must be at least 32 characters (uppfoljning audit-key makes one)")
         return v.strip() if v is not None else None
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        level = v.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("log_level is one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
 
     @field_validator(
         "jwt_leeway_seconds", "oidc_jwks_cache_seconds", "oidc_jwks_refetch_seconds", "oidc_jwks_stale_seconds"

@@ -24,6 +24,7 @@ from workflow.settings import Settings
 from workflow.tokens import mint
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 SECRET = "log-privacy-signing-key-0123456789abcdef0123456789"
 IDENTITY_NUMBERS = ("19121212-1212", "191212121212", "121212-1212", "1212121212", "20100101+0009", "121272-1218")
@@ -91,3 +92,23 @@ def test_requests_carrying_identity_numbers_and_tokens_leave_none_in_the_logs(tm
     assert "/cases/{case_id}" in {e["route"] for e in access}
     leaks = [s for s in (*IDENTITY_NUMBERS, token, token.split(".")[1]) if s in text]
     assert leaks == []
+
+
+def test_a_worker_started_by_uvicorn_alone_logs_scrubbed_json(tmp_path: Path) -> None:
+    """``uvicorn --workers N api.app:create_server_app`` runs no CLI: each worker configures the logs itself."""
+    probe = (
+        "import structlog\n"
+        "from api.app import create_server_app\n"
+        "create_server_app()\n"
+        "structlog.get_logger('probe').warning('probe.line', note='personnummer 19121212-1212')\n"
+    )
+    env = {**os.environ, "UPPF_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "UPPF_ENVIRONMENT": "development",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env.pop("UPPF_LOG_CACHE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    probe_lines = [line for line in lines if line.get("event") == "probe.line"]
+    assert len(probe_lines) == 1 and "19121212-1212" not in done.stderr + done.stdout
+    assert all(line.startswith("{") for line in done.stderr.splitlines() if line.strip())

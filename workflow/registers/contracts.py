@@ -18,7 +18,7 @@ from workflow.cases.opening import SHARED_AGREEMENT_TYPES
 from workflow.deadlines.calendar import local_date
 from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused
 from workflow.engine.firing import REGISTRY_NUMBER, Actor, Workflow
-from workflow.registers.agreement_cases import open_agreement_case
+from workflow.registers.agreement_cases import AgreementKey, open_agreement_case
 from workflow.schema.db import new_id
 from workflow.schema.tables import AGREEMENT, AREA, ORG, PROVIDER
 
@@ -190,7 +190,8 @@ def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: Agre
             )
         )
     )
-    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered")
+    known = AgreementKey(actor.organisation_id, terms.registry_number, terms.starts_on)
+    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered", known=known)
     return agreement_id
 
 

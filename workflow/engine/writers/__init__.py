@@ -16,6 +16,10 @@ On PostgreSQL a transition is two statements: one reads the case, one writes eve
 behind the compare-and-set on (id, version, status) as data-modifying CTEs. Either way the
 audit event arrives chained (``workflow.engine.audit.chained``) onto the case's own chain head,
 which the compare-and-set UPDATE moves: no other row is locked.
+
+Opening a case (``workflow.cases.opening``) goes through the same writer: ``links()`` reads what the
+new case links to in one statement, ``open()`` writes the case, its first deadline, its first event
+and the agreement it mirrors (on PostgreSQL in one statement, the case's id drawn by ``links()``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ so a transition costs two round trips inside the unit of work's transaction besi
 Row values travel as one JSON document (psycopg's per-parameter adaptation cost more than the server's
 reading of it). Statements are prepared by psycopg itself, per connection, once a query has run
 ``prepare_threshold`` times: nothing here keeps track of what a connection has prepared.
+Opening a case is likewise two statements: its links (with its id from the sequence), then every row.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from states.registry import CASE_TYPES
 from states.roles import Role
@@ -139,6 +139,11 @@ def readable_agreement(conn: Connection, actor: Actor, agreement_id: int) -> Any
     return row
 
 
+_PROVIDER_KIND = select(PROVIDER.c.in_house, PROVIDER.c.owner_organisation_id).where(
+    PROVIDER.c.id == bindparam("provider_id")
+)
+
+
 def register_agreement(
     wf: Workflow, conn: Connection, actor: Actor, terms: AgreementTerms
 ) -> tuple[int, dict[str, Any] | None]:
@@ -157,9 +162,7 @@ def register_agreement(
         raise InvalidInput("ends_on is before starts_on")
     if terms.purchase_value_sek < 0:
         raise InvalidInput("purchase_value_sek can't be negative")
-    prov = conn.execute(
-        select(PROVIDER.c.in_house, PROVIDER.c.owner_organisation_id).where(PROVIDER.c.id == terms.provider_id)
-    ).first()
+    prov = conn.execute(_PROVIDER_KIND, {"provider_id": terms.provider_id}).first()
     if prov is None:
         raise NotFound(f"provider {terms.provider_id} not found")
     if (terms.agreement_type == "in_house_mandate") != bool(prov.in_house):

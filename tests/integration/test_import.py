@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from tests.world import World, build_world
 from workflow.bootstrap import Application, bootstrap
 from workflow.cli import main
+from workflow.engine.audit import verify
 from workflow.engine.errors import InvalidInput, NotPermitted
 from workflow.imports import run as import_run
 from workflow.imports.run import ImportFile, ImportReport
@@ -524,6 +525,29 @@ def test_a_refused_row_in_a_batch_is_reported_alone_and_the_rows_around_it_count
     assert done.committed and done.counts["history"].created == 6
     with world.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(DECISION)).scalar_one() == 3
+
+
+def test_a_case_moved_in_a_batch_that_rolls_back_is_read_again_when_its_rows_run_alone(
+    app: Application, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_run, "BATCH", 4)  # rows 2-5: A2 is terminated, then row 5 is refused
+    history = [
+        "case_ref;case_type;agreement_registry_number;trigger;registry_number;reason;username;termination_reason;initiator",
+        "A1;agreement;NOR-2024-0701;open;;registered;;;",
+        "A2;agreement;NOR-2024-0702;open;;registered;;;",
+        "A2;;;terminate;NOR-2026-0002;board meeting;north.board;wound_down;provider",
+        "A1;;;suspend;NOR-2026-0001;no evidence given;north.department_head;;",  # line 5: no reason_code, evidence
+        "A1;;;terminate;NOR-2026-0003;board meeting;north.board;insolvency;municipality",
+    ]
+    assert _import(app, world, "agreements.csv", HISTORY_AGREEMENTS).committed
+    report = _import(app, world, "historik.csv", _csv(*history), dry_run=True)
+    assert [(e.line, e.rule) for e in report.errors] == [(5, "invalid_input")]
+    assert (report.counts["history"].created, report.counts["history"].errors) == (4, 1)
+    done = _import(app, world, "historik.csv", _csv(*(line for i, line in enumerate(history) if i != 4)))
+    assert done.committed and done.counts["history"].created == 4
+    with world.engine.connect() as conn:
+        assert verify(conn) == []
+        assert conn.execute(select(func.count()).select_from(DECISION)).scalar_one() == 2
 
 
 def test_an_opening_row_with_a_registry_number_is_refused_not_dropped(app: Application, world: World) -> None:

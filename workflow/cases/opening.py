@@ -7,25 +7,24 @@ from datetime import date
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, select
 
 from states.registry import CASE_TYPES, needing
 from states.roles import STAFF_ROLES
 from states.spec import Subject
 from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import local_date
-from workflow.engine.audit import open_chain
+from workflow.engine import writers as hotpath
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, Refused
 from workflow.engine.firing import CASE, Actor, Workflow, _reason, event_date
 from workflow.engine.params import DATE_PARAMS
-from workflow.schema.db import new_id
-from workflow.schema.tables import AGREEMENT, DEADLINE, PLACEMENT, PROVIDER, USER
+from workflow.engine.writers.base import SHARED_AGREEMENT_TYPES as SHARED_AGREEMENT_TYPES
+from workflow.engine.writers.base import CaseRow, Opening
+from workflow.schema.tables import PLACEMENT
 
 log = structlog.get_logger("workflow.cases.opening")
 
 
-#: Agreement types whose contract-level data any board may refer to (call-offs are made from them).
-SHARED_AGREEMENT_TYPES = ("framework_lou", "lov")
 CASE_TYPES_NEEDING_PLACEMENT = needing(Subject.PLACEMENT)
 CASE_TYPES_NEEDING_AGREEMENT = needing(Subject.AGREEMENT)
 
@@ -170,48 +169,45 @@ def _open(
             _no_open_request(conn, case_type, placement_id)
     elif case_type in CASE_TYPES_NEEDING_PLACEMENT:
         raise InvalidInput(f"{case_type} needs a placement")
+    writer = hotpath.writer_for(conn.engine)
+    links = writer.links(
+        conn,
+        {
+            "org": org,
+            "agreement_id": agreement_id,
+            "provider_id": provider_id,
+            "owner_id": owner_id,
+            "parent_case_id": parent_case_id,
+        },
+    )
     if agreement_id is not None:
-        a = (
-            conn.execute(
-                select(AGREEMENT).where(
-                    AGREEMENT.c.id == agreement_id,
-                    or_(AGREEMENT.c.organisation_id == org, AGREEMENT.c.agreement_type.in_(SHARED_AGREEMENT_TYPES)),
-                )
-            )
-            .mappings()
-            .first()
-        )
+        a = links.agreement
         if a is None:
             raise NotFound(f"agreement {agreement_id} not found")
-        if provider_id is not None and provider_id != a["provider_id"]:
+        if provider_id is not None and provider_id != a.provider_id:
             raise InvalidInput("the provider is not the agreement's provider")
-        provider_id = a["provider_id"]
-        area_id = a["contract_area_id"]
-        in_house = a["agreement_type"] == "in_house_mandate"
-        if spec.mirrors_agreement and a["organisation_id"] != org:
+        provider_id = a.provider_id
+        area_id = a.contract_area_id
+        in_house = a.agreement_type == "in_house_mandate"
+        if spec.mirrors_agreement and a.organisation_id != org:
             raise NotFound(f"agreement {agreement_id} not found")
-        if spec.mirrors_agreement and a["case_id"] is not None:
+        if spec.mirrors_agreement and a.case_id is not None:
             raise Refused(
-                f"agreement {agreement_id} has its agreement case already (case {a['case_id']})",
+                f"agreement {agreement_id} has its agreement case already (case {a.case_id})",
                 rule="agreement_has_case",
             )
     elif case_type in CASE_TYPES_NEEDING_AGREEMENT:
         raise InvalidInput(f"{case_type} needs an agreement")
     if provider_id is not None:
-        prov = conn.execute(select(PROVIDER.c.in_house).where(PROVIDER.c.id == provider_id)).first()
-        if prov is None:
+        if not links.provider_found:
             raise NotFound(f"provider {provider_id} not found")
-        in_house = in_house or bool(prov.in_house)
+        in_house = in_house or links.provider_in_house
     elif spec.subject_required:
         raise InvalidInput(f"{case_type} needs a provider (named, or through an agreement or a placement)")
-    if parent_case_id is not None:
-        parent = conn.execute(select(CASE.c.organisation_id).where(CASE.c.id == parent_case_id)).first()
-        if parent is None or parent.organisation_id != org:
-            raise NotFound(f"case {parent_case_id} not found")
-    if owner_id is not None:
-        owner = conn.execute(select(USER.c.organisation_id).where(USER.c.id == owner_id)).first()
-        if owner is None or owner.organisation_id != org:
-            raise NotFound(f"user {owner_id} not found")
+    if parent_case_id is not None and links.parent_organisation_id != org:
+        raise NotFound(f"case {parent_case_id} not found")
+    if owner_id is not None and links.owner_organisation_id != org:
+        raise NotFound(f"user {owner_id} not found")
     if plan_year is not None and not (2000 <= plan_year <= today.year + 10):
         raise InvalidInput(f"plan_year {plan_year} is out of range")
     cleaned: dict[str, Any] = {}
@@ -223,64 +219,76 @@ def _open(
         except ValueError as exc:
             raise InvalidInput(f"{name} must be an ISO date, got {value!r}") from exc
         cleaned[name] = d.isoformat()
-    case_id = new_id(
-        conn.execute(
-            insert(CASE).values(
-                case_type=case_type,
-                kind=kind,
-                status=spec.initial,
-                version=1,
-                organisation_id=org,
-                provider_id=provider_id,
-                agreement_id=agreement_id,
-                placement_id=placement_id,
-                contract_area_id=area_id,
-                parent_case_id=parent_case_id,
-                owner_id=owner_id if owner_id is not None else actor.user_id,
-                title=title,
-                in_house=in_house,
-                plan_year=plan_year,
-                attributes=cleaned,
-                opened_at=now,
-                updated_at=now,
-                opened_on=when.day,
-                last_occurred_on=when.day,
-            )
-        )
-    )
     policy = spec.deadlines.get(spec.initial)
-    if policy is not None:
-        conn.execute(
-            insert(DEADLINE).values(
-                case_id=case_id,
-                organisation_id=org,
-                **deadlines.opening_row(policy, spec.initial, now, cleaned, when.day),
-            )
-        )
-    event_id = open_chain(
+    owner = owner_id if owner_id is not None else actor.user_id
+    case_id, event_id, head = writer.open(
         conn,
-        {
-            "organisation_id": org,
-            "case_id": case_id,
-            "trigger": "open",
-            "from_status": None,
-            "to_status": spec.initial,
-            "actor_id": actor.user_id,
-            "actor_role": actor.roles[0] if actor.roles else None,
-            "reason": reason,
-            "decision_kind": None,
-            "mandate": None,
-            "registry_number": None,
-            "params": {"kind": kind, **cleaned} if kind else cleaned,
-            "occurred_at": now,
-            "occurred_on": when.day,
-            "late_entry": when.late_entry,
-            "late_reason": when.late_reason,
-        },
+        Opening(
+            case={
+                "case_type": case_type,
+                "kind": kind,
+                "status": spec.initial,
+                "version": 1,
+                "organisation_id": org,
+                "provider_id": provider_id,
+                "agreement_id": agreement_id,
+                "placement_id": placement_id,
+                "contract_area_id": area_id,
+                "parent_case_id": parent_case_id,
+                "owner_id": owner,
+                "title": title,
+                "in_house": in_house,
+                "plan_year": plan_year,
+                "attributes": cleaned,
+                "opened_at": now,
+                "updated_at": now,
+                "opened_on": when.day,
+                "last_occurred_on": when.day,
+            },
+            deadline=(
+                {"organisation_id": org, **deadlines.opening_row(policy, spec.initial, now, cleaned, when.day)}
+                if policy is not None
+                else None
+            ),
+            event={
+                "organisation_id": org,
+                "trigger": "open",
+                "from_status": None,
+                "to_status": spec.initial,
+                "actor_id": actor.user_id,
+                "actor_role": actor.roles[0] if actor.roles else None,
+                "reason": reason,
+                "decision_kind": None,
+                "mandate": None,
+                "registry_number": None,
+                "params": {"kind": kind, **cleaned} if kind else cleaned,
+                "occurred_at": now,
+                "occurred_on": when.day,
+                "late_entry": when.late_entry,
+                "late_reason": when.late_reason,
+            },
+            now=now,
+            agreement_id=agreement_id if spec.mirrors_agreement else None,
+        ),
+        links.case_id,
     )
-    if spec.mirrors_agreement:
-        conn.execute(
-            AGREEMENT.update().where(AGREEMENT.c.id == agreement_id).values(case_id=case_id, status=spec.initial)
+    known = hotpath.known_cases(conn)
+    if known is not None:
+        known[case_id] = CaseRow(
+            case_id,
+            case_type,
+            kind,
+            spec.initial,
+            1,
+            org,
+            in_house,
+            cleaned,
+            agreement_id,
+            owner,
+            provider_id,
+            head,
+            when.day,
+            when.day,
         )
     log.info("case.opened", case_id=case_id, case_type=case_type, organisation_id=org)
     return OpenedCase(int(case_id), spec.initial, 1, event_id)

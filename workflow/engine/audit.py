@@ -21,7 +21,7 @@ keeps every existing chain verifying unchanged, while the payload still determin
 event's date or its late entry afterwards changes its hash.
 
 This module is the only place that computes an event's hash; both dialects' transition writers
-insert the event as :func:`chained` returns it.
+insert the event as :func:`chained` returns it (a new case's first event too: ``Writer.open``).
 
 Gallring (issue 15): the reason of an event is free text and may hold personal data that must be
 purged when its time is up. An event written with a ``text_salt`` is hashed over
@@ -42,12 +42,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from workflow.clock import STOCKHOLM
 from workflow.engine.uow import UnitOfWork
-from workflow.schema.db import new_id
 from workflow.schema.tables import CASE, CHECKPOINT, EVENT, ORG
 
 GENESIS = "0" * 64
@@ -135,14 +134,6 @@ def chained(event: dict[str, Any], seq: int, prev_hash: str) -> dict[str, Any]:
     linked = {"text_salt": new_salt(), **event, "seq": seq, "prev_hash": prev_hash}
     linked["hash"] = event_hash(prev_hash, linked)
     return linked
-
-
-def open_chain(conn: Connection, event: dict[str, Any]) -> int:
-    """Write a just-opened case's first event (seq 1, its version 1) and make it the case's head; its id."""
-    first = chained(event, 1, GENESIS)
-    event_id = new_id(conn.execute(insert(EVENT).values(**first)))
-    conn.execute(update(CASE).where(CASE.c.id == event["case_id"]).values(audit_hash=first["hash"]))
-    return event_id
 
 
 # --- checkpoints ----------------------------------------------------------------------------------------------------

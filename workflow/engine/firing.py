@@ -264,7 +264,8 @@ class Workflow:
         """One transition in ``conn``'s transaction, through the engine's transition writer."""
         reason = _reason(reason)
         writer = hotpath.writer_for(conn.engine)
-        row = writer.load(conn, case_id)
+        known = hotpath.known_cases(conn)
+        row = (known.get(case_id) if known is not None else None) or writer.load(conn, case_id)
         if row is None or row.organisation_id != actor.organisation_id:
             raise NotFound(f"case {case_id} not found")
         spec = CASE_TYPES[row.case_type]
@@ -364,6 +365,14 @@ class Workflow:
                 f"case {case_id} was changed by someone else; reload and try again",
                 case_id=case_id,
                 expected_version=row.version,
+            )
+        if known is not None:
+            known[row.id] = row._replace(
+                status=dest,
+                version=row.version + 1,
+                attributes=case_set.get("attributes", row.attributes),
+                audit_hash=event["hash"],
+                last_occurred_on=day,
             )
         return FireResult(
             row.id,

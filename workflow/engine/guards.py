@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from states import vocab
 from states.registry import CASE_TYPES
@@ -39,44 +39,42 @@ def outcome_matches_regime(ctx: GuardContext) -> str | None:
 
 
 _REMEDY_FINALS = tuple(CASE_TYPES["rectification_request"].finals)
+_MEASURE_FINALS = tuple(CASE_TYPES["audit_measure"].finals)
+
+
+def _open_children(case_type: str, finals: tuple[str, ...]) -> Any:
+    """How many cases of ``case_type`` under a parent case are still open (built once)."""
+    return (
+        select(func.count())
+        .select_from(CASE)
+        .where(
+            CASE.c.parent_case_id == bindparam("case_id"),
+            CASE.c.case_type == case_type,
+            CASE.c.status.not_in(finals),
+        )
+    )
+
+
+_OPEN_REMEDIES = _open_children("rectification_request", _REMEDY_FINALS)
+_OPEN_MEASURES = _open_children("audit_measure", _MEASURE_FINALS)
+_ENDS_ON = select(AGREEMENT.c.ends_on).where(AGREEMENT.c.id == bindparam("agreement_id"))
 
 
 def no_open_remedy_requests(ctx: GuardContext) -> str | None:
     """Every supplementation or rectification request opened under the follow-up is closed."""
-    c = CASE
-    n = ctx.conn.execute(
-        select(func.count())
-        .select_from(c)
-        .where(
-            c.c.parent_case_id == ctx.case.id,
-            c.c.case_type == "rectification_request",
-            c.c.status.not_in(_REMEDY_FINALS),
-        )
-    ).scalar_one()
+    n = ctx.conn.execute(_OPEN_REMEDIES, {"case_id": ctx.case.id}).scalar_one()
     return f"{n} supplementation/rectification request(s) are still open" if n else None
-
-
-_MEASURE_FINALS = tuple(CASE_TYPES["audit_measure"].finals)
 
 
 def no_open_audit_measures(ctx: GuardContext) -> str | None:
     """Every measure of the audit response is done or cancelled."""
-    n = ctx.conn.execute(
-        select(func.count())
-        .select_from(CASE)
-        .where(
-            CASE.c.parent_case_id == ctx.case.id,
-            CASE.c.case_type == "audit_measure",
-            CASE.c.status.not_in(_MEASURE_FINALS),
-        )
-    ).scalar_one()
+    n = ctx.conn.execute(_OPEN_MEASURES, {"case_id": ctx.case.id}).scalar_one()
     return f"{n} measure(s) of the audit response are still open" if n else None
 
 
 def agreement_period_ended(ctx: GuardContext) -> str | None:
     """The agreement's end date has passed."""
-    a = AGREEMENT
-    ends_on = ctx.conn.execute(select(a.c.ends_on).where(a.c.id == ctx.case.agreement_id)).scalar_one_or_none()
+    ends_on = ctx.conn.execute(_ENDS_ON, {"agreement_id": ctx.case.agreement_id}).scalar_one_or_none()
     if ends_on is None:
         return "the agreement has no end date"
     if local_date(ctx.now) <= ends_on:

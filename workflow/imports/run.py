@@ -44,6 +44,7 @@ from workflow.engine.commands import FireTrigger, OpenCase, handles
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted, WorkflowError
 from workflow.engine.firing import Actor
 from workflow.engine.uow import UnitOfWork
+from workflow.engine.writers import forget_cases, remembering_cases
 from workflow.imports.columns import Row, parse
 from workflow.imports.readers import KINDS, Table, read_file
 from workflow.registers.commands import RegisterAgreement, RegisterContractArea, RegisterPlacement, RegisterProvider
@@ -161,6 +162,7 @@ class ImportUnitOfWork(UnitOfWork):
         except BaseException:
             self.conn.exec_driver_sql("ROLLBACK TO SAVEPOINT import_row")
             self.conn.exec_driver_sql("RELEASE SAVEPOINT import_row")
+            forget_cases(self.conn)
             raise
         self.conn.exec_driver_sql("RELEASE SAVEPOINT import_row")
 
@@ -185,8 +187,9 @@ def import_file(cmd: ImportFile, actor: Actor, uow: UnitOfWork) -> ImportReport:
 
     def work(conn: Connection) -> None:
         run = _Run(conn, uow, actor, report, cmd.via)
-        for table in tables:
-            run.table(table)
+        with remembering_cases(conn):  # a case the file opened or moved is not read again before its next step
+            for table in tables:
+                run.table(table)
         run.flush_refs()
         if cmd.dry_run or report.errors:
             raise _Discard
@@ -262,6 +265,7 @@ class _Run:
         except _Refused:
             self.conn.exec_driver_sql("ROLLBACK TO SAVEPOINT import_batch")
             self.conn.exec_driver_sql("RELEASE SAVEPOINT import_batch")
+            forget_cases(self.conn)
             for d, k, old in reversed(self._undo):
                 if old is _MISSING:
                     d.pop(k, None)
@@ -281,6 +285,13 @@ class _Run:
         if self._undo is not None:
             self._undo.append((memory, key, memory.get(key, _MISSING)))
         memory[key] = value
+
+    def forget(self, memory: dict[Any, Any], key: Any) -> None:
+        """``del memory[key]``, journalled like :meth:`remember`."""
+        if key in memory:
+            if self._undo is not None:
+                self._undo.append((memory, key, memory[key]))
+            del memory[key]
 
     def row(self, kind: str, row: Row, count: KindCount, *, alone: bool) -> None:
         """Run one row; refused, it is reported when it runs ``alone`` (in its own savepoint), else raises."""
@@ -408,12 +419,20 @@ class _Run:
         return int(aid)
 
     def agreement(self, registry_number: str, column: str) -> Any:
-        """The organisation's own agreement with the registry number, else a shared framework or LOV agreement."""
+        """The organisation's own agreement with the registry number, else a shared framework or LOV agreement.
+
+        Kept for the rest of the file (a miss is not): the file's own rows are what changes it, and they forget it.
+        """
+        found = self.found.get(("agreement", registry_number))
+        if found is not None:
+            return found
         rows = self.conn.execute(_AGREEMENT, {"registry_number": registry_number, "org": self.org}).all()
         if not rows:
             raise NotFound(f"no agreement {registry_number} in scope", rule="import_reference", column=column)
         own = [r for r in rows if r.organisation_id == self.org]
-        return (own or rows)[0]
+        found = (own or rows)[0]
+        self.remember(self.found, ("agreement", registry_number), found)
+        return found
 
     def org_id(self, code: str, column: str) -> int:
         oid = self.conn.execute(select(ORG.c.id).where(ORG.c.code == code)).scalar()
@@ -492,7 +511,9 @@ def _agreement(run: _Run, row: Row) -> int:
         parent_id=run.agreement(parent, "parent_registry_number").id if parent else None,
         purchase_value_sek=v("purchase_value_sek") or 0,
     )
-    return int(run.app.execute(RegisterAgreement(terms), run.actor(row))["id"])
+    created = int(run.app.execute(RegisterAgreement(terms), run.actor(row))["id"])
+    run.forget(run.found, ("agreement", terms.registry_number))  # a shared one found before may now be this own one
+    return created
 
 
 def _placement(run: _Run, row: Row) -> int:
@@ -577,6 +598,7 @@ def _history(run: _Run, row: Row) -> int:
             )
         if case_type == "agreement" and agreement is not None and agreement.case_id is not None:
             case_id = int(agreement.case_id)  # the agreement already has its case: the history continues it
+            run.remember(run.case_types, case_id, case_type)
         else:
             opened = run.app.execute(
                 OpenCase(
@@ -594,6 +616,8 @@ def _history(run: _Run, row: Row) -> int:
             )
             case_id = opened.case_id
             run.remember(run.case_types, case_id, case_type)
+            if agreement is not None and CASE_TYPES[case_type].mirrors_agreement:  # the agreement has its case now
+                run.forget(run.found, ("agreement", v("agreement_registry_number")))
         run.remember(run.cases, ref, case_id)
         if opening:
             return case_id

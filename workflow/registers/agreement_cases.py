@@ -16,10 +16,11 @@ a rerun, a restart or a second scheduler changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
 import structlog
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from states.registry import CASE_TYPES
 from states.roles import Role
@@ -47,22 +48,53 @@ _EXPIRING_FROM = tuple(
 )
 
 
-def open_agreement_case(wf: Workflow, conn: Connection, actor: Actor, agreement_id: int, reason: str) -> int:
+class AgreementKey(NamedTuple):
+    """What opening an agreement's case needs of the agreement."""
+
+    organisation_id: int
+    registry_number: str
+    starts_on: date | None
+
+
+_AGREEMENT_KEY = select(AGREEMENT.c.organisation_id, AGREEMENT.c.registry_number, AGREEMENT.c.starts_on).where(
+    AGREEMENT.c.id == bindparam("agreement_id")
+)
+
+
+def open_agreement_case(
+    wf: Workflow,
+    conn: Connection,
+    actor: Actor,
+    agreement_id: int,
+    reason: str,
+    *,
+    known: AgreementKey | None = None,
+) -> int:
     """Open the agreement's lifecycle case inside ``conn``'s transaction (once; a second call returns the first).
 
     The registering user owns it; one opened by the system is owned by the board's first contract strategist.
+    ``known`` is the agreement's organisation, registry number and start as just registered (else they are read).
     """
-    row = conn.execute(
-        select(AGREEMENT.c.organisation_id, AGREEMENT.c.registry_number, AGREEMENT.c.starts_on).where(
-            AGREEMENT.c.id == agreement_id
-        )
-    ).one()
+    return open_agreement_case_once(wf, conn, actor, agreement_id, reason, known=known)[0]
+
+
+def open_agreement_case_once(
+    wf: Workflow,
+    conn: Connection,
+    actor: Actor,
+    agreement_id: int,
+    reason: str,
+    *,
+    known: AgreementKey | None = None,
+) -> tuple[int, bool]:
+    """:func:`open_agreement_case`, and whether this call opened it (and so set the agreement's case and status)."""
+    row = known or AgreementKey(*conn.execute(_AGREEMENT_KEY, {"agreement_id": agreement_id}).one())
     control, kind, period = _KEY
     if not claim_opening(conn, control, kind, agreement_id, period, row.organisation_id, wf.clock()):
         existing = opened_case(conn, control, kind, agreement_id, period)
         if existing is None:
             raise RuntimeError(f"agreement {agreement_id}: its case was claimed without a case")
-        return existing
+        return existing, False
     owner = actor.user_id if actor.user_id is not None else first_user_with_role(conn, row.organisation_id, STRATEGIST)
     # The case exists from the day the agreement took effect, so its earlier decisions can be recorded as taken.
     today = local_date(wf.clock())
@@ -81,7 +113,7 @@ def open_agreement_case(wf: Workflow, conn: Connection, actor: Actor, agreement_
         conn=conn,
     )
     set_opening_case(conn, control, kind, agreement_id, period, case.case_id)
-    return case.case_id
+    return case.case_id, True
 
 
 def ensure_agreement_cases(target: Engine | Connection, clock: Callable[[], datetime] = utcnow) -> int:

@@ -147,7 +147,8 @@ def register_agreement(cmd: RegisterAgreement, actor: Actor, uow: UnitOfWork) ->
     wf = Workflow(uow.engine, uow.clock)
 
     def work(conn: Connection) -> Row:
-        return agreement(conn, actor, contracts.register_agreement(wf, conn, actor, cmd.terms))
+        agreement_id, row = contracts.register_agreement(wf, conn, actor, cmd.terms)
+        return row if row is not None else agreement(conn, actor, agreement_id)
 
     return uow.write(work)
 

@@ -11,19 +11,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
+from states.registry import CASE_TYPES
 from states.roles import Role
 from workflow.cases.opening import SHARED_AGREEMENT_TYPES
 from workflow.deadlines.calendar import local_date
 from workflow.engine.errors import Conflict, InvalidInput, NotFound, NotPermitted, Refused
 from workflow.engine.firing import REGISTRY_NUMBER, Actor, Workflow
-from workflow.registers.agreement_cases import open_agreement_case
+from workflow.registers.agreement_cases import AGREEMENT_CASE_TYPE, AgreementKey, open_agreement_case_once
 from workflow.schema.db import new_id
 from workflow.schema.tables import AGREEMENT, AREA, ORG, PROVIDER
 
 AGREEMENT_TYPES = ("framework_lou", "lov", "individual", "direct_award", "outsourcing", "call_off", "in_house_mandate")
 CLOSED_AGREEMENT_STATUSES = frozenset({"terminated", "rescinded", "expired"})
+#: An agreement's status once its case is opened: the case's first state, which the agreement mirrors.
+AGREEMENT_INITIAL = CASE_TYPES[AGREEMENT_CASE_TYPE].initial
 #: Who registers and changes contract-level data.
 CONTRACT_ROLES = frozenset(
     {Role.CONTRACT_STRATEGIST, Role.PLACEMENT_COORDINATOR, Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD, Role.DIRECTOR}
@@ -136,9 +139,17 @@ def readable_agreement(conn: Connection, actor: Actor, agreement_id: int) -> Any
     return row
 
 
-def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: AgreementTerms) -> int:
+_PROVIDER_KIND = select(PROVIDER.c.in_house, PROVIDER.c.owner_organisation_id).where(
+    PROVIDER.c.id == bindparam("provider_id")
+)
+
+
+def register_agreement(
+    wf: Workflow, conn: Connection, actor: Actor, terms: AgreementTerms
+) -> tuple[int, dict[str, Any] | None]:
     """Register an agreement for the actor's organisation and open its agreement case; its status starts ``active``.
 
+    Answers its id and its row as it now stands (None in the rare case that its case was opened before: read it).
     A call-off is refused under a framework agreement that has ended: one no longer active, or whose
     end date has passed (the scheduler expires it soon after).
     """
@@ -151,9 +162,7 @@ def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: Agre
         raise InvalidInput("ends_on is before starts_on")
     if terms.purchase_value_sek < 0:
         raise InvalidInput("purchase_value_sek can't be negative")
-    prov = conn.execute(
-        select(PROVIDER.c.in_house, PROVIDER.c.owner_organisation_id).where(PROVIDER.c.id == terms.provider_id)
-    ).first()
+    prov = conn.execute(_PROVIDER_KIND, {"provider_id": terms.provider_id}).first()
     if prov is None:
         raise NotFound(f"provider {terms.provider_id} not found")
     if (terms.agreement_type == "in_house_mandate") != bool(prov.in_house):
@@ -174,9 +183,10 @@ def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: Agre
                 f"the framework agreement is {parent['status']}; no call-offs from it", rule="parent_inactive"
             )
         ended_before(parent, local_date(wf.clock()), "the framework agreement")
-    agreement_id = new_id(
+    inserted = dict(
         conn.execute(
-            insert(AGREEMENT).values(
+            insert(AGREEMENT)
+            .values(
                 registry_number=terms.registry_number,
                 agreement_type=terms.agreement_type,
                 organisation_id=actor.organisation_id,
@@ -188,10 +198,16 @@ def register_agreement(wf: Workflow, conn: Connection, actor: Actor, terms: Agre
                 status="active",
                 purchase_value_sek=terms.purchase_value_sek,
             )
+            .returning(*AGREEMENT.c)
         )
+        .mappings()
+        .one()
     )
-    open_agreement_case(wf, conn, actor, agreement_id, "Agreement registered")
-    return agreement_id
+    agreement_id = int(inserted["id"])
+    known = AgreementKey(actor.organisation_id, terms.registry_number, terms.starts_on)
+    case_id, opened = open_agreement_case_once(wf, conn, actor, agreement_id, "Agreement registered", known=known)
+    # Opening its case set the agreement's case and status (the case's first state): nothing to read again.
+    return agreement_id, {**inserted, "case_id": case_id, "status": AGREEMENT_INITIAL} if opened else None
 
 
 def ended_before(agreement: Any, today: date, what: str) -> None:

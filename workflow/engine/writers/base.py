@@ -1,4 +1,4 @@
-"""Shared parts of the transition writers: the rows' types, bind processors, error translation."""
+"""Shared parts of the transition writers: the rows' types, bind processors, error translation, and opening a case."""
 
 from __future__ import annotations
 
@@ -59,6 +59,62 @@ class Writes:
     decision: dict[str, Any] | None  # event_id is added by the writer
     outbox: dict[str, Any] | None  # dedupe_key "event:<id>" is added by the writer
     agreement_id: int | None  # the agreement whose status follows the case's
+
+
+@dataclass(slots=True)
+class Opening:
+    """Everything opening a case writes, decided before any of it is written (the case's id is not known yet)."""
+
+    case: dict[str, Any]  # the case row but its id and audit_hash
+    deadline: dict[str, Any] | None  # its first deadline, without case_id
+    event: dict[str, Any]  # its first audit event, not yet chained and without case_id
+    now: datetime
+    agreement_id: int | None  # the agreement whose case it is (the agreement's case_id and status follow it)
+
+
+class AgreementLink(NamedTuple):
+    """The columns of an agreement a new case's checks look at."""
+
+    id: int
+    organisation_id: int
+    provider_id: int | None
+    contract_area_id: int | None
+    agreement_type: str
+    case_id: int | None
+
+
+class Links(NamedTuple):
+    """What a new case links to, read in one statement (None where not asked for, or not found)."""
+
+    case_id: int | None  # the new case's id where the dialect draws it beforehand (PostgreSQL's sequence)
+    agreement: AgreementLink | None  # the agreement, if it is the organisation's own or a shared one
+    provider_found: bool
+    provider_in_house: bool
+    owner_organisation_id: int | None
+    parent_organisation_id: int | None
+
+
+#: Agreement types whose contract-level data any board may refer to (call-offs are made from them).
+SHARED_AGREEMENT_TYPES = ("framework_lou", "lov")
+#: The links of a new case in one statement; ``{new_id}`` is how the dialect draws the case's id beforehand.
+LINKS = (
+    "SELECT {new_id}, a.id, a.organisation_id, a.provider_id, a.contract_area_id, a.agreement_type, a.case_id, "
+    "p.id, p.in_house, u.organisation_id, pc.organisation_id "
+    "FROM (SELECT 1 AS one) AS x "
+    "LEFT JOIN agreement a ON a.id = {agreement_id} AND (a.organisation_id = {org} OR a.agreement_type IN ("
+    + ", ".join(f"'{t}'" for t in SHARED_AGREEMENT_TYPES)
+    + ")) "
+    # The provider checked is the agreement's where there is one (a different one given is refused before).
+    "LEFT JOIN provider p ON p.id = COALESCE(a.provider_id, {provider_id}) "
+    "LEFT JOIN app_user u ON u.id = {owner_id} "
+    'LEFT JOIN "case" pc ON pc.id = {parent_case_id}'
+)
+
+
+def links_row(raw: Any) -> Links:
+    """The driver's row of :data:`LINKS` as :class:`Links`."""
+    agreement = AgreementLink(*raw[1:7]) if raw[1] is not None else None
+    return Links(raw[0], agreement, raw[7] is not None, bool(raw[8]), raw[9], raw[10])
 
 
 class Written(NamedTuple):

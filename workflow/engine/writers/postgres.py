@@ -5,6 +5,7 @@ so a transition costs two round trips inside the unit of work's transaction besi
 Row values travel as one JSON document (psycopg's per-parameter adaptation cost more than the server's
 reading of it). Statements are prepared by psycopg itself, per connection, once a query has run
 ``prepare_threshold`` times: nothing here keeps track of what a connection has prepared.
+Opening a case is likewise two statements: its links (with its id from the sequence), then every row.
 """
 
 from __future__ import annotations
@@ -16,9 +17,31 @@ from typing import Any
 from psycopg.types.json import Json
 from sqlalchemy import Connection, Dialect
 
-from workflow.engine.writers.base import CLOSED, TABLES, CaseRow, Writer, Writes, Written, case_row
+from workflow.engine.audit import GENESIS, chained
+from workflow.engine.writers.base import (
+    CLOSED,
+    LINKS,
+    TABLES,
+    CaseRow,
+    Links,
+    Opening,
+    Writer,
+    Writes,
+    Written,
+    case_row,
+    links_row,
+)
 
 _PG_LOAD = f'SELECT {", ".join(CaseRow._fields)} FROM "case" WHERE id = %s'
+# The new case's id is drawn with its links: its first event's hash covers it, so it is known before the write.
+_PG_LINKS = LINKS.format(
+    new_id="""nextval(pg_get_serial_sequence('"case"', 'id'))""",
+    agreement_id="%(agreement_id)s::integer",
+    org="%(org)s::integer",
+    provider_id="%(provider_id)s::integer",
+    owner_id="%(owner_id)s::integer",
+    parent_case_id="%(parent_case_id)s::integer",
+)
 _SHARED = frozenset({"now", "case_id", "org"})  # values bound as parameters of their own; the rest go in the document
 
 
@@ -40,6 +63,23 @@ def _iso(value: Any) -> Any:
 
 
 _DOC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_iso).encode
+
+
+def _shared_names(prefix: str, row: dict[str, Any] | None, now: datetime, case_id: int, org: int) -> tuple[str, ...]:
+    """Each column's name: the shared now, case id or organisation where it is one, else its own document key."""
+    if not row:
+        return ()
+    names = []
+    for k, v in row.items():
+        if v is now:
+            names.append("now")
+        elif k == "case_id" and v == case_id:
+            names.append("case_id")
+        elif k == "organisation_id" and v == org:
+            names.append("org")
+        else:
+            names.append(prefix + k)
+    return tuple(names)
 
 
 class PostgresWriter(Writer):
@@ -64,19 +104,7 @@ class PostgresWriter(Writer):
     @staticmethod
     def _names(prefix: str, row: dict[str, Any] | None, w: Writes) -> tuple[str, ...]:
         """Each column's name: the shared now, case id or organisation where it is one, else its own document key."""
-        if not row:
-            return ()
-        names = []
-        for k, v in row.items():
-            if v is w.now:
-                names.append("now")
-            elif k == "case_id" and v == w.case_id:
-                names.append("case_id")
-            elif k == "organisation_id" and v == w.organisation_id:
-                names.append("org")
-            else:
-                names.append(prefix + k)
-        return tuple(names)
+        return _shared_names(prefix, row, w.now, w.case_id, w.organisation_id)
 
     def _select_list(self, table: str, row: dict[str, Any], names: tuple[str, ...]) -> str:
         casts = self._casts[table]
@@ -174,3 +202,66 @@ class PostgresWriter(Writer):
         if event_id is None:
             return None
         return Written(event_id, deadline_id, decision_id)
+
+    def links(self, conn: Connection, params: dict[str, Any]) -> Links:
+        """What a new case links to (``params``: org, agreement_id, provider_id, owner_id, parent_case_id), and the
+        new case's id drawn from its sequence (a refused opening leaves a gap, as a rolled-back one always did)."""
+        try:
+            with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+                cur.execute(_PG_LINKS, params)
+                raw = cur.fetchone()
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise self.error(exc, _PG_LINKS, params) from exc
+        return links_row(raw)
+
+    def open(self, conn: Connection, o: Opening, case_id: int | None = None) -> tuple[int, int, str]:
+        """Write a new case (with the id :meth:`links` drew), its first deadline, its first audit event and the
+        agreement it mirrors in one statement; the case's and the event's ids and the chain's head."""
+        if case_id is None:
+            raise ValueError("a case opened on PostgreSQL has its id drawn by links() beforehand")
+        org = o.case["organisation_id"]
+        first = chained({**o.event, "case_id": case_id}, 1, GENESIS)
+        case = {**o.case, "audit_hash": first["hash"]}
+        rows = {"case": ("c_", case), "deadline": ("d_", o.deadline), "case_event": ("e_", first)}
+        names = {table: _shared_names(prefix, row, o.now, case_id, org) for table, (prefix, row) in rows.items()}
+        key = ("open", tuple(case), tuple(o.deadline or ()), tuple(first), o.agreement_id is not None, *names.values())
+        sql = self._sql.get(key)
+        if sql is None:
+            ctes = [
+                "j AS (SELECT %(doc)s::jsonb AS d)",
+                f'c AS (INSERT INTO "case" (id, {", ".join(case)}) '
+                f"SELECT %(case_id)s::integer, {self._select_list('case', case, names['case'])} FROM j RETURNING id)",
+            ]
+            if o.deadline is not None:
+                values = self._select_list("deadline", o.deadline, names["deadline"])
+                ctes.append(
+                    f"dl AS (INSERT INTO deadline (case_id, {', '.join(o.deadline)}) SELECT c.id, {values} FROM c, j)"
+                )
+            values = self._select_list("case_event", first, names["case_event"])
+            ctes.append(f"ev AS (INSERT INTO case_event ({', '.join(first)}) SELECT {values} FROM c, j RETURNING id)")
+            if o.agreement_id is not None:
+                ctes.append(
+                    "ag AS (UPDATE agreement SET case_id = c.id, status = j.d->>'c_status' FROM c, j "
+                    "WHERE agreement.id = %(agreement_id)s)"
+                )
+            sql = self._sql[key] = "WITH " + ",\n".join(ctes) + "\nSELECT (SELECT id FROM ev)"
+        doc: dict[str, Any] = {}
+        for table, (prefix, row) in rows.items():
+            if row:
+                doc.update(
+                    (n, v) for n, v in zip(names[table], self.values(table, row), strict=True) if n.startswith(prefix)
+                )
+        params = {
+            "doc": _DOC(doc),
+            "case_id": case_id,
+            "org": org,
+            "now": self.instant(o.now),
+            "agreement_id": o.agreement_id,
+        }
+        try:
+            with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+                cur.execute(sql, params)
+                (event_id,) = cur.fetchone()
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise self.error(exc, sql, params) from exc
+        return case_id, int(event_id), str(first["hash"])

@@ -6,7 +6,29 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from workflow.engine.writers.base import CLOSED, SELECT_CASE, CaseRow, Writer, Writes, Written, case_row
+from workflow.engine.audit import GENESIS, chained
+from workflow.engine.writers.base import (
+    CLOSED,
+    LINKS,
+    SELECT_CASE,
+    CaseRow,
+    Links,
+    Opening,
+    Writer,
+    Writes,
+    Written,
+    case_row,
+    links_row,
+)
+
+_LINKS = LINKS.format(
+    new_id="NULL",
+    agreement_id=":agreement_id",
+    org=":org",
+    provider_id=":provider_id",
+    owner_id=":owner_id",
+    parent_case_id=":parent_case_id",
+)
 
 
 class SqliteWriter(Writer):
@@ -27,7 +49,7 @@ class SqliteWriter(Writer):
         key = (table, *row)
         sql = self._sql.get(key)
         if sql is None:
-            sql = self._sql[key] = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+            sql = self._sql[key] = f'INSERT INTO "{table}" ({", ".join(row)}) VALUES ({", ".join("?" * len(row))})'
         cur.execute(sql, self.values(table, row))
         return int(cur.lastrowid)
 
@@ -61,3 +83,36 @@ class SqliteWriter(Writer):
         except self.dialect.loaded_dbapi.Error as exc:
             raise self.error(exc, sql, None) from exc
         return Written(event_id, deadline_id, decision_id)
+
+    def links(self, conn: Connection, params: dict[str, Any]) -> Links:
+        """What a new case links to (``params``: org, agreement_id, provider_id, owner_id, parent_case_id)."""
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(_LINKS, params)
+            raw = cur.fetchone()
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise self.error(exc, _LINKS, params) from exc
+        return links_row(raw)
+
+    def open(self, conn: Connection, o: Opening, case_id: int | None = None) -> tuple[int, int, str]:
+        """Write a new case, its first deadline and its first audit event (the chain's first link).
+
+        Answers their ids and the chain's head. The case's id comes from its INSERT, so its head is set once the
+        event that the id is part of is chained.
+        """
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        sql = ""
+        try:
+            case_id = self._insert(cur, "case", {**o.case, "audit_hash": GENESIS})
+            if o.deadline is not None:
+                self._insert(cur, "deadline", {"case_id": case_id, **o.deadline})
+            first = chained({**o.event, "case_id": case_id}, 1, GENESIS)
+            event_id = self._insert(cur, "case_event", first)
+            sql = 'UPDATE "case" SET audit_hash = ? WHERE id = ?'
+            cur.execute(sql, (first["hash"], case_id))
+            if o.agreement_id is not None:
+                sql = "UPDATE agreement SET case_id = ?, status = ? WHERE id = ?"
+                cur.execute(sql, (case_id, o.case["status"], o.agreement_id))
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise self.error(exc, sql, None) from exc
+        return case_id, event_id, str(first["hash"])

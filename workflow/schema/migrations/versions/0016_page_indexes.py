@@ -1,0 +1,53 @@
+"""page indexes: the staff pages' counts read indexes alone (issue 12)
+
+- ``ix_case_open``: open cases by organisation, type and state (partial on ``closed_at IS NULL``), covering the
+  secrecy rule's columns and the provider; the overview counts open and overdue cases per type from it, the
+  Utförare page the open cases per provider.
+- ``ix_deadline_pending_org_due``: pending deadlines by organisation and due time with their case (partial on
+  ``status = 'pending'``); the cases with a passed deadline are a range of it.
+- ``ix_case_owner_id`` becomes partial (``owner_id IS NOT NULL``): with most cases unowned, SQLite's statistics
+  made the full index look unselective and "my cases" scanned the organisation instead.
+
+Revision ID: 0016_page_indexes
+Revises: 0015_import
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016_page_indexes"
+down_revision = "0015_import"
+branch_labels = None
+depends_on = None
+
+OPEN = sa.text("closed_at IS NULL")
+PENDING = sa.text("status = 'pending'")
+OWNED = sa.text("owner_id IS NOT NULL")
+
+
+def upgrade() -> None:
+    op.drop_index("ix_case_owner_id", table_name="case")
+    op.create_index("ix_case_owner_id", "case", ["owner_id"], sqlite_where=OWNED, postgresql_where=OWNED)
+    op.create_index(
+        "ix_case_open",
+        "case",
+        ["organisation_id", "case_type", "status", "placement_id", "provider_id", "closed_at"],
+        sqlite_where=OPEN,
+        postgresql_where=OPEN,
+    )
+    op.create_index(
+        "ix_deadline_pending_org_due",
+        "deadline",
+        ["organisation_id", "due_at", "case_id", "status"],
+        sqlite_where=PENDING,
+        postgresql_where=PENDING,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_deadline_pending_org_due", table_name="deadline")
+    op.drop_index("ix_case_open", table_name="case")
+    op.drop_index("ix_case_owner_id", table_name="case")
+    op.create_index("ix_case_owner_id", "case", ["owner_id"])

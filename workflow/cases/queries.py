@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, or_, select
 
 from states.registry import CASE_TYPES, OVERDUE_STATE
 from workflow.cases import scoping
@@ -91,16 +91,22 @@ def passed_deadlines(viewer: Viewer, now: datetime) -> Select[Any]:
 
 
 def overdue_condition(viewer: Viewer, now: datetime) -> ColumnElement[bool]:
-    """A case is overdue (försenat) when it stands in its overdue state or a pending deadline has passed.
+    """A case is overdue (försenat) when it is open and stands in its overdue state or a pending deadline has passed.
 
     One truth for the ``overdue`` flag of lists and views, the ``overdue`` filter and the overview's counts:
     :func:`is_overdue` says the same of a row (its earliest pending deadline has passed exactly when one has).
+    A closed case is never overdue (the engine closes a case's deadlines as it leaves a state).
     """
-    return or_(CASE.c.status == OVERDUE_STATE, CASE.c.id.in_(passed_deadlines(viewer, now)))
+    # ``id + 0``: SQLite would otherwise fetch every case with a passed deadline by its id (a table row each) instead
+    # of probing the set from the open cases' covering index; PostgreSQL hashes the set either way.
+    passed = (CASE.c.id + 0).in_(passed_deadlines(viewer, now))
+    return and_(CASE.c.closed_at.is_(None), or_(CASE.c.status == OVERDUE_STATE, passed))
 
 
 def is_overdue(row: Any, now: datetime) -> bool:
-    """Whether a listed case row (``status``, ``next_due_at``) is overdue, as :func:`overdue_condition` says."""
+    """Whether a listed case row (``closed_at``, ``status``, ``next_due_at``) is overdue (:func:`overdue_condition`)."""
+    if row["closed_at"] is not None:
+        return False
     return row["status"] == OVERDUE_STATE or (row["next_due_at"] is not None and row["next_due_at"] < now)
 
 

@@ -115,9 +115,9 @@ class Case(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id")
     provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
     agreement_id: int | None = Field(default=None, foreign_key="agreement.id", index=True)
-    placement_id: int | None = Field(default=None, foreign_key="placement.id", index=True)
+    placement_id: int | None = Field(default=None, foreign_key="placement.id")  # indexed below, where not null
     contract_area_id: int | None = Field(default=None, foreign_key="contract_area.id")
-    parent_case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    parent_case_id: int | None = Field(default=None, foreign_key="case.id")  # indexed below, where not null
     owner_id: int | None = Field(default=None, foreign_key="app_user.id")  # indexed below, where not null
     title: str = Field(default="", max_length=300)
     in_house: bool = False
@@ -778,14 +778,17 @@ Index(
     sqlite_where=text("plan_year IS NOT NULL"),
     postgresql_where=text("plan_year IS NOT NULL"),
 )
-#: A user's own cases (the overview, "mine" filters). Partial: most cases have no case worker, and ANALYZE counts
-#: all the nulls as one value, so a full index looks unselective to SQLite's planner and is passed over.
-Index(
-    "ix_case_owner_id",
-    CASE.c.owner_id,
-    sqlite_where=text("owner_id IS NOT NULL"),
-    postgresql_where=text("owner_id IS NOT NULL"),
-)
+#: A user's own cases (the overview, "mine" filters), a placement's cases, a case's sub-cases (the guards that
+#: look for open rectification requests or audit measures). Partial: most cases have none of these, and SQLite's
+#: ANALYZE counts all the nulls as one value, so a full index looks unselective and the planner passes it over
+#: (a guard then scanned the whole organisation).
+for _column in (CASE.c.owner_id, CASE.c.placement_id, CASE.c.parent_case_id):
+    Index(
+        f"ix_case_{_column.name}",
+        _column,
+        sqlite_where=text(f"{_column.name} IS NOT NULL"),
+        postgresql_where=text(f"{_column.name} IS NOT NULL"),
+    )
 #: Open cases of an organisation by type and state, covering the secrecy rule's columns and the provider: the
 #: overview's counts and the providers' open cases read this index alone (a transition moves its entry only
 #: when the state changes, as it does in ``ix_case_org_type_status``). ``closed_at`` is a column too so that

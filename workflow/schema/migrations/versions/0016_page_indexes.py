@@ -5,8 +5,9 @@
   Utförare page the open cases per provider.
 - ``ix_deadline_pending_org_due``: pending deadlines by organisation and due time with their case (partial on
   ``status = 'pending'``); the cases with a passed deadline are a range of it.
-- ``ix_case_owner_id`` becomes partial (``owner_id IS NOT NULL``): with most cases unowned, SQLite's statistics
-  made the full index look unselective and "my cases" scanned the organisation instead.
+- ``ix_case_owner_id``, ``ix_case_placement_id`` and ``ix_case_parent_case_id`` become partial (``… IS NOT
+  NULL``): with most cases unowned, without placement and without parent, SQLite's statistics made the full
+  indexes look unselective, so "my cases" and the guards looking for open sub-cases scanned the organisation.
 
 Revision ID: 0016_page_indexes
 Revises: 0015_import
@@ -24,12 +25,14 @@ depends_on = None
 
 OPEN = sa.text("closed_at IS NULL")
 PENDING = sa.text("status = 'pending'")
-OWNED = sa.text("owner_id IS NOT NULL")
+PARTIAL = ("owner_id", "placement_id", "parent_case_id")
 
 
 def upgrade() -> None:
-    op.drop_index("ix_case_owner_id", table_name="case")
-    op.create_index("ix_case_owner_id", "case", ["owner_id"], sqlite_where=OWNED, postgresql_where=OWNED)
+    for column in PARTIAL:
+        where = sa.text(f"{column} IS NOT NULL")
+        op.drop_index(f"ix_case_{column}", table_name="case")
+        op.create_index(f"ix_case_{column}", "case", [column], sqlite_where=where, postgresql_where=where)
     op.create_index(
         "ix_case_open",
         "case",
@@ -49,5 +52,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_deadline_pending_org_due", table_name="deadline")
     op.drop_index("ix_case_open", table_name="case")
-    op.drop_index("ix_case_owner_id", table_name="case")
-    op.create_index("ix_case_owner_id", "case", ["owner_id"])
+    for column in PARTIAL:
+        op.drop_index(f"ix_case_{column}", table_name="case")
+        op.create_index(f"ix_case_{column}", "case", [column])

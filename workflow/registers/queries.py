@@ -69,7 +69,7 @@ def list_providers(uow: UnitOfWork, viewer: Viewer, filters: ProviderFilter, pag
         found = fetch(conn, q, order, page)
         if filters.open_cases:
             ids = [r["id"] for r in found.items]
-            counts = dict(
+            counts: dict[int, int] = dict(
                 conn.execute(
                     select(CASE.c.provider_id, func.count())
                     .where(scoping.cases(viewer), CASE.c.closed_at.is_(None), CASE.c.provider_id.in_(ids))

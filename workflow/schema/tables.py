@@ -792,7 +792,8 @@ for _column in (CASE.c.owner_id, CASE.c.placement_id, CASE.c.parent_case_id):
 #: Open cases of an organisation by type and state, covering the secrecy rule's columns and the provider: the
 #: overview's counts and the providers' open cases read this index alone (a transition moves its entry only
 #: when the state changes, as it does in ``ix_case_org_type_status``). ``closed_at`` is a column too so that
-#: SQLite sees the index covers the query.
+#: SQLite sees the index covers the query, and ``id`` (SQLite's rowid, in every index of it anyway) so that
+#: PostgreSQL can count overdue cases from the index alone.
 Index(
     "ix_case_open",
     CASE.c.organisation_id,
@@ -801,6 +802,7 @@ Index(
     CASE.c.placement_id,
     CASE.c.provider_id,
     CASE.c.closed_at,
+    CASE.c.id,
     sqlite_where=text("closed_at IS NULL"),
     postgresql_where=text("closed_at IS NULL"),
 )

@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_case_open",
         "case",
-        ["organisation_id", "case_type", "status", "placement_id", "provider_id", "closed_at"],
+        ["organisation_id", "case_type", "status", "placement_id", "provider_id", "closed_at", "id"],
         sqlite_where=OPEN,
         postgresql_where=OPEN,
     )

@@ -204,8 +204,8 @@ class Deadline(SQLModel, table=True):
     """A deadline row (tidsfrist) with its reminder/escalation ladder position."""
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
-    organisation_id: int = Field(foreign_key="organisation.id")  # looked up through the case, never alone
+    case_id: int = Field(foreign_key="case.id")  # indexed with status and due time, below
+    organisation_id: int = Field(foreign_key="organisation.id")  # looked up through the case (one range aside)
     kind: str = Field(max_length=48)
     state: str = Field(max_length=40)
     due_at: datetime = _ts()
@@ -221,6 +221,9 @@ class Deadline(SQLModel, table=True):
     changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     change_reason: str | None = Field(default=None, max_length=500)
     __table_args__ = (
+        # A case's deadlines, and its earliest pending one from the index alone (``next_due_at``, sorted by on
+        # every case list); a deadline's status changes once, when it closes.
+        Index("ix_deadline_case_status_due", "case_id", "status", "due_at"),
         Index(
             "ix_deadline_due_pending",
             "next_action_at",

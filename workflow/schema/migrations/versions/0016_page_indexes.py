@@ -5,6 +5,8 @@
   Utförare page the open cases per provider.
 - ``ix_deadline_pending_org_due``: pending deadlines by organisation and due time with their case (partial on
   ``status = 'pending'``); the cases with a passed deadline are a range of it.
+- ``ix_deadline_case_id`` becomes ``ix_deadline_case_status_due`` (case, status, due time): a case's earliest
+  pending deadline, which every case list shows and sorts by, is read from the index alone.
 - ``ix_case_owner_id``, ``ix_case_placement_id`` and ``ix_case_parent_case_id`` become partial (``… IS NOT
   NULL``): with most cases unowned, without placement and without parent, SQLite's statistics made the full
   indexes look unselective, so "my cases" and the guards looking for open sub-cases scanned the organisation.
@@ -29,6 +31,8 @@ PARTIAL = ("owner_id", "placement_id", "parent_case_id")
 
 
 def upgrade() -> None:
+    op.drop_index("ix_deadline_case_id", table_name="deadline")
+    op.create_index("ix_deadline_case_status_due", "deadline", ["case_id", "status", "due_at"])
     for column in PARTIAL:
         where = sa.text(f"{column} IS NOT NULL")
         op.drop_index(f"ix_case_{column}", table_name="case")
@@ -55,3 +59,5 @@ def downgrade() -> None:
     for column in PARTIAL:
         op.drop_index(f"ix_case_{column}", table_name="case")
         op.create_index(f"ix_case_{column}", "case", [column])
+    op.drop_index("ix_deadline_case_status_due", table_name="deadline")
+    op.create_index("ix_deadline_case_id", "deadline", ["case_id"])

@@ -142,6 +142,7 @@ def due_date(due_at: datetime) -> date:
     return local_date(due_at - timedelta(microseconds=1))
 
 
+@lru_cache(maxsize=4096)  # Babel formats a date in tens of microseconds; a list shows the same few days again and again
 def format_day(locale: str, day: date, form: str = "medium") -> str:
     """A date in the locale's form (sv-SE: ``7 dec. 2026``; ``short``: ``2026-12-07``)."""
     return _format_date(day, format=form, locale=_BABEL.get(locale, "sv_SE"))
@@ -154,6 +155,7 @@ def format_instant(locale: str, instant: datetime) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
 def format_number(locale: str, number: float) -> str:
     """A number with the locale's grouping (sv-SE: ``12 345``)."""
     return format_decimal(number, locale=_BABEL.get(locale, "sv_SE"))

@@ -13,9 +13,9 @@ from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from api.auth import AuthUser
 from api.deps import IdempotencyKeyHeader, Page, application_of, create_once, items, to
 from api.problems import LIST, READ, WRITE
-from api.schemas.cases import CaseDetail, CaseOut, CasePage, CaseTypeName, OpenCaseIn
+from api.schemas.cases import CaseDetail, CaseOut, CasePage, CaseTypeName, OpenCaseIn, OverviewOut
 from workflow.cases.opening import OpenedCase
-from workflow.cases.queries import CaseFilter, case_view, list_cases, listed_case
+from workflow.cases.queries import DUE_SOON_DAYS, CaseFilter, case_view, list_cases, listed_case, overview
 from workflow.engine.commands import OpenCase
 from workflow.engine.uow import UnitOfWork
 
@@ -143,4 +143,19 @@ def create_case(
     return create_once(request, user, idempotency_key, data, command, respond)
 
 
-HANDLERS = [get_cases, get_case, create_case]
+@get(
+    "/overview",
+    operation_id="getOverview",
+    summary="Read the start page's figures: my deadlines and cases, the organisation's open and overdue cases.",
+    tags=["cases"],
+    sync_to_thread=True,
+    responses=READ,
+)
+def get_overview(request: Request[Any, Any, Any], user: AuthUser) -> OverviewOut:
+    """What the overview page shows (the same query function): the caller's overdue and due-soon deadlines, its
+    open cases by type and state, and its organisation's open and overdue cases per type."""
+    found = overview(application_of(request).uow, user.actor)
+    return to(OverviewOut, {**found, "due_soon_days": DUE_SOON_DAYS})  # type: ignore[no-any-return]
+
+
+HANDLERS = [get_cases, get_case, create_case, get_overview]

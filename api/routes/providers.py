@@ -16,6 +16,7 @@ from api.schemas.catalogue import (
     ContractAreaPage,
     ContractAreaPatch,
     ProviderIn,
+    ProviderListedOut,
     ProviderOut,
     ProviderOverviewOut,
     ProviderPage,
@@ -54,11 +55,14 @@ def list_providers(
     name: Search = None,
     in_house: FromQuery[bool | None] = None,
     sort: FromQuery[Literal["name", "-name", "id", "-id"]] = "name",
+    open_cases: Annotated[
+        bool, Parameter(description="also count each provider's open cases in the caller's organisation")
+    ] = False,
 ) -> ProviderPage:
     """Providers and in-house units, filtered by name and kind."""
-    filters = registers.ProviderFilter(name, in_house, sort)
+    filters = registers.ProviderFilter(name, in_house, sort, open_cases)
     found = registers.list_providers(application_of(request).uow, user.actor, filters, paging)
-    return ProviderPage(paging.page, paging.page_size, found.total, items(ProviderOut, found))
+    return ProviderPage(paging.page, paging.page_size, found.total, items(ProviderListedOut, found))
 
 
 @get(

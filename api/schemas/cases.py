@@ -268,3 +268,47 @@ class DiagramOut(msgspec.Struct):
     initial: str
     finals: list[str]
     mermaid: str
+
+
+class OverviewDeadlineOut(msgspec.Struct):
+    """A pending deadline of a case the caller is case worker for."""
+
+    id: int
+    kind: str
+    due_at: datetime
+    case_id: int
+    case_type: str
+    status: str
+    title: str
+    provider_name: str | None
+
+
+class OverviewMineOut(msgspec.Struct):
+    """How many open cases the caller is case worker for, of one type in one state."""
+
+    case_type: str
+    status: str
+    count: int
+
+
+class OverviewTypeOut(msgspec.Struct):
+    """The open cases of one type the caller may see in its organisation, and how many of them are overdue."""
+
+    case_type: str
+    open: int
+    overdue: int
+
+
+class OverviewOut(msgspec.Struct):
+    """The start page's figures (översikt), counted when asked.
+
+    ``overdue`` and ``due_soon`` list at most 100 deadlines each, earliest first; their counts count them all.
+    """
+
+    overdue: list[OverviewDeadlineOut]
+    overdue_count: int
+    due_soon: list[OverviewDeadlineOut]
+    due_soon_count: int
+    due_soon_days: int
+    mine: list[OverviewMineOut]
+    organisation: list[OverviewTypeOut]

@@ -51,10 +51,16 @@ class ProviderOut(msgspec.Struct):
     owner_organisation_id: int | None
 
 
+class ProviderListedOut(ProviderOut):
+    """A provider in a list; with ``open_cases=true``, its open cases in the caller's organisation."""
+
+    open_cases: int | None = None
+
+
 class ProviderPage(PageInfo):
     """One page of providers."""
 
-    items: list[ProviderOut]
+    items: list[ProviderListedOut]
 
 
 class ContractAreaIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -28,14 +28,13 @@ from states.spec import CaseTypeSpec, Subject
 from workflow import i18n
 from workflow.bootstrap import Application
 from workflow.cases import scoping
-from workflow.cases import screens as data
 from workflow.cases.paging import PageRequest
 from workflow.engine import idempotency
 from workflow.engine.commands import OpenCase
 from workflow.engine.create_once import CreateOnce
 from workflow.engine.errors import EventDateRefused, InvalidInput, NotFound, NotPermitted, Refused
 from workflow.registers.placement_queries import PlacementFilter, list_placements
-from workflow.registers.queries import AgreementFilter, list_agreements
+from workflow.registers.queries import AgreementFilter, list_agreements, provider_choices
 
 #: The case types staff open by hand from the pages, in the order the chooser lists them.
 OPENABLE = ("deviation", "complaint", "follow_up", "rectification_request", "implementation_plan", "monthly_report")
@@ -62,7 +61,7 @@ def _choices(
         AgreementFilter(organisation_id=user.organisation_id, active_on=today, sort="id"),
         PageRequest(page_size=100),
     ).items
-    names = {p["id"]: p["name"] for p in data.providers(uow, user.actor)}
+    names = {p["id"]: p["name"] for p in provider_choices(uow, user.actor)}
     held = sorted({a["provider_id"] for a in agreements}, key=lambda i: names.get(i, ""))
     out: dict[str, list[tuple[str, str]]] = {
         "provider_id": [(str(i), names.get(i, str(i))) for i in held],

@@ -19,12 +19,23 @@ from api.web.params import CaseId, Name
 from api.web.viewer import current
 from states.registry import CASE_TYPES
 from workflow.cases import screens as data
-from workflow.cases.paging import PageRequest
-from workflow.cases.queries import CaseFilter, list_cases
+from workflow.cases.paging import MAX_PAGE_SIZE, PageRequest
+from workflow.cases.queries import OVERVIEW_ROWS, CaseFilter, list_cases
+from workflow.cases.queries import overview as overview_of
+from workflow.deadlines.queries import organisation_deadlines
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.registers.queries import AreaFilter, list_contract_areas
+from workflow.registers.queries import (
+    AreaFilter,
+    ProviderFilter,
+    list_contract_areas,
+    list_providers,
+    provider_choices,
+)
 
 Flag = Annotated[str | None, Parameter(max_length=8)]
+#: Deadlines on the Bevakningar page and providers on a page of Utförare (the query functions' largest page).
+DEADLINE_LIMIT = MAX_PAGE_SIZE
+PROVIDER_PAGE = MAX_PAGE_SIZE
 Code = Annotated[str | None, Parameter(max_length=40)]
 
 
@@ -40,8 +51,9 @@ def overview(request: Request[Any, Any, Any]) -> Template:
     user = current(request)
     _ = translator(request)
     uow = uow_of(request)
+    found = overview_of(uow, user.actor)  # the same query function as GET /overview
     return render(
-        request, "overview.html", _("Overview"), user, overview=data.overview(uow, user.actor), now=uow.clock()
+        request, "overview.html", _("Overview"), user, overview=found, overview_rows=OVERVIEW_ROWS, now=uow.clock()
     )
 
 
@@ -181,7 +193,7 @@ def cases(
     choices: dict[str, Any] = {}
     if template == "cases.html":
         choices = {
-            "providers": data.providers(uow, user.actor),
+            "providers": provider_choices(uow, user.actor),
             "areas": list_contract_areas(
                 uow, user.actor, AreaFilter(organisation_id=user.organisation_id), PageRequest(page_size=100)
             ).items,
@@ -231,25 +243,33 @@ def deadlines(request: Request[Any, Any, Any], mina: Flag = None) -> Template:
     user = current(request)
     _ = translator(request)
     uow = uow_of(request)
-    rows = data.deadlines(uow, user.actor, _on(mina))
+    found = organisation_deadlines(uow, user.actor, PageRequest(page_size=DEADLINE_LIMIT), mine=_on(mina))
+    rows = [{**r, "title": r["case_title"], "deadline_status": r["status"]} for r in found.items]
     return render(
         request,
         "deadlines.html",
         _("Deadlines"),
         user,
         rows=rows,
+        total=found.total,
         mine=_on(mina),
-        limit=data.DEADLINE_LIMIT,
+        limit=DEADLINE_LIMIT,
         now=uow.clock(),
     )
 
 
 @get("/utforare", sync_to_thread=True)
-def providers(request: Request[Any, Any, Any]) -> Template:
-    """The provider register with the organisation's open cases per provider."""
+def providers(request: Request[Any, Any, Any], sida: Id = None) -> Template:
+    """The provider register with the organisation's open cases per provider (``GET /providers?open_cases=true``)."""
     user = current(request)
     _ = translator(request)
-    return render(request, "providers.html", _("Providers"), user, rows=data.providers(uow_of(request), user.actor))
+    page = min(_row_id(sida) or 1, 10_000)
+    found = list_providers(
+        uow_of(request), user.actor, ProviderFilter(open_cases=True), PageRequest(page=page, page_size=PROVIDER_PAGE)
+    )
+    return render(
+        request, "providers.html", _("Providers"), user, rows=found.items, page=page, more=found.next_cursor is not None
+    )
 
 
 @get("/arendetyper", sync_to_thread=True)

@@ -94,3 +94,20 @@ def test_provider_and_agreement_overviews_show_the_callers_work_and_hide_other_b
     assert r.status_code == 404
     mine = api.client.get(f"/agreements/{calloff}/overview", headers=api.auth("NORTH", "contract_strategist"))
     assert mine.status_code == 200 and mine.json()["provider_name"] == "Acme Care AB"
+
+
+def test_the_overview_counts_the_callers_board_only_and_changes_as_cases_do(api: Api) -> None:
+    def complaints() -> tuple[int, int]:
+        body = api.client.get("/overview", headers=api.auth("NORTH", "contract_strategist")).json()
+        row = next((t for t in body["organisation"] if t["case_type"] == "complaint"), {"open": 0, "overdue": 0})
+        return row["open"], row["overdue"]
+
+    before = complaints()
+    late = open_complaint(api, "late")
+    api.world.clock.advance(days=40)
+    open_complaint(api, "south's", provider="Beta Stöd AB", org="SOUTH")
+    assert complaints() == (before[0] + 1, before[1] + 1)
+    h = api.auth("NORTH", "contract_strategist")
+    r = api.client.post(f"/cases/{late}/transitions", headers=h, json={"trigger": "reject", "reason": "not ours"})
+    assert r.status_code == 200, r.text
+    assert complaints() == before

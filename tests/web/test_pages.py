@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import and_, func, or_, select
 
 from states.registry import CASE_TYPES
-from tests.web.conftest import Staff, csrf_of
+from tests.web.conftest import DEV_SETTINGS, Staff, csrf_of
 from workflow.engine.firing import CASE
 from workflow.schema.tables import DEADLINE, EVENT
+from workflow.tokens import mint
 
 pytestmark = pytest.mark.integration
 
@@ -300,3 +301,53 @@ def test_several_reasons_for_a_follow_up_not_performed_are_ticked_in_a_group_of_
             select(EVENT.c.params).where(EVENT.c.case_id == case_id, EVENT.c.trigger == "mark_not_performed")
         ).scalar_one()
     assert params == {"not_performed_reasons": ["provider_cancelled_visit", "agreement_expired"]}
+
+
+def _api(staff: Staff, username: str = "norrmalm.strateg") -> dict[str, str]:
+    """Bearer headers for the JSON API as the same user the pages are signed in as."""
+    token = mint(DEV_SETTINGS, username, "NORRMALM", ["contract_strategist"], now=staff.clock())
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_overview_page_shows_the_figures_get_overview_answers(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    staff.clock.advance(days=3)
+    page = staff.client.get("/oversikt").text
+    res = staff.client.get("/overview", headers=_api(staff))
+    assert res.status_code == 200, res.text
+    body = res.json()
+    shown = {
+        t: (int(o.replace("\xa0", "").replace(" ", "")), int(re.sub(r"\D", "", late)))
+        for t, o, late in re.findall(
+            r'data-open="([a-z_]+)">([^<]+)</td>\s*<td class="num" data-overdue="[a-z_]+">(?:<a [^>]+>)?([^<]+)', page
+        )
+    }
+    assert shown == {t["case_type"]: (t["open"], t["overdue"]) for t in body["organisation"]}
+    assert any(late for _, late in shown.values())
+    assert f"{body['overdue_count']} försenade bevakningar" in page
+    assert [d["case_id"] for d in body["overdue"]] == [
+        int(i)
+        for i in re.findall(r'<a href="/arenden/(\d+)">', page.split("försenade bevakningar")[1].split("</table>")[0])
+    ]
+    assert sum(m["count"] for m in body["mine"]) > 0
+
+
+def test_the_deadlines_page_lists_the_deadlines_get_deadlines_answers(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    for query, mine in (("?mina=1", "true"), ("", "false")):
+        page = staff.client.get(f"/bevakningar{query}").text
+        body = staff.client.get(f"/deadlines?mine={mine}&page_size=100", headers=_api(staff)).json()
+        rows = page.split("<tbody>")[1].split("</tbody>")[0]
+        assert [int(i) for i in re.findall(r'<a href="/arenden/(\d+)">', rows)] == [d["case_id"] for d in body["items"]]
+        assert body["items"], query
+
+
+def test_the_providers_page_counts_the_open_cases_get_providers_counts(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    page = staff.client.get("/utforare").text
+    body = staff.client.get("/providers?open_cases=true&page_size=100", headers=_api(staff)).json()
+    shown = re.findall(r'<a href="/utforare/(\d+)">.*?<td class="num">([^<]+)</td>', page, flags=re.S)
+    assert [(int(i), int(n.replace("\xa0", "").replace(" ", ""))) for i, n in shown] == [
+        (p["id"], p["open_cases"]) for p in body["items"]
+    ]
+    assert any(p["open_cases"] for p in body["items"])

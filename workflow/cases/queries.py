@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, Select, and_, bindparam, case, exists, func, or_, select
 
 from states.registry import CASE_TYPES, OVERDUE_STATE
 from workflow.cases import scoping
@@ -78,17 +78,36 @@ def next_due() -> Any:
     )
 
 
-def overdue_condition(now: datetime) -> ColumnElement[bool]:
-    """A case is overdue (försenat) when it stands in its overdue state or a pending deadline has passed.
+def passed_deadlines(viewer: Viewer, now: datetime) -> Select[Any]:
+    """The ids of the viewer's organisation's cases with a pending deadline that has passed (may repeat a case).
 
-    One truth for the ``overdue`` flag of lists and views and the ``overdue`` filter: :func:`is_overdue`
-    says the same of a row.
+    A range of ``ix_deadline_pending_org_due``; a deadline carries its case's organisation, and the case is
+    still scoped by whoever uses this.
     """
-    return or_(CASE.c.status == OVERDUE_STATE, func.coalesce(next_due() < now, False))
+    return select(DEADLINE.c.case_id).where(
+        DEADLINE.c.organisation_id == viewer.organisation_id,
+        DEADLINE.c.status == "pending",
+        DEADLINE.c.due_at < now,
+    )
+
+
+def overdue_condition(viewer: Viewer, now: datetime) -> ColumnElement[bool]:
+    """A case is overdue (försenat) when it is open and stands in its overdue state or a pending deadline has passed.
+
+    One truth for the ``overdue`` flag of lists and views, the ``overdue`` filter and the overview's counts:
+    :func:`is_overdue` says the same of a row (its earliest pending deadline has passed exactly when one has).
+    A closed case is never overdue (the engine closes a case's deadlines as it leaves a state).
+    """
+    # ``id + 0``: SQLite would otherwise fetch every case with a passed deadline by its id (a table row each) instead
+    # of probing the set from the open cases' covering index; PostgreSQL hashes the set either way.
+    passed = (CASE.c.id + 0).in_(passed_deadlines(viewer, now))
+    return and_(CASE.c.closed_at.is_(None), or_(CASE.c.status == OVERDUE_STATE, passed))
 
 
 def is_overdue(row: Any, now: datetime) -> bool:
-    """Whether a listed case row (``status``, ``next_due_at``) is overdue, as :func:`overdue_condition` says."""
+    """Whether a listed case row (``closed_at``, ``status``, ``next_due_at``) is overdue (:func:`overdue_condition`)."""
+    if row["closed_at"] is not None:
+        return False
     return row["status"] == OVERDUE_STATE or (row["next_due_at"] is not None and row["next_due_at"] < now)
 
 
@@ -154,7 +173,7 @@ def _where(viewer: Viewer, f: CaseFilter, now: datetime) -> list[ColumnElement[b
     if f.opened_to is not None:
         conditions.append(CASE.c.opened_at <= end_of_day(f.opened_to))
     if f.overdue is not None:
-        late = overdue_condition(now)
+        late = overdue_condition(viewer, now)
         conditions.append(late if f.overdue else ~late)
     if f.registry_number:
         conditions.append(
@@ -344,3 +363,83 @@ def _deadlines(conn: Connection, statements: _ViewStatements, case_id: int) -> l
         d["rungs"] = rungs[d["id"]]
         d["changes"] = changes[d["id"]]
     return rows
+
+
+#: The overview's "due soon": pending deadlines within this many days.
+DUE_SOON_DAYS = 14
+#: At most this many of my deadlines are listed in each part of the overview (their number is always exact).
+OVERVIEW_ROWS = 100
+
+
+def overview(uow: UnitOfWork, viewer: Viewer) -> dict[str, Any]:
+    """The start page (översikt), for the page and ``GET /overview`` alike.
+
+    ``overdue`` and ``due_soon``: the pending deadlines of the cases the viewer is case worker for, passed or
+    within :data:`DUE_SOON_DAYS` days, earliest first (at most :data:`OVERVIEW_ROWS` of each; ``overdue_count``
+    and ``due_soon_count`` count them all). ``mine``: the viewer's open cases by type and state. ``organisation``:
+    the open cases the viewer may see per type, with how many of them are overdue (:func:`overdue_condition`).
+    Every figure is counted when asked, so it changes as soon as a case does. Individual-level cases among the
+    deadlines are logged as read.
+    """
+    now = uow.clock()
+    soon = now + timedelta(days=DUE_SOON_DAYS)
+
+    def read(conn: Connection) -> dict[str, Any]:
+        mine = (scoping.cases(viewer), CASE.c.owner_id == viewer.user_id)
+        pending = (DEADLINE.c.status == "pending", DEADLINE.c.due_at < soon)
+        rows = select(
+            DEADLINE.c.id,
+            DEADLINE.c.kind,
+            DEADLINE.c.due_at,
+            CASE.c.id.label("case_id"),
+            CASE.c.case_type,
+            CASE.c.status,
+            CASE.c.title,
+            CASE.c.placement_id,
+            PROVIDER.c.name.label("provider_name"),
+        ).select_from(
+            DEADLINE.join(CASE, CASE.c.id == DEADLINE.c.case_id).outerjoin(
+                PROVIDER, PROVIDER.c.id == CASE.c.provider_id
+            )
+        )
+        ordered = (DEADLINE.c.due_at, DEADLINE.c.id)
+        overdue = conn.execute(
+            rows.where(*mine, *pending, DEADLINE.c.due_at < now).order_by(*ordered).limit(OVERVIEW_ROWS)
+        ).mappings()
+        due_soon = conn.execute(
+            rows.where(*mine, *pending, DEADLINE.c.due_at >= now).order_by(*ordered).limit(OVERVIEW_ROWS)
+        ).mappings()
+        late = DEADLINE.c.due_at < now
+        counts = conn.execute(
+            select(func.count(), func.sum(case((late, 1), else_=0)))
+            .select_from(DEADLINE.join(CASE, CASE.c.id == DEADLINE.c.case_id))
+            .where(*mine, *pending)
+        ).one()
+        by_state = conn.execute(
+            select(CASE.c.case_type, CASE.c.status, func.count())
+            .where(*mine, CASE.c.closed_at.is_(None))
+            .group_by(CASE.c.case_type, CASE.c.status)
+            .order_by(CASE.c.case_type, CASE.c.status)
+        ).all()
+        by_type = conn.execute(
+            select(CASE.c.case_type, func.count(), func.sum(case((overdue_condition(viewer, now), 1), else_=0)))
+            .where(scoping.cases(viewer), CASE.c.closed_at.is_(None))
+            .group_by(CASE.c.case_type)
+            .order_by(CASE.c.case_type)
+        ).all()
+        overdue_n = int(counts[1] or 0)
+        return {
+            "overdue": [dict(r) for r in overdue],
+            "due_soon": [dict(r) for r in due_soon],
+            "overdue_count": overdue_n,
+            "due_soon_count": int(counts[0]) - overdue_n,
+            "mine": [{"case_type": t, "status": st, "count": n} for t, st, n in by_state],
+            "organisation": [{"case_type": t, "open": n, "overdue": int(o or 0)} for t, n, o in by_type],
+        }
+
+    found = uow.read(read)
+    shown = found["overdue"] + found["due_soon"]
+    individual = sorted({r["case_id"] for r in shown if scoping.is_individual_case(r["case_type"], r["placement_id"])})
+    if individual:  # logged before anything individual leaves
+        uow.write(lambda conn: record_reads(conn, viewer, "case", individual, "list", now))
+    return found

@@ -1,4 +1,9 @@
-"""What the staff pages read (sidornas data), behind small functions.
+"""What the staff pages read beyond the JSON API's query functions (sidornas data), behind small functions.
+
+The overview, the lists of cases, deadlines and providers read the API's own query functions
+(:func:`workflow.cases.queries.overview`, :func:`~workflow.cases.queries.list_cases`,
+:func:`workflow.deadlines.queries.organisation_deadlines`, :func:`workflow.registers.queries.list_providers`);
+what is here is the header, the case page's extras and the choices of forms.
 
 Each function takes the unit of work and the signed-in user (as an :class:`Actor`) and
 applies the secrecy rule of :mod:`workflow.cases.scoping`, as the JSON API's query functions do:
@@ -9,10 +14,10 @@ are logged here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, case, func, select
+from sqlalchemy import Connection, RowMapping, select
 
 from states.registry import CASE_TYPES
 from workflow.cases import queries, scoping
@@ -20,19 +25,11 @@ from workflow.deadlines.calendar import local_date
 from workflow.deadlines.queries import require_deadline_visible
 from workflow.deadlines.rules import actions as ladder_actions
 from workflow.engine.delegation import order_in_force
-from workflow.engine.firing import CASE, Actor, TriggerOption, Workflow
+from workflow.engine.firing import Actor, TriggerOption, Workflow
 from workflow.engine.uow import UnitOfWork
-from workflow.schema.tables import (
-    DEADLINE,
-    ORG,
-    PROVIDER,
-    USER,
-)
+from workflow.schema.tables import ORG, USER
 
 AGREEMENT = scoping.AGREEMENT
-DUE_SOON_DAYS = 14
-PAGE_SIZE = 50
-DEADLINE_LIMIT = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +50,6 @@ class CasePage:
     deadlines: list[dict[str, Any]]
     options: list[TriggerOption]
     mandates: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def _next_due() -> Any:
-    return (
-        select(func.min(DEADLINE.c.due_at))
-        .where(DEADLINE.c.case_id == CASE.c.id, DEADLINE.c.status == "pending")
-        .correlate(CASE)
-        .scalar_subquery()
-        .label("next_due_at")
-    )
 
 
 def profile(uow: UnitOfWork, user: Actor) -> Profile:
@@ -90,56 +77,6 @@ def sign_in_candidates(uow: UnitOfWork) -> list[RowMapping]:
             .order_by(ORG.c.id, USER.c.id)
         )
         return list(conn.execute(q).mappings().all())
-
-    return uow.read(work)
-
-
-def overview(uow: UnitOfWork, user: Actor) -> dict[str, Any]:
-    """The start page: my overdue and due-soon deadlines, my open cases by type and state, my organisation's counts."""
-    now = uow.clock()
-    soon = now + timedelta(days=DUE_SOON_DAYS)
-
-    def work(conn: Connection) -> dict[str, Any]:
-        mine = and_(scoping.cases(user), CASE.c.owner_id == user.user_id)
-        deadlines = conn.execute(
-            select(
-                DEADLINE.c.id,
-                DEADLINE.c.kind,
-                DEADLINE.c.due_at,
-                CASE.c.id.label("case_id"),
-                CASE.c.case_type,
-                CASE.c.status,
-                CASE.c.title,
-                PROVIDER.c.name.label("provider_name"),
-            )
-            .join(CASE, CASE.c.id == DEADLINE.c.case_id)
-            .outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id)
-            .where(mine, DEADLINE.c.status == "pending", DEADLINE.c.due_at < soon)
-            .order_by(DEADLINE.c.due_at, DEADLINE.c.id)
-        ).mappings()
-        overdue: list[RowMapping] = []
-        due_soon: list[RowMapping] = []
-        for d in deadlines:
-            (overdue if d["due_at"] < now else due_soon).append(d)
-        by_type_state = conn.execute(
-            select(CASE.c.case_type, CASE.c.status, func.count())
-            .where(mine, CASE.c.closed_at.is_(None))
-            .group_by(CASE.c.case_type, CASE.c.status)
-            .order_by(CASE.c.case_type, CASE.c.status)
-        ).all()
-        late = _next_due() < now
-        org_counts = conn.execute(
-            select(CASE.c.case_type, func.count(), func.sum(case((late, 1), else_=0)))
-            .where(scoping.cases(user), CASE.c.closed_at.is_(None))
-            .group_by(CASE.c.case_type)
-            .order_by(CASE.c.case_type)
-        ).all()
-        return {
-            "overdue": overdue,
-            "due_soon": due_soon,
-            "mine": [(t, s, n) for t, s, n in by_type_state],
-            "organisation": [(t, n, int(late_n or 0)) for t, n, late_n in org_counts],
-        }
 
     return uow.read(work)
 
@@ -202,57 +139,6 @@ def colleagues(uow: UnitOfWork, user: Actor) -> list[RowMapping]:
             select(USER.c.id, USER.c.display_name)
             .where(USER.c.organisation_id == user.organisation_id, USER.c.active.is_(True))
             .order_by(USER.c.display_name, USER.c.id)
-        )
-        return list(conn.execute(q).mappings().all())
-
-    return uow.read(work)
-
-
-def deadlines(uow: UnitOfWork, user: Actor, mine: bool) -> list[RowMapping]:
-    """Open deadlines (bevakningar) of the cases the user sees, earliest first."""
-
-    def work(conn: Connection) -> list[RowMapping]:
-        owner = USER.alias("owner")
-        q = (
-            select(
-                DEADLINE.c.id,
-                DEADLINE.c.kind,
-                DEADLINE.c.due_at,
-                DEADLINE.c.status.label("deadline_status"),
-                CASE.c.id.label("case_id"),
-                CASE.c.case_type,
-                CASE.c.status,
-                CASE.c.title,
-                PROVIDER.c.name.label("provider_name"),
-                owner.c.display_name.label("owner_name"),
-            )
-            .join(CASE, CASE.c.id == DEADLINE.c.case_id)
-            .outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id)
-            .outerjoin(owner, owner.c.id == CASE.c.owner_id)
-            .where(scoping.cases(user), DEADLINE.c.status.in_(("pending", "suspended")))
-            .order_by(DEADLINE.c.due_at, DEADLINE.c.id)
-            .limit(DEADLINE_LIMIT)
-        )
-        if mine:
-            q = q.where(CASE.c.owner_id == user.user_id)
-        return list(conn.execute(q).mappings().all())
-
-    return uow.read(work)
-
-
-def providers(uow: UnitOfWork, user: Actor) -> list[RowMapping]:
-    """The provider register (shared by every board) with the user's open cases per provider."""
-
-    def work(conn: Connection) -> list[RowMapping]:
-        open_cases = (
-            select(func.count())
-            .where(CASE.c.provider_id == PROVIDER.c.id, scoping.cases(user), CASE.c.closed_at.is_(None))
-            .correlate(PROVIDER)
-            .scalar_subquery()
-            .label("open_cases")
-        )
-        q = select(PROVIDER.c.id, PROVIDER.c.name, PROVIDER.c.org_number, PROVIDER.c.in_house, open_cases).order_by(
-            PROVIDER.c.name
         )
         return list(conn.execute(q).mappings().all())
 

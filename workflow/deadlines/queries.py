@@ -17,7 +17,7 @@ from workflow.cases.scoping import Viewer
 from workflow.engine.errors import NotFound
 from workflow.engine.firing import CASE
 from workflow.engine.uow import UnitOfWork
-from workflow.schema.tables import CHANGE, DEADLINE
+from workflow.schema.tables import CHANGE, DEADLINE, PROVIDER, USER
 
 OPEN = ("pending", "suspended")
 
@@ -42,10 +42,12 @@ def deadline(conn: Connection, deadline_id: int) -> dict[str, Any]:
 def organisation_deadlines(uow: UnitOfWork, viewer: Viewer, page: PageRequest, *, mine: bool = False) -> Page:
     """The open deadlines of the viewer's cases (or of the cases it owns), overdue first, then by due date.
 
-    Each row is the deadline with its case's type, status, title and ``overdue``; deadlines of
-    individual-level cases are logged as read (their case is).
+    Each row is the deadline with its case's type, status, title, provider's and case worker's names
+    (``provider_name``, ``owner_name``) and ``overdue``; deadlines of individual-level cases are logged as read
+    (their case is). The Bevakningar page and ``GET /deadlines`` both read this.
     """
     now = uow.clock()
+    owner = USER.alias("owner")
     q = (
         select(
             DEADLINE,
@@ -53,8 +55,14 @@ def organisation_deadlines(uow: UnitOfWork, viewer: Viewer, page: PageRequest, *
             CASE.c.status.label("case_status"),
             CASE.c.title.label("case_title"),
             CASE.c.placement_id,
+            PROVIDER.c.name.label("provider_name"),
+            owner.c.display_name.label("owner_name"),
         )
-        .select_from(DEADLINE.join(CASE, CASE.c.id == DEADLINE.c.case_id))
+        .select_from(
+            DEADLINE.join(CASE, CASE.c.id == DEADLINE.c.case_id)
+            .outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id)
+            .outerjoin(owner, owner.c.id == CASE.c.owner_id)
+        )
         .where(DEADLINE.c.status.in_(OPEN), scoping.cases(viewer))
     )
     if mine:

@@ -42,22 +42,51 @@ def _order(sort: str, columns: dict[str, Any], id_column: Any) -> Order:
 
 @dataclass(frozen=True, slots=True)
 class ProviderFilter:
-    """Part of the name (ignoring case) and in-house or not; ``sort`` by ``name`` or ``id`` (``-`` descending)."""
+    """Part of the name (ignoring case) and in-house or not; ``sort`` by ``name`` or ``id`` (``-`` descending).
+
+    ``open_cases``: each provider also counts the viewer's organisation's open cases about it.
+    """
 
     name: str | None = None
     in_house: bool | None = None
     sort: str = "name"
+    open_cases: bool = False
 
 
 def list_providers(uow: UnitOfWork, viewer: Viewer, filters: ProviderFilter, page: PageRequest) -> Page:
-    """Providers and in-house units (leverantörer, egen regi)."""
+    """Providers and in-house units (leverantörer, egen regi), for ``GET /providers`` and the Utförare page.
+
+    With ``filters.open_cases`` each row has ``open_cases``: the open cases about it that the viewer may see.
+    """
     q = select(PROVIDER).where(scoping.shared_register())
     if filters.name:
         q = q.where(PROVIDER.c.name.ilike(f"%{filters.name}%"))
     if filters.in_house is not None:
         q = q.where(PROVIDER.c.in_house.is_(filters.in_house))
     order = _order(filters.sort, {"name": PROVIDER.c.name, "id": PROVIDER.c.id}, PROVIDER.c.id)
-    return uow.read(lambda conn: fetch(conn, q, order, page))
+
+    def read(conn: Connection) -> Page:
+        found = fetch(conn, q, order, page)
+        if filters.open_cases:
+            ids = [r["id"] for r in found.items]
+            counts: dict[int, int] = dict(
+                conn.execute(
+                    select(CASE.c.provider_id, func.count())
+                    .where(scoping.cases(viewer), CASE.c.closed_at.is_(None), CASE.c.provider_id.in_(ids))
+                    .group_by(CASE.c.provider_id)
+                ).all()
+            )
+            for row in found.items:
+                row["open_cases"] = counts.get(row["id"], 0)
+        return found
+
+    return uow.read(read)
+
+
+def provider_choices(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
+    """Every provider's id and name, by name: the choices of a select list (a shared register, a short one)."""
+    q = select(PROVIDER.c.id, PROVIDER.c.name).where(scoping.shared_register()).order_by(PROVIDER.c.name, PROVIDER.c.id)
+    return uow.read(lambda conn: [dict(r) for r in conn.execute(q).mappings()])
 
 
 def provider(conn: Connection, provider_id: int) -> dict[str, Any]:

@@ -4,7 +4,9 @@
     python3 dev.py run     # install into .venv, then start the API + scheduler on SQLite with demo data
     python3 dev.py test    # install into .venv, then run the whole test suite (SQLite and PostgreSQL)
 
-Extra arguments after ``test`` go to pytest; after ``run`` to ``uppfoljning serve``.
+Extra arguments after ``test`` go to pytest; after ``run`` to ``uppfoljning serve``. ``test`` runs the tests in
+one process per core (pytest-xdist, a test file's tests in one process, so module fixtures are built once);
+``-n 0`` runs them in this one process, ``-n N`` in N.
 """
 
 from __future__ import annotations
@@ -51,7 +53,15 @@ def main() -> int:
     if cmd == "run":
         os.environ.setdefault("UPPF_ENVIRONMENT", "development")  # opens the staff pages' development sign-in
         return subprocess.call([str(BIN / "uppfoljning"), "serve", *rest])
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest])
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *parallel(rest), *rest])
+
+
+def parallel(args: list[str]) -> list[str]:
+    """xdist's options for ``test``, unless the arguments choose for themselves."""
+    chosen = {"-n", "--numprocesses", "--dist", "no:xdist"}
+    if any(a in chosen or a.startswith(("-n", "--numprocesses=", "--dist=")) for a in args):
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from api.app import create_app
 from tests.e2e.conftest import TEST_SETTINGS
 from tests.world import Clock
 from workflow.bootstrap import bootstrap
-from workflow.demo.municipality import load_demo
 from workflow.schema.tables import AccessLog, Agreement, AppUser, Case, Organisation, Placement
 from workflow.tokens import mint
 
@@ -75,9 +74,8 @@ class Demo:
 
 
 @pytest.fixture
-def demo(engine: Engine) -> Iterator[Demo]:
-    clock = Clock()
-    load_demo(engine, clock)
+def demo(demo_engine: tuple[Engine, Clock]) -> Iterator[Demo]:
+    engine, clock = demo_engine
     with engine.connect() as conn:
         cases = {r.id: r for r in conn.execute(select(T["Case"]))}
         placements = {r.id: r for r in conn.execute(select(T["Placement"]))}

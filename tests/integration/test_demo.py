@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, MetaData, select, text
 
 from states.registry import CASE_TYPES
-from workflow.demo.municipality import load_demo
+from tests.conftest import PG_URL, _drop_pg_schema, _new_pg_schema
+from tests.world import Clock
+from workflow.demo.municipality import Demo, load_demo
 from workflow.engine.audit import verify
+from workflow.schema.db import make_engine
 from workflow.schema.tables import Agreement, Case, Decision
 
 pytestmark = pytest.mark.integration
@@ -65,3 +70,55 @@ def test_the_demo_refuses_to_load_twice(engine: Engine) -> None:
     load_demo(engine, lambda: FIXED)
     with pytest.raises(RuntimeError, match="already has data"):
         load_demo(engine, lambda: FIXED)
+
+
+# An event's reason is hashed with a random salt (workflow.engine.audit.new_salt): two loads differ only there.
+SALTED = {"text_salt", "hash", "prev_hash", "audit_hash"}
+
+
+def _everything(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows in a stable order (salted values only as present or not), and PostgreSQL's sequences."""
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        rows = {
+            t.name: sorted(
+                (
+                    tuple((v is None) if col in SALTED else v for col, v in zip(t.c.keys(), row, strict=True))
+                    for row in conn.execute(select(t))
+                ),
+                key=repr,
+            )
+            for t in meta.sorted_tables
+        }
+        if engine.dialect.name == "postgresql":
+            rows["pg_sequences"] = sorted(
+                conn.execute(
+                    text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()")
+                ).all()
+            )
+    return rows
+
+
+def test_the_demo_copied_into_a_test_database_is_the_demo_loaded_there(
+    demo_engine: tuple[Engine, Clock], backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The fixture ``demo_engine`` copies a demo loaded once per session; the copy must equal a fresh load."""
+    copied, clock = demo_engine
+    if backend == "sqlite":
+        path = tmp_path / "fresh.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        fresh, schema = make_engine(f"sqlite:///{path}"), None
+    else:
+        schema = _new_pg_schema()
+        fresh = make_engine(PG_URL, schema=schema, pool_size=1)
+    try:
+        Demo(fresh, Clock()).load()
+        assert _everything(copied) == _everything(fresh)
+        with copied.connect() as conn:
+            assert verify(conn) == []
+        assert clock() == Clock()()
+    finally:
+        fresh.dispose()
+        if schema:
+            _drop_pg_schema(schema)

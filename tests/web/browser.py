@@ -137,9 +137,23 @@ def node_for_provider() -> str:
         if CI:
             pytest.fail("Node.js and npm are needed for the OpenID provider tests: apt-get install -y nodejs npm")
         pytest.skip("Node.js is not installed")
-    if not (folder / "node_modules" / "oidc-provider").exists():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder, check=True, capture_output=True, timeout=600)
+    with _one_process_at_a_time(folder / "node_modules.lock"):  # test processes run side by side (pytest-xdist)
+        if not (folder / "node_modules" / "oidc-provider").exists():
+            install = [npm, "ci", "--no-audit", "--no-fund"]
+            subprocess.run(install, cwd=folder, check=True, capture_output=True, timeout=600)
     return node
+
+
+@contextmanager
+def _one_process_at_a_time(lock: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # Windows: one test process
+        yield
+        return
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
 
 
 @contextmanager

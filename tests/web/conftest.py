@@ -13,7 +13,6 @@ from sqlalchemy import Engine, select
 from api.app import create_app
 from tests.world import Clock
 from workflow.bootstrap import bootstrap
-from workflow.demo.municipality import Demo
 from workflow.engine.firing import CASE
 from workflow.schema.tables import AppUser
 from workflow.settings import Settings
@@ -70,14 +69,6 @@ class Staff:
     def user_id(self, username: str) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(AppUser.id).where(AppUser.username == username)).scalar_one())  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def demo_engine(engine: Engine) -> tuple[Engine, Clock]:
-    """The integration database with the demo municipality, built on a fixed clock."""
-    clock = Clock()
-    Demo(engine, clock).load()
-    return engine, clock
 
 
 def staff_client(engine: Engine, clock: Clock, settings: Settings = DEV_SETTINGS) -> TestClient:  # type: ignore[type-arg]

@@ -184,6 +184,16 @@ def cases(
         provider_name=url.provider_name,
         sort=SORTS[url.sort],
     )
+    # A value no list has (an old bookmark, a typo in the address) is said, not silently taken for "all".
+    ignored: list[str] = []
+    if typ and case_type is None:
+        ignored.append(
+            _("The address names a case type that does not exist (%(value)s); all are shown.") % {"value": typ}
+        )
+    if status and url.status is None:
+        ignored.append(
+            _("The address names a status that does not exist (%(value)s); all are shown.") % {"value": status}
+        )
     try:
         listed = list_cases(uow, user.actor, filters, PageRequest(page_size=PAGE_SIZE, cursor=url.after))
     except InvalidInput:  # a cursor made for another sort, or garbled: the first page
@@ -211,6 +221,7 @@ def cases(
         states=states,
         sorts=SORTS,
         now=uow.clock(),
+        ignored=ignored,
         **choices,
     )
 

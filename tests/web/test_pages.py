@@ -100,6 +100,18 @@ def test_an_address_no_page_has_answers_a_browser_with_the_not_found_page_and_an
     assert staff.client.get("/finns-inte").headers["content-type"].startswith("application/problem+json")
 
 
+def test_an_unknown_filter_value_in_the_address_is_said_and_every_case_is_listed(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    everything = staff.client.get("/arenden")
+    unknown = staff.client.get("/arenden?typ=nonsense&status=<b>zzz</b>")
+    assert unknown.status_code == 200
+    assert "Adressen anger en ärendetyp som inte finns (nonsense); alla visas." in unknown.text
+    assert "Adressen anger en status som inte finns (&lt;b&gt;zzz&lt;/b&gt;); alla visas." in unknown.text
+    listed = re.compile(r'<tr>\s*<td><a href="/arenden/(\d+)">')
+    assert listed.findall(unknown.text) == listed.findall(everything.text) != []
+    assert "Adressen anger" not in everything.text
+
+
 def test_the_board_secretary_sees_aggregates_but_no_individual_level_case(staff: Staff) -> None:
     plan = _only(staff, "NORRMALM", "implementation_plan", "requested")
     staff.sign_in("norrmalm.sekreterare")

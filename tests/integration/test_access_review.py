@@ -6,30 +6,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 from structlog.testing import capture_logs
 
-from tests.world import NOW, World, build_world
+from tests.world import NOW, World
 from workflow.admin import access_review
 from workflow.admin.access_review import AccessFilter, RaiseAccessAlerts
-from workflow.bootstrap import Application, bootstrap
+from workflow.bootstrap import Application
 from workflow.cases.paging import PageRequest
 from workflow.engine.errors import NotPermitted
 from workflow.engine.firing import Actor
 from workflow.schema.tables import ACCESS_LOG, OUTBOX
-from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture
-def app(world: World) -> Application:
-    return bootstrap(get_settings(), world.engine, world.clock)
 
 
 def reads(world: World, org: str, role: str, n: int, entity: str = "case", at_offset: timedelta = timedelta()) -> None:

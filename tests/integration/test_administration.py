@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from tests.world import NOW, Clock, World, build_world
+from tests.world import NOW, Clock, World
 from workflow.admin import queries
 from workflow.admin.commands import (
     BootstrapAdministrator,
@@ -34,16 +34,6 @@ from workflow.schema.tables import ADMIN_EVENT, CASE, USER
 from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture
-def app(world: World) -> Application:
-    return bootstrap(get_settings(), world.engine, world.clock)
 
 
 def admin(world: World, org: str = "CENTRAL") -> Actor:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select, text
 from scheduler.service import SchedulerService
 from tests.conftest import PG_URL
 from tests.world import World, build_world
-from workflow.bootstrap import Application, bootstrap
+from workflow.bootstrap import Application
 from workflow.engine.commands import FireTrigger, OpenCase
 from workflow.engine.errors import Refused
 from workflow.registers import contracts, placements
@@ -24,19 +24,9 @@ from workflow.registers.commands import RegisterAgreement, RegisterPlacement
 from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
 from workflow.schema.tables import AGREEMENT, CASE, EVENT
-from workflow.settings import Settings, get_settings
+from workflow.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture
-def app(world: World) -> Application:
-    return bootstrap(get_settings(), world.engine, world.clock)
 
 
 def _agreement(world: World, agreement_id: int) -> dict[str, Any]:

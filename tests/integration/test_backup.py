@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from tests import cluster
 from tests.conftest import PG_URL
-from tests.world import World, build_world
+from tests.world import World
 from workflow.backup import BackupError, backup, check, manifest_path, restore
 from workflow.cases.opening import open_case
 from workflow.cli import main
@@ -25,11 +25,6 @@ from workflow.schema.db import make_engine, read
 from workflow.schema.tables import Case, CaseEvent
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 def complaints(world: World, n: int) -> list[int]:

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from tests.world import World, build_world
-from workflow.bootstrap import Application, bootstrap
+from tests.world import World
+from workflow.bootstrap import Application
 from workflow.cases.paging import PageRequest
 from workflow.cases.queries import CaseFilter, case_view, list_cases, trigger_options
 from workflow.deadlines.commands import ExtendDeadline
@@ -18,19 +18,8 @@ from workflow.deadlines.sweep import sweep
 from workflow.engine.commands import FireTrigger, OpenCase
 from workflow.engine.errors import InvalidInput, NotFound
 from workflow.schema.tables import ACCESS_LOG
-from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture
-def app(world: World) -> Application:
-    return bootstrap(get_settings(), world.engine, world.clock)
 
 
 def logged(world: World) -> list[tuple[str, int, str, int]]:

@@ -41,11 +41,6 @@ def _decision_kind(case_type: str, kind: str | None, trigger: str) -> str:
     return tr.decision.format(kind=kind)
 
 
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
 @pytest.mark.parametrize("point", DECISION_POINTS, ids=lambda p: f"{p[0]}-{p[1]}-{p[3]}")
 def test_only_roles_holding_a_mandate_can_take_a_decision(world: World, point: tuple) -> None:  # type: ignore[type-arg]
     case_type, kind, setup, trigger, params = point

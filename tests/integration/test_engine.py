@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.world import World, build_world
+from tests.world import World
 from workflow.cases.opening import open_case
 from workflow.engine.errors import (
     Conflict,
@@ -24,11 +24,6 @@ from workflow.engine.errors import (
 from workflow.schema.tables import Case, CaseEvent, Deadline, Decision, Outbox
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 def snapshot(engine: Engine) -> dict[str, Any]:

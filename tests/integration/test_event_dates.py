@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from tests.world import World, build_world
+from tests.world import World
 from workflow.cases.opening import open_case
 from workflow.deadlines.calendar import add_days, end_of_day
 from workflow.deadlines.sweep import sweep
@@ -21,11 +21,6 @@ from workflow.schema.tables import CASE, DEADLINE, DECISION, EFFECT, EVENT
 
 pytestmark = pytest.mark.integration
 LATE = "entered from the paper file"
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 def _agreement_case(w: World, on: date | None = None, late_reason: str | None = None) -> int:

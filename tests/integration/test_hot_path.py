@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from states.registry import CASE_TYPES
-from tests.world import NOW, World, build_world
+from tests.world import NOW, World
 from workflow.cases.opening import open_case
 from workflow.deadlines import rules as deadlines
 from workflow.engine import writers as hotpath
@@ -26,11 +26,6 @@ T: dict[str, Any] = {
     t.name: t
     for t in (m.__table__ for m in (Case, CaseEvent, Deadline, Decision, Outbox))  # type: ignore[attr-defined,union-attr]
 }
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 def _request(world: World) -> int:

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
 from tests.world import World, build_world
-from workflow.bootstrap import Application, bootstrap
+from workflow.bootstrap import Application
 from workflow.cli import main
 from workflow.engine.audit import verify
 from workflow.engine.errors import InvalidInput, NotPermitted
@@ -32,21 +32,10 @@ from workflow.schema.tables import (
     PROVIDER,
     USER,
 )
-from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
 TABLES = (PROVIDER, AREA, AGREEMENT, PLACEMENT, CASE, EVENT, DECISION, IMPORT_REF)
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture
-def app(world: World) -> Application:
-    return bootstrap(get_settings(), world.engine, world.clock)
 
 
 def _csv(*lines: str, bom: bool = True) -> bytes:

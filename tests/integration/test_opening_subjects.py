@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from tests.world import World, build_world
+from tests.world import World
 from workflow.cases.opening import open_case
 from workflow.engine.errors import InvalidInput
 from workflow.schema.tables import Case
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 def _cases(world: World) -> int:

@@ -5,28 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from tests.world import World, build_world
-from workflow.bootstrap import Application, bootstrap
+from tests.world import World
+from workflow.bootstrap import Application
 from workflow.cases.paging import PageRequest
 from workflow.cases.queries import CaseFilter, list_cases, overview
 from workflow.deadlines.sweep import sweep
 from workflow.engine.commands import FireTrigger, OpenCase
 from workflow.engine.firing import Actor
 from workflow.schema.tables import ACCESS_LOG
-from workflow.settings import get_settings
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture
-def app(world: World) -> Application:
-    return bootstrap(get_settings(), world.engine, world.clock)
 
 
 def complaint(app: Application, world: World, org: str = "NORTH", owner: Actor | None = None) -> int:

@@ -8,10 +8,10 @@ from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from tests.world import World, build_world
-from workflow.bootstrap import Application, bootstrap
+from tests.world import World
+from workflow.bootstrap import Application
 from workflow.cases.paging import PageRequest
 from workflow.engine.commands import OpenCase
 from workflow.engine.create_once import CreateOnce
@@ -24,19 +24,8 @@ from workflow.registers.placement_queries import PlacementFilter, get_placement,
 from workflow.registers.queries import agreement_view, get_agreement, provider_view
 from workflow.reports.recording_commands import RecordIndividualFollowUp, SetFollowUpOwner
 from workflow.schema.tables import PROVIDER, AccessLog, Placement
-from workflow.settings import get_settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
-
-
-@pytest.fixture
-def app(world: World) -> Application:
-    return bootstrap(get_settings(), world.engine, world.clock)
 
 
 def count(world: World, table: Any) -> int:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
 
 from states.spec import ParamType
 from states.vocab import INITIATORS, TERMINATION_REASONS
 from tests.integration.test_engine import snapshot
-from tests.world import World, build_world
+from tests.world import World
 from workflow.cases.opening import open_case
 from workflow.engine.errors import GuardFailed, InvalidInput
 from workflow.engine.firing import TriggerOption
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def world(engine: Engine) -> World:
-    return build_world(engine)
 
 
 def _agreement_case(world: World) -> int:

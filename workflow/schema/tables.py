@@ -18,6 +18,11 @@ def _ts(nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+def _partial(name: str, *columns: Any, where: str) -> Index:
+    """A partial index (only the rows ``where`` holds for), declared alike for SQLite and PostgreSQL."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -224,11 +229,10 @@ class Deadline(SQLModel, table=True):
         # A case's deadlines, and its earliest pending one from the index alone (``next_due_at``, sorted by on
         # every case list); a deadline's status changes once, when it closes.
         Index("ix_deadline_case_status_due", "case_id", "status", "due_at"),
-        Index(
+        _partial(
             "ix_deadline_due_pending",
             "next_action_at",
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            where="status = 'pending'",
         ),
     )
 
@@ -327,17 +331,15 @@ class Outbox(SQLModel, table=True):
     claimed_at: datetime | None = _ts(nullable=True)
     incident: str | None = Field(default=None, max_length=32)  # retries_exhausted | rejected | uncertain
     __table_args__ = (
-        Index(
+        _partial(
             "ix_outbox_pending",
             "next_attempt_at",
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            where="status = 'pending'",
         ),
-        Index(
+        _partial(
             "ix_outbox_claimed",
             "claimed_at",
-            sqlite_where=text("status IN ('sending', 'committing')"),
-            postgresql_where=text("status IN ('sending', 'committing')"),
+            where="status IN ('sending', 'committing')",
         ),
     )
 
@@ -758,16 +760,15 @@ IMPORT_REF = _table(ImportRef)
 
 
 #: Lets each tick find the suspensions that have ended without scanning every deadline.
-DEADLINE_SUSPENDED_INDEX = Index(
+DEADLINE_SUSPENDED_INDEX = _partial(
     "ix_deadline_suspended",
     DEADLINE.c.suspended_until,
-    sqlite_where=text("status = 'suspended'"),
-    postgresql_where=text("status = 'suspended'"),
+    where="status = 'suspended'",
 )
 
 #: Planned follow-ups of one organisation and plan year, covering the columns the annual report groups by.
 #: Partial: only follow-ups have a plan year, and a transition of any other case would move an entry in it.
-Index(
+_partial(
     "ix_case_org_type_plan_year",
     CASE.c.organisation_id,
     CASE.c.case_type,
@@ -778,26 +779,24 @@ Index(
     CASE.c.status,
     CASE.c.outcome,
     CASE.c.reason_code,
-    sqlite_where=text("plan_year IS NOT NULL"),
-    postgresql_where=text("plan_year IS NOT NULL"),
+    where="plan_year IS NOT NULL",
 )
 #: A user's own cases (the overview, "mine" filters), a placement's cases, a case's sub-cases (the guards that
 #: look for open rectification requests or audit measures). Partial: most cases have none of these, and SQLite's
 #: ANALYZE counts all the nulls as one value, so a full index looks unselective and the planner passes it over
 #: (a guard then scanned the whole organisation).
 for _column in (CASE.c.owner_id, CASE.c.placement_id, CASE.c.parent_case_id):
-    Index(
+    _partial(
         f"ix_case_{_column.name}",
         _column,
-        sqlite_where=text(f"{_column.name} IS NOT NULL"),
-        postgresql_where=text(f"{_column.name} IS NOT NULL"),
+        where=f"{_column.name} IS NOT NULL",
     )
 #: Open cases of an organisation by type and state, covering the secrecy rule's columns and the provider: the
 #: overview's counts and the providers' open cases read this index alone (a transition moves its entry only
 #: when the state changes, as it does in ``ix_case_org_type_status``). ``closed_at`` is a column too so that
 #: SQLite sees the index covers the query, and ``id`` (SQLite's rowid, in every index of it anyway) so that
 #: PostgreSQL can count overdue cases from the index alone.
-Index(
+_partial(
     "ix_case_open",
     CASE.c.organisation_id,
     CASE.c.case_type,
@@ -806,20 +805,18 @@ Index(
     CASE.c.provider_id,
     CASE.c.closed_at,
     CASE.c.id,
-    sqlite_where=text("closed_at IS NULL"),
-    postgresql_where=text("closed_at IS NULL"),
+    where="closed_at IS NULL",
 )
 #: Pending deadlines of an organisation by due time, with their case: the cases with a passed deadline (one half
 #: of "overdue", :func:`workflow.cases.queries.overdue_condition`) are a range of it. ``status`` is a column so
 #: that SQLite sees it covers the query.
-Index(
+_partial(
     "ix_deadline_pending_org_due",
     DEADLINE.c.organisation_id,
     DEADLINE.c.due_at,
     DEADLINE.c.case_id,
     DEADLINE.c.status,
-    sqlite_where=text("status = 'pending'"),
-    postgresql_where=text("status = 'pending'"),
+    where="status = 'pending'",
 )
 #: The access review: one organisation's reads by time (filters by user narrow it further).
 Index("ix_access_log_org_at", ACCESS_LOG.c.organisation_id, ACCESS_LOG.c.at)

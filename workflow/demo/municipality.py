@@ -143,35 +143,28 @@ class Demo:
             )
             self.orgs[code] = oid
             for suffix, title, roles in ROLE_USERS:
-                uid = new_id(
-                    conn.execute(
-                        insert(USER).values(
-                            username=f"{code.lower()}.{suffix}",
-                            display_name=f"{title}, {name}",
-                            email=f"{suffix}@{code.lower()}.demo.invalid",
-                            organisation_id=oid,
-                            roles=[r.value for r in roles],
-                            active=True,
-                        )
-                    )
-                )
-                self.users[(code, suffix)] = uid
-                self.user_roles[uid] = tuple(r.value for r in roles)
+                self._user(conn, code, suffix, f"{code.lower()}.{suffix}", f"{title}, {name}", roles)
         # The social services' system administrator: organisations and users of Socialnämnden and its districts.
+        self._user(conn, "SN", "admin", "sn.administrator", "Systemadministratör, Socialnämnden", [Role.ADMINISTRATOR])
+
+    def _user(
+        self, conn: Connection, code: str, suffix: str, username: str, display_name: str, roles: list[Role]
+    ) -> None:
+        """A demo user of organisation ``code`` (known as ``(code, suffix)``), mail at the demo's invalid domain."""
         uid = new_id(
             conn.execute(
                 insert(USER).values(
-                    username="sn.administrator",
-                    display_name="Systemadministratör, Socialnämnden",
-                    email="admin@sn.demo.invalid",
-                    organisation_id=self.orgs["SN"],
-                    roles=[Role.ADMINISTRATOR.value],
+                    username=username,
+                    display_name=display_name,
+                    email=f"{suffix}@{code.lower()}.demo.invalid",
+                    organisation_id=self.orgs[code],
+                    roles=[r.value for r in roles],
                     active=True,
                 )
             )
         )
-        self.users[("SN", "admin")] = uid
-        self.user_roles[uid] = (Role.ADMINISTRATOR.value,)
+        self.users[(code, suffix)] = uid
+        self.user_roles[uid] = tuple(r.value for r in roles)
 
     def _registry(self, org: str, year: int | None = None) -> str:
         self._rn += 1

@@ -1,10 +1,12 @@
 """Random triggers against a simple model: only legal transitions happen, one audit event each,
-a case has a pending deadline exactly when its state's policy asks for one, and the trigger
-options are exact: what they call allowed fires, what they refuse is refused."""
+a case has a pending deadline exactly when its state's policy asks for one, its next due time on
+its row is always its earliest pending deadline's (through suspensions, resumptions, extensions
+and the sweep too), and the trigger options are exact: what they call allowed fires, what they
+refuse is refused."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -15,7 +17,9 @@ from sqlalchemy import Engine, func, select
 from states.registry import CASE_TYPES
 from tests.world import World, build_world
 from workflow.cases.opening import open_case
+from workflow.deadlines import changes
 from workflow.deadlines.calendar import local_date
+from workflow.deadlines.sweep import sweep
 from workflow.engine.errors import Refused, WorkflowError
 from workflow.engine.firing import Actor
 from workflow.engine.machines import MACHINES
@@ -51,6 +55,23 @@ def _facts(engine: Engine, cid: int) -> tuple[str, int, int, list[str]]:
         events = conn.execute(select(func.count()).select_from(e).where(e.c.case_id == cid)).scalar_one()
         pending = [r[0] for r in conn.execute(select(d.c.state).where(d.c.case_id == cid, d.c.status == "pending"))]
     return status, version, events, pending
+
+
+def _next_due(engine: Engine, cid: int) -> tuple[datetime | None, datetime | None]:
+    """The case's stored next due time, and the earliest due time of its pending deadlines."""
+    c, d = Case.__table__, Deadline.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        stored = conn.execute(select(c.c.next_due_at).where(c.c.id == cid)).scalar_one()
+        earliest = conn.execute(
+            select(func.min(d.c.due_at)).where(d.c.case_id == cid, d.c.status == "pending")
+        ).scalar_one()
+    return stored, earliest
+
+
+def _suspended(engine: Engine, cid: int) -> list[str]:
+    d = Deadline.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(select(d.c.state).where(d.c.case_id == cid, d.c.status == "suspended"))]
 
 
 def _machine_for(world: World, case_type: str) -> type[RuleBasedStateMachine]:
@@ -124,13 +145,52 @@ def _machine_for(world: World, case_type: str) -> type[RuleBasedStateMachine]:
             fired = self._fire(offered.trigger, role, seed, give_params=True, advance=False)
             assert fired == offered.allowed, f"{offered.trigger} as {role}: options said {offered.why_not or 'allowed'}"
 
+        @rule(action=st.sampled_from(["suspend", "resume", "extend"]), days=st.integers(1, 40))
+        def change_the_open_deadline(self, action: str, days: int) -> None:
+            assert self.cid is not None
+            world.clock.advance(hours=1)
+            now = world.clock()
+            actor = world.actor("NORTH", "contract_strategist")
+            d = Deadline.__table__  # type: ignore[attr-defined]
+            with engine.begin() as conn:
+                found = conn.execute(
+                    select(d.c.id, d.c.due_at).where(d.c.case_id == self.cid, d.c.status != "closed")
+                ).first()
+                if found is None:
+                    return
+                try:
+                    if action == "suspend":
+                        changes.suspend(conn, found.id, actor, "away", now + timedelta(days=days), now)
+                    elif action == "resume":
+                        changes.resume(conn, found.id, actor, "back", now)
+                    else:
+                        later = local_date(found.due_at) + timedelta(days=days)
+                        changes.extend(conn, found.id, actor, "more time", later, now)
+                except WorkflowError:
+                    return  # the wrong status for this change: nothing written
+
+        @rule(days=st.integers(1, 30))
+        def let_time_pass_and_sweep(self, days: int) -> None:
+            world.clock.advance(days=days)
+            sweep(engine, world.clock)
+            assert self.cid is not None
+            status, _, events, _ = _facts(engine, self.cid)
+            if status != self.status:  # an expiry moved it, as the system
+                self.status, self.events = status, events
+
+        @invariant()
+        def next_due_is_the_earliest_pending_deadline(self) -> None:
+            if self.cid is not None:
+                assert _next_due(engine, self.cid)[0] == _next_due(engine, self.cid)[1]
+
         @invariant()
         def stored_case_matches_the_model(self) -> None:
             if self.cid is None:
                 return
             status, version, events, pending = _facts(engine, self.cid)
             assert (status, events, version) == (self.status, self.events, self.events)
-            assert pending == ([self.status] if self.status in spec.deadlines else [])
+            suspended = _suspended(engine, self.cid)
+            assert sorted(pending + suspended) == ([self.status] if self.status in spec.deadlines else [])
 
     return CaseLifecycle
 

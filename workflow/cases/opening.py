@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from states.registry import CASE_TYPES, needing
 from states.roles import STAFF_ROLES
 from states.spec import Subject
+from workflow.deadlines import next_due
 from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import local_date
 from workflow.engine import writers as hotpath
@@ -221,6 +222,11 @@ def _open(
         cleaned[name] = d.isoformat()
     policy = spec.deadlines.get(spec.initial)
     owner = owner_id if owner_id is not None else actor.user_id
+    first_deadline = (
+        {"organisation_id": org, **deadlines.opening_row(policy, spec.initial, now, cleaned, when.day)}
+        if policy is not None
+        else None
+    )
     case_id, event_id, head = writer.open(
         conn,
         Opening(
@@ -244,12 +250,9 @@ def _open(
                 "updated_at": now,
                 "opened_on": when.day,
                 "last_occurred_on": when.day,
+                "next_due_at": next_due.after_opening(first_deadline),
             },
-            deadline=(
-                {"organisation_id": org, **deadlines.opening_row(policy, spec.initial, now, cleaned, when.day)}
-                if policy is not None
-                else None
-            ),
+            deadline=first_deadline,
             event={
                 "organisation_id": org,
                 "trigger": "open",

@@ -61,9 +61,14 @@ class SortKey:
     nullable: bool = False
 
     def order_by(self) -> list[Any]:
-        """The ORDER BY terms of this key."""
-        terms = [self.expr.is_(None)] if self.nullable else []
-        return [*terms, self.expr.desc() if self.descending else self.expr]
+        """The ORDER BY terms of this key.
+
+        ``NULLS LAST`` rather than an ``IS NULL`` term first: both databases then read an index on the key in
+        order (PostgreSQL's ascending B-tree keeps nulls last; SQLite 3.30 and later walks the nulls after the
+        rest) instead of sorting every matching row.
+        """
+        term = self.expr.desc() if self.descending else self.expr.asc()
+        return [term.nulls_last()] if self.nullable else [term]
 
     def after(self, value: Any) -> ColumnElement[bool]:
         """Rows that sort strictly after ``value`` on this key."""
@@ -96,9 +101,17 @@ class Order:
         return or_(*branches)
 
 
-def fetch(conn: Connection, query: Select[Any], order: Order, request: PageRequest) -> Page:
-    """The page ``request`` asks for of ``query`` (not yet ordered) in ``order``, with the total count."""
-    total = int(conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+def fetch(
+    conn: Connection, query: Select[Any], order: Order, request: PageRequest, count: Select[Any] | None = None
+) -> Page:
+    """The page ``request`` asks for of ``query`` (not yet ordered) in ``order``, with the total count.
+
+    ``count`` counts the same rows more cheaply where the caller knows how (without the joins that only add
+    columns); by default the query's rows are counted.
+    """
+    if count is None:
+        count = select(func.count()).select_from(query.order_by(None).subquery())
+    total = int(conn.execute(count).scalar_one())
     ordered = query.order_by(*order.order_by()).limit(request.page_size + 1)
     if request.cursor is not None:
         ordered = ordered.where(order.after(_decode(request.cursor, order)))

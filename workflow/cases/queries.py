@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, Select, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, and_, bindparam, case, exists, func, or_, select
 
 from states.registry import CASE_TYPES, OVERDUE_STATE
 from workflow.cases import scoping
@@ -68,40 +68,15 @@ class CaseFilter:
     sort: str = "-opened_at"
 
 
-def next_due() -> Any:
-    """The earliest pending deadline of each case, as a correlated subquery."""
-    return (
-        select(func.min(DEADLINE.c.due_at))
-        .where(DEADLINE.c.case_id == CASE.c.id, DEADLINE.c.status == "pending")
-        .correlate(CASE)
-        .scalar_subquery()
-    )
-
-
-def passed_deadlines(viewer: Viewer, now: datetime) -> Select[Any]:
-    """The ids of the viewer's organisation's cases with a pending deadline that has passed (may repeat a case).
-
-    A range of ``ix_deadline_pending_org_due``; a deadline carries its case's organisation, and the case is
-    still scoped by whoever uses this.
-    """
-    return select(DEADLINE.c.case_id).where(
-        DEADLINE.c.organisation_id == viewer.organisation_id,
-        DEADLINE.c.status == "pending",
-        DEADLINE.c.due_at < now,
-    )
-
-
-def overdue_condition(viewer: Viewer, now: datetime) -> ColumnElement[bool]:
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """A case is overdue (försenat) when it is open and stands in its overdue state or a pending deadline has passed.
 
     One truth for the ``overdue`` flag of lists and views, the ``overdue`` filter and the overview's counts:
-    :func:`is_overdue` says the same of a row (its earliest pending deadline has passed exactly when one has).
-    A closed case is never overdue (the engine closes a case's deadlines as it leaves a state).
+    :func:`is_overdue` says the same of a row. A case's earliest pending deadline is on its row
+    (``next_due_at``, :mod:`workflow.deadlines.next_due`), so this reads ``ix_case_open`` alone. A closed case is
+    never overdue (the engine closes a case's deadlines as it leaves a state).
     """
-    # ``id + 0``: SQLite would otherwise fetch every case with a passed deadline by its id (a table row each) instead
-    # of probing the set from the open cases' covering index; PostgreSQL hashes the set either way.
-    passed = (CASE.c.id + 0).in_(passed_deadlines(viewer, now))
-    return and_(CASE.c.closed_at.is_(None), or_(CASE.c.status == OVERDUE_STATE, passed))
+    return and_(CASE.c.closed_at.is_(None), or_(CASE.c.status == OVERDUE_STATE, CASE.c.next_due_at < now))
 
 
 def is_overdue(row: Any, now: datetime) -> bool:
@@ -113,13 +88,13 @@ def is_overdue(row: Any, now: datetime) -> bool:
 
 @cache  # built once: a statement is never changed in place, only extended into new ones
 def _listed() -> Any:
-    """A listed case: its row, its provider's and case worker's names and its earliest pending deadline."""
+    """A listed case: its row (with its earliest pending deadline, ``next_due_at``), its provider's and case worker's
+    names."""
     owner_name = select(USER.c.display_name).where(USER.c.id == CASE.c.owner_id).correlate(CASE).scalar_subquery()
     return select(
         *CASE.c,
         PROVIDER.c.name.label("provider_name"),
         owner_name.label("owner_name"),
-        next_due().label("next_due_at"),
     ).select_from(CASE.outerjoin(PROVIDER, PROVIDER.c.id == CASE.c.provider_id))
 
 
@@ -134,7 +109,7 @@ def _order(sort: str) -> Order:
         raise InvalidInput(f"unknown sort {sort!r}; one of {', '.join(SORTS)}", rule="sort")
     if sort in ("overdue_first", "next_due"):
         # Earliest pending deadline first, cases without one last: overdue cases come first by themselves.
-        return Order(sort, [SortKey("next_due_at", next_due(), nullable=True), SortKey("id", CASE.c.id)])
+        return Order(sort, [SortKey("next_due_at", CASE.c.next_due_at, nullable=True), SortKey("id", CASE.c.id)])
     name = sort.lstrip("-")
     desc = sort.startswith("-")
     return Order(sort, [SortKey(name, CASE.c[name], desc), SortKey("id", CASE.c.id, desc)])
@@ -173,7 +148,7 @@ def _where(viewer: Viewer, f: CaseFilter, now: datetime) -> list[ColumnElement[b
     if f.opened_to is not None:
         conditions.append(CASE.c.opened_at <= end_of_day(f.opened_to))
     if f.overdue is not None:
-        late = overdue_condition(viewer, now)
+        late = overdue_condition(now)
         conditions.append(late if f.overdue else ~late)
     if f.registry_number:
         conditions.append(
@@ -193,8 +168,12 @@ def list_cases(uow: UnitOfWork, viewer: Viewer, filters: CaseFilter, page: PageR
     """The cases the viewer may see, filtered, sorted and paged; each with ``overdue`` and ``provider_name``."""
     now = uow.clock()
     order = _order(filters.sort)
-    query = _listed().where(*_where(viewer, filters, now))
-    found = uow.read(lambda conn: fetch(conn, query, order, page))
+    conditions = _where(viewer, filters, now)
+    query = _listed().where(*conditions)
+    # Counted without the provider's and case worker's names: the provider is joined only to search its name.
+    counted = CASE.join(PROVIDER, PROVIDER.c.id == CASE.c.provider_id) if filters.provider_name else CASE
+    count = select(func.count()).select_from(counted).where(*conditions)
+    found = uow.read(lambda conn: fetch(conn, query, order, page, count))
     for row in found.items:
         row["overdue"] = is_overdue(row, now)
     individual = [r["id"] for r in found.items if scoping.is_individual_case(r["case_type"], r["placement_id"])]
@@ -422,7 +401,7 @@ def overview(uow: UnitOfWork, viewer: Viewer) -> dict[str, Any]:
             .order_by(CASE.c.case_type, CASE.c.status)
         ).all()
         by_type = conn.execute(
-            select(CASE.c.case_type, func.count(), func.sum(case((overdue_condition(viewer, now), 1), else_=0)))
+            select(CASE.c.case_type, func.count(), func.sum(case((overdue_condition(now), 1), else_=0)))
             .where(scoping.cases(viewer), CASE.c.closed_at.is_(None))
             .group_by(CASE.c.case_type)
             .order_by(CASE.c.case_type)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from states.registry import CASE_TYPES
 from states.roles import STAFF_ROLES
+from workflow.deadlines import next_due
 from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import add_days, end_of_day, local_date
 from workflow.engine.errors import InvalidInput, NotFound, NotPermitted
@@ -46,6 +47,7 @@ def suspend(conn: Connection, deadline_id: int, actor: Actor, reason: str, until
             change_reason=reason,
         )
     )
+    next_due.refresh(conn, [d.case_id])
     _record(conn, d, None, "suspend", actor, reason, until, d.due_at, None, now)
 
 
@@ -75,6 +77,7 @@ def resume_due(conn: Connection, now: datetime) -> int:
         select(DEADLINE).where(DEADLINE.c.status == "suspended", DEADLINE.c.suspended_until <= now).limit(500)
     ).all()
     for d in rows:
+        next_due.lock_case_of(conn, d.id)  # as a transition orders its locks: the case, then its deadlines
         _resume(conn, d, Actor.system(d.organisation_id), "suspension ended", now)
     return len(rows)
 
@@ -103,7 +106,7 @@ def _replace(conn: Connection, d: Any, new_due: date, closed_by: str, actor: Act
         .where(DEADLINE.c.id == d.id)
         .values(status="closed", closed_at=now, closed_by=closed_by, next_action_at=None)
     )
-    return new_id(
+    replacement = new_id(
         conn.execute(
             insert(DEADLINE).values(
                 case_id=d.case_id,
@@ -122,11 +125,14 @@ def _replace(conn: Connection, d: Any, new_due: date, closed_by: str, actor: Act
             )
         )
     )
+    next_due.refresh(conn, [d.case_id])
+    return replacement
 
 
 def _load(conn: Connection, deadline_id: int, actor: Actor, status: str) -> Any:
     q = select(DEADLINE).where(DEADLINE.c.id == deadline_id)
     if conn.dialect.name != "sqlite":
+        next_due.lock_case_of(conn, deadline_id)
         q = q.with_for_update()
     d = conn.execute(q).first()
     if d is None or d.organisation_id != actor.organisation_id:

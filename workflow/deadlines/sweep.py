@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError
 from states.registry import CASE_TYPES
 from states.spec import DeadlinePolicy
 from workflow.clock import utcnow
+from workflow.deadlines import next_due
 from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import local_date
 from workflow.deadlines.changes import resume_due
@@ -212,6 +213,8 @@ def _act(conn: Connection, wf: Workflow, rows: list[Any], now: datetime, deferre
     _bulk_write(conn, outbox, effects, moves)
     if stale:
         conn.execute(_CLOSE_STALE, stale)
+        closed = {s["d_id"] for s in stale}
+        next_due.refresh(conn, {d.case_id for d in rows if d.id in closed})
     return res
 
 
@@ -393,3 +396,4 @@ def _plan_from(conn: Connection, case: Any, state: str, deadline_ids: tuple[int,
         .where(DEADLINE.c.id.in_(deadline_ids))
         .values(due_at=values["due_at"], next_rung=values["next_rung"], next_action_at=values["next_action_at"])
     )
+    next_due.refresh(conn, [case.id])

@@ -23,6 +23,7 @@ from states.registry import CASE_TYPES
 from states.roles import STAFF_ROLES
 from states.spec import CaseTypeSpec, DeadlinePolicy, Transition
 from workflow.clock import utcnow
+from workflow.deadlines import next_due
 from workflow.deadlines import rules as deadlines
 from workflow.deadlines.calendar import end_of_day, local_date
 from workflow.engine import params as params_mod
@@ -310,6 +311,8 @@ class Workflow:
             case_set["attributes"] = {**row.attributes, **cleaned}
         case_set["closed_at"] = now if dest in spec.finals else None
         case_set["audit_hash"] = event["hash"]
+        deadline = _deadline_row(spec, row, dest, now, cleaned, day)
+        case_set["next_due_at"] = next_due.after_opening(deadline)
         decision = None
         if decision_kind and mandate and registry_number:
             decision = {
@@ -353,7 +356,7 @@ class Workflow:
                 close_deadlines=row.status in spec.deadlines,
                 now=now,
                 trigger=trigger,
-                deadline=_deadline_row(spec, row, dest, now, cleaned, day),
+                deadline=deadline,
                 event=event,
                 decision=decision,
                 outbox=outbox,

@@ -135,6 +135,9 @@ class Case(SQLModel, table=True):
     opened_at: datetime = _ts()
     updated_at: datetime = _ts()
     closed_at: datetime | None = _ts(nullable=True)
+    # The due time of its earliest pending deadline (None: none pending), kept by every writer of deadlines
+    # (``workflow.deadlines.next_due``): lists sort by it and "overdue" compares it, without reading ``deadline``.
+    next_due_at: datetime | None = _ts(nullable=True)
     # When it happened (Stockholm dates): the opening event's and the last event's occurred_on. A new event may
     # not be dated before either (events stay in order); reports count cases opened in a period by opened_on.
     opened_on: date
@@ -145,6 +148,10 @@ class Case(SQLModel, table=True):
         Index("ix_case_org_type_status", "organisation_id", "case_type", "status"),
         Index("ix_case_org_type_opened", "organisation_id", "case_type", "opened_at"),
         Index("ix_case_org_type_opened_on", "organisation_id", "case_type", "opened_on"),
+        # Lists sorted by next deadline (the case list page's default) or by opening (the API's default) read an
+        # organisation's cases in these orders instead of sorting all of them for a page.
+        Index("ix_case_org_next_due", "organisation_id", "next_due_at", "id"),
+        Index("ix_case_org_opened", "organisation_id", "opened_at", "id"),
     )
 
 
@@ -791,11 +798,11 @@ for _column in (CASE.c.owner_id, CASE.c.placement_id, CASE.c.parent_case_id):
         _column,
         where=f"{_column.name} IS NOT NULL",
     )
-#: Open cases of an organisation by type and state, covering the secrecy rule's columns and the provider: the
-#: overview's counts and the providers' open cases read this index alone (a transition moves its entry only
-#: when the state changes, as it does in ``ix_case_org_type_status``). ``closed_at`` is a column too so that
-#: SQLite sees the index covers the query, and ``id`` (SQLite's rowid, in every index of it anyway) so that
-#: PostgreSQL can count overdue cases from the index alone.
+#: Open cases of an organisation by type and state, covering the secrecy rule's columns, the provider and the
+#: next due time: the overview's counts (open and overdue per type), the providers' open cases and the filtered
+#: lists' counts read this index alone (a transition moves its entry, as it does in ``ix_case_org_type_status``).
+#: ``closed_at`` is a column too so that SQLite sees the index covers the query, and ``id`` (SQLite's rowid, in
+#: every index of it anyway) so that PostgreSQL can answer from the index alone.
 _partial(
     "ix_case_open",
     CASE.c.organisation_id,
@@ -804,19 +811,9 @@ _partial(
     CASE.c.placement_id,
     CASE.c.provider_id,
     CASE.c.closed_at,
+    CASE.c.next_due_at,
     CASE.c.id,
     where="closed_at IS NULL",
-)
-#: Pending deadlines of an organisation by due time, with their case: the cases with a passed deadline (one half
-#: of "overdue", :func:`workflow.cases.queries.overdue_condition`) are a range of it. ``status`` is a column so
-#: that SQLite sees it covers the query.
-_partial(
-    "ix_deadline_pending_org_due",
-    DEADLINE.c.organisation_id,
-    DEADLINE.c.due_at,
-    DEADLINE.c.case_id,
-    DEADLINE.c.status,
-    where="status = 'pending'",
 )
 #: The access review: one organisation's reads by time (filters by user narrow it further).
 Index("ix_access_log_org_at", ACCESS_LOG.c.organisation_id, ACCESS_LOG.c.at)

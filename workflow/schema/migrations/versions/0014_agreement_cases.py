@@ -7,13 +7,16 @@ rescinded until someone opened one by hand. This migration opens it through the 
 of its audit chain says why, and the opening key keeps it once-only), for every agreement still
 ``active`` without a case. Nothing to undo on downgrade: the cases are history.
 
+The opening runs the current engine, which writes the case's columns as they are at the newest revision, so
+it cannot run at this point of an upgrade once a later revision adds a column to ``case`` (0017 added
+``next_due_at``): since then it runs in ``0018_agreement_cases_at_head``, after every schema change, and
+this revision does nothing. A database that ran it here already has the cases; running it again opens none.
+
 Revision ID: 0014_agreement_cases
 Revises: 0013_event_dates
 """
 
 from __future__ import annotations
-
-from alembic import op
 
 revision = "0014_agreement_cases"
 down_revision = "0013_event_dates"
@@ -22,9 +25,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from workflow.registers.agreement_cases import ensure_agreement_cases
-
-    ensure_agreement_cases(op.get_bind())
+    pass  # moved to 0018_agreement_cases_at_head (see above)
 
 
 def downgrade() -> None:

@@ -3,17 +3,16 @@ agreements whose period has ended move to expired by the scheduler's job, once."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from scheduler.service import SchedulerService
-from tests.conftest import PG_URL
+from tests.integration.conftest import migrated_to
 from tests.world import World, build_world
 from workflow.bootstrap import Application
 from workflow.engine.commands import FireTrigger, OpenCase
@@ -21,7 +20,6 @@ from workflow.engine.errors import Refused
 from workflow.registers import contracts, placements
 from workflow.registers.agreement_cases import ensure_agreement_cases, expire_ended_agreements
 from workflow.registers.commands import RegisterAgreement, RegisterPlacement
-from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
 from workflow.schema.tables import AGREEMENT, CASE, EVENT
 from workflow.settings import Settings
@@ -151,24 +149,8 @@ BEFORE_AGREEMENT_CASES = "0013_event_dates"  # the revision before 0014_agreemen
 @pytest.fixture
 def database_at_0008(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A database migrated only up to the revision before agreement cases were opened on registration."""
-    if backend == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(eng, BEFORE_AGREEMENT_CASES)
-        yield eng
-        eng.dispose()
-        return
-    request.getfixturevalue("_pg_schema")
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(PG_URL, schema=schema, pool_size=2)
-    upgrade(eng, BEFORE_AGREEMENT_CASES)
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with migrated_to(BEFORE_AGREEMENT_CASES, backend, tmp_path, request) as engine:
+        yield engine
 
 
 def test_the_migration_opens_the_agreement_case_of_every_live_agreement_without_one(

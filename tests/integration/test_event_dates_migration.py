@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,9 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import JSON, Column, Engine, MetaData, Table, insert, select, text
 
-from tests.conftest import PG_URL
+from tests.integration.conftest import migrated_to
 from workflow.engine.audit import GENESIS, event_hash, verify
-from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
 from workflow.schema.types import UTCDateTime
 
@@ -24,24 +22,8 @@ T0 = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 2026-01-01 00:30 in Stockholm
 @pytest.fixture
 def old_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A database migrated up to the revision before event dates."""
-    if backend == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(eng, BEFORE)
-        yield eng
-        eng.dispose()
-        return
-    request.getfixturevalue("_pg_schema")
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(PG_URL, schema=schema, pool_size=2)
-    upgrade(eng, BEFORE)
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with migrated_to(BEFORE, backend, tmp_path, request) as engine:
+        yield engine
 
 
 STEPS = [  # trigger, to status, params, decision kind

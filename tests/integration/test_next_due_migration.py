@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, Column, Engine, MetaData, Table, insert, inspect, select, text
+from sqlalchemy import JSON, Column, Engine, MetaData, Table, insert, inspect, select
 
-from tests.conftest import PG_URL
-from workflow.schema.db import make_engine
+from tests.integration.conftest import migrated_to
 from workflow.schema.migrate import upgrade
 from workflow.schema.types import UTCDateTime
 
@@ -23,24 +21,8 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def old_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A database migrated up to the revision before ``case.next_due_at``."""
-    if backend == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(eng, BEFORE)
-        yield eng
-        eng.dispose()
-        return
-    request.getfixturevalue("_pg_schema")
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(PG_URL, schema=schema, pool_size=2)
-    upgrade(eng, BEFORE)
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with migrated_to(BEFORE, backend, tmp_path, request) as engine:
+        yield engine
 
 
 def _old_cases(engine: Engine) -> None:

@@ -1,17 +1,20 @@
-"""Two sessions firing on the same case: one wins, the other gets a conflict, nothing is lost."""
+"""Two sessions on the same case: one wins, the other gets a conflict, nothing is lost, nothing deadlocks."""
 
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.world import World, build_world
+from tests.world import NOW, World, build_world
 from workflow.cases.opening import open_case
-from workflow.engine.errors import Conflict, WrongState
+from workflow.deadlines import changes
+from workflow.deadlines.calendar import local_date
+from workflow.engine.errors import Conflict, InvalidInput, WrongState
 from workflow.engine.firing import Actor
-from workflow.schema.tables import Case, CaseEvent
+from workflow.schema.tables import Case, CaseEvent, Deadline
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +127,61 @@ def test_many_threads_on_fresh_engines_fire_concurrently_without_a_single_error(
         from workflow.engine.audit import verify
 
         assert verify(conn) == []
+
+
+def _extend_while_moving_on(
+    world: World, cid: int, deadline_id: int, due: datetime, actor: Actor
+) -> list[BaseException]:
+    """Extend a case's deadline and move the case out of the deadline's state, from two threads released together."""
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def extend() -> None:
+        barrier.wait()
+        try:
+            with world.engine.begin() as conn:
+                changes.extend(conn, deadline_id, actor, "more time", local_date(due) + timedelta(days=9), NOW)
+        except InvalidInput:
+            pass  # the case moved on first and closed the deadline: refused, nothing written
+        except BaseException as exc:
+            errors.append(exc)
+
+    def move_on() -> None:
+        barrier.wait()
+        try:
+            world.wf.fire(cid, "investigate", actor, "looking into it")
+        except Conflict:
+            pass  # the deadline changed after the case was read: reload and try again, nothing written
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=extend), threading.Thread(target=move_on)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return errors
+
+
+def test_a_deadline_changed_while_its_case_moves_on_never_deadlocks_and_the_next_due_time_stays_true(
+    engine: Engine,
+) -> None:
+    """An extension locks the case before the deadline, as a transition does, so the two queue and never deadlock;
+    a transition that read the case before the extension is a conflict (the case's next due time is part of its
+    compare-and-set), so the extended deadline never outlives the state it belongs to."""
+    world = build_world(engine)
+    actor = world.actor("NORTH", "contract_strategist")
+    c, d = Case.__table__, Deadline.__table__  # type: ignore[attr-defined]
+    for _ in range(12):
+        cid = open_case(
+            world.wf, "complaint", actor, "complaint", kind="relative", agreement_id=world.agreements["north_calloff"]
+        ).case_id
+        with engine.connect() as conn:
+            deadline_id, due = conn.execute(select(d.c.id, d.c.due_at).where(d.c.case_id == cid)).one()
+        assert _extend_while_moving_on(world, cid, deadline_id, due, actor) == []
+        with engine.connect() as conn:
+            stored = conn.execute(select(c.c.next_due_at).where(c.c.id == cid)).scalar_one()
+            earliest = conn.execute(
+                select(func.min(d.c.due_at)).where(d.c.case_id == cid, d.c.status == "pending")
+            ).scalar_one()
+        assert stored == earliest

@@ -292,6 +292,7 @@ def _open(
             head,
             when.day,
             when.day,
+            next_due.after_opening(first_deadline),
         )
     log.info("case.opened", case_id=case_id, case_type=case_type, organisation_id=org)
     return OpenedCase(int(case_id), spec.initial, 1, event_id)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, bindparam, func, select, update
 
+from workflow.engine import writers
 from workflow.schema.tables import CASE, DEADLINE
 
 _REFRESH = (
@@ -39,6 +40,10 @@ def refresh(conn: Connection, case_ids: Iterable[int]) -> None:
     ids = sorted(set(case_ids))  # the same order in every transaction that locks several cases
     if ids:
         conn.execute(_REFRESH, [{"c_id": i} for i in ids])
+        known = writers.known_cases(conn)  # a case row kept by this transaction no longer holds
+        if known is not None:
+            for i in ids:
+                known.pop(i, None)
 
 
 def lock_case_of(conn: Connection, deadline_id: int) -> None:

@@ -352,6 +352,7 @@ class Workflow:
                 organisation_id=org,
                 from_status=row.status,
                 from_version=row.version,
+                from_next_due=row.next_due_at,
                 case_set=case_set,
                 close_deadlines=row.status in spec.deadlines,
                 now=now,
@@ -376,6 +377,7 @@ class Workflow:
                 attributes=case_set.get("attributes", row.attributes),
                 audit_hash=event["hash"],
                 last_occurred_on=day,
+                next_due_at=case_set["next_due_at"],
             )
         return FireResult(
             row.id,

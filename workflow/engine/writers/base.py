@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Dialect, Table
@@ -40,6 +40,9 @@ class CaseRow(NamedTuple):
     audit_hash: str = GENESIS  # the head of the case's audit chain (its last event's hash)
     opened_on: date | None = None  # when the case was opened (its opening event's date)
     last_occurred_on: date | None = None  # the date its latest event happened on; a new one may not be earlier
+    # Its earliest pending deadline's due time: the transition's compare-and-set checks it with the version, so a
+    # deadline changed (suspended, resumed, extended) after the case was read makes the transition a conflict.
+    next_due_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -50,6 +53,7 @@ class Writes:
     organisation_id: int
     from_status: str
     from_version: int
+    from_next_due: datetime | None  # the case's next due time as read (compared, as the version is)
     case_set: dict[str, Any]
     close_deadlines: bool
     now: datetime
@@ -199,7 +203,15 @@ def case_row(raw: Any) -> CaseRow:
         raw[11],
         _day(raw[12]),
         _day(raw[13]),
+        _instant(raw[14]),
     )
+
+
+def _instant(value: Any) -> datetime | None:
+    """A timestamp as the driver returns it: aware (psycopg) or naive UTC text (sqlite3 on the raw cursor)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _day(value: Any) -> date | None:

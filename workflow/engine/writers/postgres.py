@@ -129,7 +129,8 @@ class PostgresWriter(Writer):
         ctes = [
             "j AS (SELECT %(doc)s::jsonb AS d)",
             f'c AS (UPDATE "case" SET {sets} FROM j WHERE "case".id = %(case_id)s '
-            'AND "case".version = %(from_version)s AND "case".status = %(from_status)s RETURNING "case".id)',
+            'AND "case".version = %(from_version)s AND "case".status = %(from_status)s '
+            'AND "case".next_due_at IS NOT DISTINCT FROM %(from_next_due)s::timestamptz RETURNING "case".id)',
         ]
         if w.close_deadlines:
             closed = CLOSED.format(now="%(now)s", by="%(trigger)s")
@@ -181,6 +182,7 @@ class PostgresWriter(Writer):
             "case_id": w.case_id,
             "from_version": w.from_version,
             "from_status": w.from_status,
+            "from_next_due": self.instant(w.from_next_due) if w.from_next_due is not None else None,
             "now": self.instant(w.now),
             "trigger": w.trigger,
             "org": w.organisation_id,

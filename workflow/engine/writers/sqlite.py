@@ -62,8 +62,11 @@ class SqliteWriter(Writer):
             sql = self._sql.get(key, "")
             if not sql:
                 sets = ", ".join(f"{k} = ?" for k in w.case_set)
-                sql = self._sql[key] = f'UPDATE "case" SET {sets} WHERE id = ? AND version = ? AND status = ?'
-            cur.execute(sql, [*self.values("case", w.case_set), w.case_id, w.from_version, w.from_status])
+                sql = self._sql[key] = (
+                    f'UPDATE "case" SET {sets} WHERE id = ? AND version = ? AND status = ? AND next_due_at IS ?'
+                )
+            due = self.instant(w.from_next_due) if w.from_next_due is not None else None
+            cur.execute(sql, [*self.values("case", w.case_set), w.case_id, w.from_version, w.from_status, due])
             if cur.rowcount != 1:
                 return None
             if w.close_deadlines:

@@ -5,8 +5,9 @@
     python3 dev.py test    # install into .venv, then run the whole test suite (SQLite and PostgreSQL)
 
 Extra arguments after ``test`` go to pytest; after ``run`` to ``uppfoljning serve``. ``test`` runs the tests in
-one process per core (pytest-xdist, a test file's tests in one process, so module fixtures are built once);
-``-n 0`` runs them in this one process, ``-n N`` in N.
+one process per core (pytest-xdist, a test file's tests in one process, so module fixtures are built once; the
+few long-running tests are spread and started first, see tests/spreading.py); ``-n 0`` runs them in this one
+process, ``-n N`` in N.
 """
 
 from __future__ import annotations

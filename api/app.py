@@ -24,7 +24,7 @@ from api.docs_page import OfflineSwagger, docs_router
 from api.exact_schema import ExactStructSchemaPlugin
 from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS, route_methods
-from api.web import WebInterface
+from api.web import WebInterface, bind, has_signing_key
 from workflow.bootstrap import Application, bootstrap
 from workflow.settings import get_settings
 
@@ -80,13 +80,7 @@ def create_app(application: Application | None = None) -> Litestar:
             "paging": Provide(paging, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State(
-            {
-                "application": application,
-                "authenticator": Authenticator(settings, application.uow, clock, execute=application.execute),
-                "settings": settings,
-            }
-        ),
+        state=State(_bound_state(application)),
         openapi_config=OpenAPIConfig(
             title="Uppföljning",
             version="1.0.0",
@@ -109,6 +103,31 @@ def create_app(application: Application | None = None) -> Litestar:
     )
     # Outside the router, so that requests no route matches get their access line too.
     app.asgi_handler = request_context(options_allow(app, app.asgi_handler))
+    return app
+
+
+def _bound_state(application: Application) -> dict[str, Any]:
+    """The state entries taken from ``application``; the staff pages add theirs (``api.web.bind``)."""
+    settings = application.settings
+    return {
+        "application": application,
+        "authenticator": Authenticator(settings, application.uow, application.clock, execute=application.execute),
+        "settings": settings,
+    }
+
+
+def rebind(app: Litestar, application: Application) -> Litestar:
+    """Point ``app``, made by :func:`create_app`, at ``application`` as if it had been made for it.
+
+    For the tests, which keep one application per process for the same settings instead of making one per test
+    (Litestar parses every handler's signature each time). Refused when the app holds more of its old application
+    than the state: the scheduler's hooks (they hold its engine) or a CSRF key drawn from its database.
+    """
+    settings = application.settings
+    if settings is not app.state["settings"] or settings.run_scheduler or not has_signing_key(settings):
+        raise ValueError("only an application of the same settings, without the scheduler and with a signing key")
+    app.state.update(_bound_state(application))
+    bind(app.state, app.stores, application, settings)
     return app
 
 

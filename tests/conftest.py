@@ -76,6 +76,16 @@ def _own_anchor_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     get_settings.cache_clear()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` with the long-running tests spread and started first (tests.spreading)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.spreading import LongRunningFirst
+
+    return LongRunningFirst(config, log)  # type: ignore[arg-type]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect the database variants an ``only_on`` test does not describe.
 

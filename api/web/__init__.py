@@ -8,6 +8,7 @@ API keeps its bearer tokens and problem responses untouched.
 from __future__ import annotations
 
 from litestar.config.app import AppConfig
+from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins import InitPluginProtocol
@@ -47,6 +48,25 @@ def _csrf_key(settings: Settings, application: Application) -> str:
         return shared_secret(application.uow, "csrf")
 
 
+def has_signing_key(settings: Settings) -> bool:
+    """Whether the CSRF key comes from the settings (else from the database)."""
+    try:
+        signing_key(settings)
+    except RuntimeError:
+        return False
+    return True
+
+
+def bind(state: State, stores: StoreRegistry, application: Application, settings: Settings) -> None:
+    """What the staff pages take from the application: state entries and the database session store."""
+    state["web_application"] = application
+    state["web_uow"] = application.uow
+    state["web_settings"] = settings
+    oidc = OidcSettings()
+    state["web_oidc"] = OidcClient(oidc) if oidc.enabled else None
+    stores.register(SESSION_STORE, DatabaseSessionStore(application.uow), allow_override=True)
+
+
 class WebInterface(InitPluginProtocol):
     """Adds the staff pages, their templates and their static files to the application."""
 
@@ -54,16 +74,9 @@ class WebInterface(InitPluginProtocol):
         state = app_config.state
         settings: Settings = state.get("settings") or get_settings()
         application: Application = state["application"]
-        state["web_application"] = application
-        state["web_uow"] = application.uow
-        state["web_settings"] = settings
-        oidc = OidcSettings()
-        state["web_oidc"] = OidcClient(oidc) if oidc.enabled else None
-        sessions = DatabaseSessionStore(application.uow)  # every worker process reads the same sessions
-        if isinstance(app_config.stores, StoreRegistry):
-            app_config.stores.register(SESSION_STORE, sessions, allow_override=True)
-        else:
-            app_config.stores = {**(app_config.stores or {}), SESSION_STORE: sessions}
+        if not isinstance(app_config.stores, StoreRegistry):
+            app_config.stores = StoreRegistry(app_config.stores or {})
+        bind(state, app_config.stores, application, settings)  # every worker process reads the same sessions
         app_config.template_config = TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment()))
         app_config.route_handlers.append(
             Router(

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
+from tests.apps import app_for
 from tests.world import Clock, World, build_world
 from workflow.bootstrap import bootstrap
 from workflow.settings import Settings
@@ -35,7 +35,7 @@ class Api:
 @pytest.fixture
 def api(engine: Engine) -> Iterator[Api]:
     world = build_world(engine, Clock())
-    with TestClient(create_app(bootstrap(TEST_SETTINGS, engine, world.clock)), raise_server_exceptions=False) as client:
+    with TestClient(app_for(bootstrap(TEST_SETTINGS, engine, world.clock)), raise_server_exceptions=False) as client:
         yield Api(client, world)
 
 

@@ -18,7 +18,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
 
-from api.app import create_app
+from tests.apps import app_for
 from tests.e2e.conftest import TEST_SETTINGS
 from tests.world import Clock
 from workflow.bootstrap import bootstrap
@@ -91,7 +91,7 @@ def demo(demo_engine: tuple[Engine, Clock]) -> Iterator[Demo]:
         u = by_name[f"{code.lower()}.{suffix}"]
         token = mint(TEST_SETTINGS, u.username, code, list(u.roles), now=clock())
         callers[(code, suffix)] = Caller(u.org, u.id, set(u.roles), {"Authorization": f"Bearer {token}"})
-    with TestClient(create_app(bootstrap(TEST_SETTINGS, engine, clock)), raise_server_exceptions=False) as client:
+    with TestClient(app_for(bootstrap(TEST_SETTINGS, engine, clock)), raise_server_exceptions=False) as client:
         yield Demo(client, engine, cases, placements, agreements, callers)
 
 

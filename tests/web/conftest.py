@@ -7,10 +7,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, select
 
 from api.app import create_app
+from tests.apps import app_for
 from tests.world import Clock
 from workflow.bootstrap import bootstrap
 from workflow.engine.firing import CASE
@@ -72,13 +74,18 @@ class Staff:
 
 
 def staff_client(engine: Engine, clock: Clock, settings: Settings = DEV_SETTINGS) -> TestClient:  # type: ignore[type-arg]
-    """A test client of the application with ``settings`` (over HTTPS outside development: cookies are Secure)."""
+    """A test client of an application of its own with ``settings`` (over HTTPS outside development: cookies are
+    Secure)."""
+    return _client(create_app(bootstrap(settings, engine, clock)), settings)
+
+
+def _client(app: Litestar, settings: Settings) -> TestClient:  # type: ignore[type-arg]
     base_url = "http://testserver.local" if settings.environment == "development" else "https://testserver.local"
-    return TestClient(create_app(bootstrap(settings, engine, clock)), raise_server_exceptions=False, base_url=base_url)
+    return TestClient(app, raise_server_exceptions=False, base_url=base_url)
 
 
 @pytest.fixture
 def staff(demo_engine: tuple[Engine, Clock]) -> Iterator[Staff]:
     engine, clock = demo_engine
-    with staff_client(engine, clock) as client:
+    with _client(app_for(bootstrap(DEV_SETTINGS, engine, clock)), DEV_SETTINGS) as client:
         yield Staff(client, engine, clock)

@@ -17,11 +17,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection, insert, select
 
 from states.registry import all_decision_kinds
 from states.roles import Role
+from workflow import yaml_files
 from workflow.engine.errors import InvalidInput
 from workflow.schema.db import new_id
 from workflow.schema.tables import ORDER, RULE, Organisation
@@ -67,7 +67,7 @@ def load_file(conn: Connection, path: Path = DEFAULT_FILE) -> int:
     """
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    doc = yaml.safe_load(raw)
+    doc = yaml_files.safe_load(raw)
     _check(doc)
     orgs = conn.execute(select(Organisation.id, Organisation.code)).all()  # type: ignore[call-overload]
     order_t = ORDER

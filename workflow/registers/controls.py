@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-import yaml
 from sqlalchemy import Connection, Engine, and_, or_, select
 
 from states.control_check import CONTROLS
+from workflow import yaml_files
 from workflow.cases.opening import open_case
 from workflow.clock import utcnow
 from workflow.deadlines.calendar import add_days, local_date
@@ -59,7 +59,7 @@ class Control:
 @lru_cache(maxsize=4)
 def load(path: Path = DEFAULT_FILE) -> dict[str, Any]:
     """The configuration file, checked; raises :class:`InvalidInput` naming what is wrong."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
     controls = []
     for item in raw.get("controls", []):
         try:

@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection, insert, select
 
+from workflow import yaml_files
 from workflow.engine.errors import InvalidInput
 from workflow.schema.db import new_id
 from workflow.schema.tables import ORG, RETENTION_RULE, RETENTION_SCHEDULE
@@ -73,7 +73,7 @@ def load_file(conn: Connection, path: Path = DEFAULT_FILE) -> int:
     """
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    doc = yaml.safe_load(raw)
+    doc = yaml_files.safe_load(raw)
     _check(doc)
     orgs = conn.execute(select(ORG.c.id, ORG.c.code)).all()
     added = 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
@@ -43,7 +44,7 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
     requests = c.plan(seed, args.seconds, args.transitions, args.reads)
     with c.cluster(url, args.workers, args.schedulers, logs, scheduler_log_level="INFO") as running:
         due_at = c.now_utc()
-        with c.LockSampler(url) as sampler:
+        with c.LockSampler(url) as sampler, c.CpuMeter(running, url) as cpu:
             outcomes = c.drive(running.port, requests, connections=args.connections)
         swept = c.wait_swept(url, due_at, timeout=120)
     s = c.summary(outcomes)
@@ -68,6 +69,11 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
         if event.startswith("Lock:"):
             waiting[_label(statement)] = waiting.get(_label(statement), 0) + 1
     print(f"lock waits by statement: {_top(waiting, 6)}")
+    used = ", ".join(f"{kind} {t / cpu.wall:.2f}" for kind, t in cpu.seconds.items())
+    print(
+        f"CPU over the load's {cpu.wall:.0f} s, in cores (of {os.cpu_count()}): {used}; "
+        f"all of them {sum(cpu.seconds.values()) / cpu.wall:.2f}"
+    )
     print(
         f"deadlines: {seed.due_deadlines} due, {swept['deadlines_acted_on']} acted on, {swept['due_left']} left, "
         f"{swept['effects']} effects, {swept['effects_twice']} done twice, {swept['mails_twice']} messages twice"

@@ -465,6 +465,64 @@ class LockSampler:
         return self.lock_waits / self.active if self.active else 0.0
 
 
+class CpuMeter:
+    """CPU time (user + system, from ``/proc``) each kind of process spent between ``__enter__`` and ``__exit__``.
+
+    The kinds: the API workers (children of the uvicorn supervisor), the schedulers, this database's PostgreSQL
+    backends (their pids from ``pg_stat_activity``; one that ended in between is missed) and this process (the load
+    generator and the sampler). ``seconds`` maps each kind to CPU seconds, ``wall`` is the elapsed time.
+    """
+
+    def __init__(self, running: Cluster, url: str) -> None:
+        parsed = make_url(url)
+        self.conninfo = parsed.set(drivername="postgresql").render_as_string(False)
+        self.database = parsed.database
+        self.running = running
+        self.seconds: dict[str, float] = {}
+        self.wall = 0.0
+
+    def _pids(self) -> dict[str, set[int]]:
+        workers = {p for p in _all_pids() if _stat(p)[0] == self.running.api.pid}
+        with psycopg.connect(self.conninfo, autocommit=True) as c:
+            rows = c.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,)).fetchall()
+        return {
+            "API workers": workers,
+            "schedulers": {p.pid for p in self.running.schedulers},
+            "PostgreSQL backends": {int(r[0]) for r in rows},
+        }
+
+    def _cpu(self, pids: dict[str, set[int]]) -> dict[tuple[str, int], float]:
+        out = {(kind, pid): _stat(pid)[1] for kind, group in pids.items() for pid in group}
+        self_times = os.times()
+        out[("load generator", os.getpid())] = self_times.user + self_times.system
+        return out
+
+    def __enter__(self) -> CpuMeter:
+        self._wall0 = time.perf_counter()
+        self._before = self._cpu(self._pids())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        after = self._cpu(self._pids())
+        self.wall = time.perf_counter() - self._wall0
+        for (kind, pid), t in after.items():
+            self.seconds[kind] = self.seconds.get(kind, 0.0) + t - self._before.get((kind, pid), 0.0)
+
+
+def _all_pids() -> list[int]:
+    return [int(d) for d in os.listdir("/proc") if d.isdigit()]
+
+
+def _stat(pid: int) -> tuple[int, float]:
+    """A process's parent pid and CPU seconds (user + system) so far; (0, 0.0) when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0, 0.0
+    fields = raw[raw.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sweep_state(url: str, since: datetime) -> dict[str, int]:
     """After the load: due deadlines left unacted, effects done twice, outbox messages made twice."""
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)

@@ -72,7 +72,7 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
     used = ", ".join(f"{kind} {t / cpu.wall:.2f}" for kind, t in cpu.seconds.items())
     print(
         f"CPU over the load's {cpu.wall:.0f} s, in cores (of {os.cpu_count()}): {used}; "
-        f"all of them {sum(cpu.seconds.values()) / cpu.wall:.2f}"
+        f"all of them {sum(cpu.seconds.values()) / cpu.wall:.2f}; {cpu.sessions} database connections opened"
     )
     print(
         f"deadlines: {seed.due_deadlines} due, {swept['deadlines_acted_on']} acted on, {swept['due_left']} left, "

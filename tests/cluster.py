@@ -470,7 +470,8 @@ class CpuMeter:
 
     The kinds: the API workers (children of the uvicorn supervisor), the schedulers, this database's PostgreSQL
     backends (their pids from ``pg_stat_activity``; one that ended in between is missed) and this process (the load
-    generator and the sampler). ``seconds`` maps each kind to CPU seconds, ``wall`` is the elapsed time.
+    generator and the sampler). ``seconds`` maps each kind to CPU seconds, ``wall`` is the elapsed time, ``sessions``
+    how many connections the database accepted meanwhile.
     """
 
     def __init__(self, running: Cluster, url: str) -> None:
@@ -480,6 +481,12 @@ class CpuMeter:
         self.running = running
         self.seconds: dict[str, float] = {}
         self.wall = 0.0
+        self.sessions = 0  # connections the database accepted meanwhile (pg_stat_database.sessions)
+
+    def _sessions(self) -> int:
+        with psycopg.connect(self.conninfo, autocommit=True) as c:
+            row = c.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (self.database,)).fetchone()
+        return int(row[0]) if row else 0
 
     def _pids(self) -> dict[str, set[int]]:
         workers = {p for p in _all_pids() if _stat(p)[0] == self.running.api.pid}
@@ -500,11 +507,13 @@ class CpuMeter:
     def __enter__(self) -> CpuMeter:
         self._wall0 = time.perf_counter()
         self._before = self._cpu(self._pids())
+        self.sessions = -self._sessions()
         return self
 
     def __exit__(self, *exc: object) -> None:
         after = self._cpu(self._pids())
         self.wall = time.perf_counter() - self._wall0
+        self.sessions += self._sessions() - 1  # not counting this one
         for (kind, pid), t in after.items():
             self.seconds[kind] = self.seconds.get(kind, 0.0) + t - self._before.get((kind, pid), 0.0)
 

@@ -19,12 +19,15 @@ from workflow.bootstrap import Application
 from workflow.cases import queries
 from workflow.deadlines.calendar import is_public_holiday
 
+#: Connections opened at startup: what a worker's requests usually use at once; the pool opens more as they need.
+WARM_CONNECTIONS = 8
+
 
 def warm_up(app: Litestar) -> None:
-    """Open the pool's connections, load this year's and next year's holidays and compile the hot reads."""
+    """Open some of the pool's connections, load this year's and next year's holidays and compile the hot reads."""
     application: Application = app.state.application
     engine = application.engine
-    connections = [engine.connect() for _ in range(getattr(engine.pool, "size", lambda: 1)())]
+    connections = [engine.connect() for _ in range(min(getattr(engine.pool, "size", lambda: 1)(), WARM_CONNECTIONS))]
     for connection in connections:
         connection.close()  # back to the pool, open
     today = application.clock().date()

@@ -24,10 +24,10 @@ from api.docs_page import OfflineSwagger, docs_router
 from api.exact_schema import ExactStructSchemaPlugin
 from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS, route_methods
-from api.warm_up import warm_up
 from api.web import WebInterface
 from workflow.bootstrap import Application, bootstrap
 from workflow.settings import get_settings
+from workflow.warm_up import warm_up
 
 ROUTE_MODULES: list[str] = [
     "api.routes.system",
@@ -135,8 +135,8 @@ def options_allow(app: Litestar, handler: Any) -> Any:
 
 
 def create_server_app() -> Litestar:
-    """The application as ``uppfoljning serve`` runs it: :func:`create_app`, warmed up (:mod:`api.warm_up`) and with
-    the collector tuned at startup.
+    """The application as ``uppfoljning serve`` runs it: :func:`create_app`, warmed up (:mod:`workflow.warm_up`)
+    and with the collector tuned at startup.
 
     Tests build many apps in one process and keep :func:`create_app`: freezing there would keep their garbage.
     A worker process started by ``uvicorn --workers N api.app:create_server_app`` configures the scrubbed JSON
@@ -149,5 +149,10 @@ def create_server_app() -> Litestar:
 
         configure(get_settings().log_level)
     app = create_app()
-    app.on_startup.extend([warm_up, tune_gc])  # warmed first, so that what it caches is frozen with the rest
+    app.on_startup.extend([warm_worker, tune_gc])  # warmed first, so that what it caches is frozen with the rest
     return app
+
+
+def warm_worker(app: Litestar) -> None:
+    """Warm the worker up before it listens (:func:`workflow.warm_up.warm_up`)."""
+    warm_up(app.state.application)

@@ -1,4 +1,4 @@
-"""A server worker warms up before it takes requests (api.warm_up)."""
+"""A server worker warms up before it takes requests (workflow.warm_up)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from api.app import create_app
-from api.warm_up import WARM_CONNECTIONS, warm_up
 from workflow.bootstrap import Application
 from workflow.deadlines import calendar
 from workflow.schema.tables import ACCESS_LOG
+from workflow.warm_up import WARM_CONNECTIONS, warm_up
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_warming_up_opens_connections_loads_the_holidays_and_records_no_read(app: Application) -> None:
     calendar._holidays.cache_clear()
     app.engine.dispose()
-    warm_up(create_app(app))
+    warm_up(app)
     pool = app.engine.pool
     assert pool.checkedin() == min(pool.size(), WARM_CONNECTIONS)  # type: ignore[attr-defined]
     hits = calendar._holidays.cache_info().hits

@@ -1,4 +1,4 @@
-"""Warming a server worker up before it takes requests (uppvärmning).
+"""Warming a server worker up before it takes requests (uppvärmning); ``api.app.create_server_app`` calls it.
 
 A fresh worker paid for its first requests with work done once per process: the first
 transition imported the holiday calendar (about 50 ms of CPU), the first case view and list
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from litestar import Litestar
-
 from workflow.accounts import find_account
 from workflow.bootstrap import Application
 from workflow.cases import queries
@@ -23,9 +21,8 @@ from workflow.deadlines.calendar import is_public_holiday
 WARM_CONNECTIONS = 8
 
 
-def warm_up(app: Litestar) -> None:
+def warm_up(application: Application) -> None:
     """Open some of the pool's connections, load this year's and next year's holidays and compile the hot reads."""
-    application: Application = app.state.application
     engine = application.engine
     connections = [engine.connect() for _ in range(min(getattr(engine.pool, "size", lambda: 1)(), WARM_CONNECTIONS))]
     for connection in connections:

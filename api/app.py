@@ -27,6 +27,7 @@ from api.problems import EXCEPTION_HANDLERS, route_methods
 from api.web import WebInterface, bind, has_signing_key
 from workflow.bootstrap import Application, bootstrap
 from workflow.settings import get_settings
+from workflow.warm_up import warm_up
 
 ROUTE_MODULES: list[str] = [
     "api.routes.system",
@@ -153,7 +154,8 @@ def options_allow(app: Litestar, handler: Any) -> Any:
 
 
 def create_server_app() -> Litestar:
-    """The application as ``uppfoljning serve`` runs it: :func:`create_app` with the collector tuned at startup.
+    """The application as ``uppfoljning serve`` runs it: :func:`create_app`, warmed up (:mod:`workflow.warm_up`)
+    and with the collector tuned at startup.
 
     Tests build many apps in one process and keep :func:`create_app`: freezing there would keep their garbage.
     A worker process started by ``uvicorn --workers N api.app:create_server_app`` configures the scrubbed JSON
@@ -166,5 +168,10 @@ def create_server_app() -> Litestar:
 
         configure(get_settings().log_level)
     app = create_app()
-    app.on_startup.append(tune_gc)
+    app.on_startup.extend([warm_worker, tune_gc])  # warmed first, so that what it caches is frozen with the rest
     return app
+
+
+def warm_worker(app: Litestar) -> None:
+    """Warm the worker up before it listens (:func:`workflow.warm_up.warm_up`)."""
+    warm_up(app.state.application)

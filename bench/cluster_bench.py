@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
@@ -41,9 +42,9 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
         f"in {time.perf_counter() - t0:.0f} s"
     )
     requests = c.plan(seed, args.seconds, args.transitions, args.reads)
-    with c.cluster(url, args.workers, args.schedulers, logs) as running:
+    with c.cluster(url, args.workers, args.schedulers, logs, scheduler_log_level="INFO") as running:
         due_at = c.now_utc()
-        with c.LockSampler(url) as sampler:
+        with c.LockSampler(url) as sampler, c.CpuMeter(running, url) as cpu:
             outcomes = c.drive(running.port, requests, connections=args.connections)
         swept = c.wait_swept(url, due_at, timeout=120)
     s = c.summary(outcomes)
@@ -63,10 +64,71 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
     )
     for statement, n in sorted(sampler.by_statement.items(), key=lambda kv: -kv[1])[:6]:
         print(f"  {n:>6} samples  {' '.join(statement.split())}")
+    waiting: dict[str, int] = {}
+    for _t, event, statement in sampler.timed:
+        if event.startswith("Lock:"):
+            waiting[_label(statement)] = waiting.get(_label(statement), 0) + 1
+    print(f"lock waits by statement: {_top(waiting, 6)}")
+    used = ", ".join(f"{kind} {t / cpu.wall:.2f}" for kind, t in cpu.seconds.items())
+    print(
+        f"CPU over the load's {cpu.wall:.0f} s, in cores (of {os.cpu_count()}): {used}; "
+        f"all of them {sum(cpu.seconds.values()) / cpu.wall:.2f}; {cpu.sessions} database connections opened"
+    )
     print(
         f"deadlines: {seed.due_deadlines} due, {swept['deadlines_acted_on']} acted on, {swept['due_left']} left, "
         f"{swept['effects']} effects, {swept['effects_twice']} done twice, {swept['mails_twice']} messages twice"
     )
+    timeline(outcomes, sampler, c.job_spans(logs), c.last_start, args.seconds)
+
+
+#: Short names for the statements the timeline shows (the first words of each sampled statement).
+STATEMENTS = (
+    ("COMMIT", "commit"),
+    ("WITH j AS", "transition"),
+    ('SELECT "case".id', "case read"),
+    ("SELECT organisation.id FROM organisation WHERE organisation.id = $1::INTEGER FOR UPDATE", "org lock"),
+    ("SELECT deadline.id", "sweep claim"),
+    ("INSERT INTO outbox", "sweep outbox"),
+    ("INSERT INTO deadline_effect", "sweep effects"),
+)
+
+
+def _label(statement: str) -> str:
+    flat = " ".join(statement.split())
+    return next((name for prefix, name in STATEMENTS if flat.startswith(prefix)), flat[:28])
+
+
+def _top(counts: dict[str, int], n: int = 2) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:n])
+
+
+def timeline(
+    outcomes: list[c.Outcome], sampler: c.LockSampler, spans: list[c.JobSpan], start: float, seconds: float
+) -> None:
+    """Per second of intended send time: latencies, what the database's backends did, which scheduler jobs ran."""
+    print("\ntimeline (second of intended send time; backends: mean active per 10 ms sample, lock-wait samples)")
+    head = f"{'s':>3}{'n':>5}{'p50':>7}{'p99':>7}{'max':>7} {'act':>4}{'lock':>5}"
+    print(f"{head}  {'top waits':<34}{'top statements':<36}jobs")
+    for second in range(math.ceil(seconds)):
+        lat = [o.latency_ms for o in outcomes if second <= o.at < second + 1]
+        lo, hi = start + second, start + second + 1
+        ticks = sum(1 for t in sampler.ticks if lo <= t < hi)
+        waits: dict[str, int] = {}
+        statements: dict[str, int] = {}
+        for t, event, statement in sampler.timed:
+            if lo <= t < hi:
+                waits[event] = waits.get(event, 0) + 1
+                statements[_label(statement)] = statements.get(_label(statement), 0) + 1
+        active = sum(waits.values())
+        locks = sum(n for e, n in waits.items() if e.startswith("Lock:"))
+        jobs = " ".join(f"{s.process[-1]}:{s.job}" for s in spans if s.start < hi and s.end >= lo and s.job != "sweep")
+        sweeps = [s for s in spans if s.job == "sweep" and s.start < hi and s.end >= lo and s.end - s.start > 0.5]
+        jobs += "".join(f" {s.process[-1]}:sweep({s.end - s.start:.1f}s)" for s in sweeps)
+        print(
+            f"{second:>3}{len(lat):>5}{c.percentile(lat, 50):>7.0f}{c.percentile(lat, 99):>7.0f}"
+            f"{max(lat, default=float('nan')):>7.0f} {active / max(ticks, 1):>4.1f}{locks:>5}  "
+            f"{_top(waits):<34}{_top(statements):<36}{jobs.strip()}"
+        )
 
 
 def saturation(args: argparse.Namespace, logs: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 from types import FrameType
@@ -20,12 +19,12 @@ from workflow.i18n import say as _say
 @click.option("--once", is_flag=True, help=_say(N_("run every job once (controls, sweep, outbox) and exit")))
 @click.pass_context
 def scheduler_command(ctx: click.Context, once: bool) -> None:
+    from scheduler.priority import lower_priority
+
+    lower_priority()  # already done when started as `uppfoljning scheduler` (workflow.cli); once either way
     from scheduler.service import SchedulerService
     from workflow.runtime import engine_for
-    from workflow.settings import get_settings
 
-    if get_settings().scheduler_nice and hasattr(os, "nice"):
-        os.nice(get_settings().scheduler_nice)  # background work: the API's requests go first on a shared machine
     service = SchedulerService(engine_for((ctx.obj or {}).get("url")))
     if once:
         click.echo(json.dumps(service.run_once(), default=str))

@@ -93,7 +93,7 @@ class SchedulerService:
         review's alerts of today (each user and day once)."""
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
         purged = purge_expired(self.engine, self.clock(), retention)
-        anchor_checkpoints(self.engine, self.anchoring, self.clock())
+        anchor_checkpoints(self.engine, self.anchoring, self.clock(), skip_busy=True)
         self.access_alerts()
         return purged
 

@@ -13,7 +13,9 @@ that every due deadline was acted on exactly once.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -172,8 +174,8 @@ def environment(url: str, **extra: str) -> dict[str, str]:
         UPPF_RUN_SCHEDULER="0",
         UPPF_MAIL_HOURS="always",
         PYTHONPATH=str(ROOT),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -197,13 +199,23 @@ class Cluster:
 
 
 @contextmanager
-def cluster(url: str, workers: int, schedulers: int, log_dir: Path, sweep_seconds: float = 1.0) -> Iterator[Cluster]:
+def cluster(
+    url: str,
+    workers: int,
+    schedulers: int,
+    log_dir: Path,
+    sweep_seconds: float = 1.0,
+    scheduler_log_level: str = "WARNING",
+) -> Iterator[Cluster]:
     """``workers`` API processes behind one port and ``schedulers`` scheduler processes, stopped on exit.
 
-    Their output goes to files in ``log_dir`` (``api.log``, ``scheduler-N.log``).
+    Their output goes to files in ``log_dir`` (``api.log``, ``scheduler-N.log``); at ``scheduler_log_level``
+    INFO the schedulers' logs say when each job ran (APScheduler's lines), which :func:`job_spans` reads.
     """
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
+    api_log = log_dir / "api.log"
+    offset = api_log.stat().st_size if api_log.exists() else 0
     api = subprocess.Popen(
         [
             str(BIN / "uvicorn"),
@@ -217,22 +229,24 @@ def cluster(url: str, workers: int, schedulers: int, log_dir: Path, sweep_second
             str(workers),
             "--no-access-log",
             "--log-level",
-            "warning",
+            "info",  # uvicorn's own lines only (the workers log at UPPF_LOG_LEVEL): each worker says it has started
         ],
         env=environment(url),
         cwd=ROOT,
-        stdout=(log_dir / "api.log").open("ab"),
+        stdout=api_log.open("ab"),
         stderr=subprocess.STDOUT,
     )
     c = Cluster(port, api)
     try:
         wait_healthy(port, api)
+        wait_started(api_log, offset, workers, api)
         sched_env = environment(
             url,
             UPPF_SCHEDULER_SWEEP_SECONDS=str(sweep_seconds),
             UPPF_SCHEDULER_OUTBOX_SECONDS="3600",
             UPPF_SCHEDULER_CONTROLS_SECONDS="3600",
             UPPF_SCHEDULER_HOUSEKEEPING_SECONDS="3600",
+            UPPF_LOG_LEVEL=scheduler_log_level,
         )
         for n in range(schedulers):
             out = (log_dir / f"scheduler-{n}.log").open("ab")
@@ -259,6 +273,24 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) 
     raise RuntimeError("the API did not become ready")
 
 
+def wait_started(log: Path, offset: int, workers: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until every worker has said "Application startup complete" in ``log`` (after byte ``offset``).
+
+    The workers share one listening socket and a worker still starting accepts nothing, so keep-alive connections
+    opened as soon as the first worker answers all land on that one and stay there for the whole run.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the API exited with {proc.returncode}")
+        with log.open("rb") as f:
+            f.seek(offset)
+            if f.read().count(b"Application startup complete") >= workers:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"not all {workers} API workers started")
+
+
 # --- the load --------------------------------------------------------------------------------------------------
 
 
@@ -279,6 +311,7 @@ class Outcome:
     kind: str
     status: int
     latency_ms: float
+    at: float = 0.0  # the request's intended send time, seconds from the start of the load
 
 
 def plan(seed: Seed, seconds: float, transitions_per_s: float, reads_per_s: float) -> list[Request]:
@@ -333,10 +366,16 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return status
 
 
+#: Wall-clock time (``time.time()``) of the last :func:`drive`'s start, to line its requests up with logs and samples.
+last_start: float = 0.0
+
+
 async def _drive(port: int, requests: list[Request], connections: int) -> list[Outcome]:
+    global last_start
     queue: asyncio.Queue[Request | None] = asyncio.Queue()
     outcomes: list[Outcome] = []
     start = time.perf_counter() + 0.2
+    last_start = time.time() + 0.2
 
     async def client() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -347,7 +386,7 @@ async def _drive(port: int, requests: list[Request], connections: int) -> list[O
                 status = 599
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            outcomes.append(Outcome(req.kind, status, (time.perf_counter() - start - req.at) * 1000))
+            outcomes.append(Outcome(req.kind, status, (time.perf_counter() - start - req.at) * 1000, req.at))
         writer.close()
 
     clients = [asyncio.create_task(client()) for _ in range(connections)]
@@ -389,6 +428,8 @@ class LockSampler:
         self.lock_waits = 0
         self.by_event: dict[str, int] = {}
         self.by_statement: dict[str, int] = {}  # the first 120 characters of each sampled active statement
+        self.ticks: list[float] = []  # wall-clock time of each sample
+        self.timed: list[tuple[float, str, str]] = []  # (wall-clock time, wait event or CPU, statement) per backend
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -408,7 +449,10 @@ class LockSampler:
         )
         with psycopg.connect(self.conninfo, autocommit=True) as c:
             while not self._stop.wait(self.interval):
+                now = time.time()
+                self.ticks.append(now)
                 for kind, event, query in c.execute(sql, (self.database,)).fetchall():
+                    self.timed.append((now, f"{kind}:{event}" if kind else "CPU", query))
                     self.active += 1
                     self.by_statement[query] = self.by_statement.get(query, 0) + 1
                     key = f"{kind}:{event}" if kind else "CPU"
@@ -419,6 +463,73 @@ class LockSampler:
     @property
     def lock_share(self) -> float:
         return self.lock_waits / self.active if self.active else 0.0
+
+
+class CpuMeter:
+    """CPU time (user + system, from ``/proc``) each kind of process spent between ``__enter__`` and ``__exit__``.
+
+    The kinds: the API workers (children of the uvicorn supervisor), the schedulers, this database's PostgreSQL
+    backends (their pids from ``pg_stat_activity``; one that ended in between is missed) and this process (the load
+    generator and the sampler). ``seconds`` maps each kind to CPU seconds, ``wall`` is the elapsed time, ``sessions``
+    how many connections the database accepted meanwhile.
+    """
+
+    def __init__(self, running: Cluster, url: str) -> None:
+        parsed = make_url(url)
+        self.conninfo = parsed.set(drivername="postgresql").render_as_string(False)
+        self.database = parsed.database
+        self.running = running
+        self.seconds: dict[str, float] = {}
+        self.wall = 0.0
+        self.sessions = 0  # connections the database accepted meanwhile (pg_stat_database.sessions)
+
+    def _sessions(self) -> int:
+        with psycopg.connect(self.conninfo, autocommit=True) as c:
+            row = c.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (self.database,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _pids(self) -> dict[str, set[int]]:
+        workers = {p for p in _all_pids() if _stat(p)[0] == self.running.api.pid}
+        with psycopg.connect(self.conninfo, autocommit=True) as c:
+            rows = c.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,)).fetchall()
+        return {
+            "API workers": workers,
+            "schedulers": {p.pid for p in self.running.schedulers},
+            "PostgreSQL backends": {int(r[0]) for r in rows},
+        }
+
+    def _cpu(self, pids: dict[str, set[int]]) -> dict[tuple[str, int], float]:
+        out = {(kind, pid): _stat(pid)[1] for kind, group in pids.items() for pid in group}
+        self_times = os.times()
+        out[("load generator", os.getpid())] = self_times.user + self_times.system
+        return out
+
+    def __enter__(self) -> CpuMeter:
+        self._wall0 = time.perf_counter()
+        self._before = self._cpu(self._pids())
+        self.sessions = -self._sessions()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        after = self._cpu(self._pids())
+        self.wall = time.perf_counter() - self._wall0
+        self.sessions += self._sessions() - 1  # not counting this one
+        for (kind, pid), t in after.items():
+            self.seconds[kind] = self.seconds.get(kind, 0.0) + t - self._before.get((kind, pid), 0.0)
+
+
+def _all_pids() -> list[int]:
+    return [int(d) for d in os.listdir("/proc") if d.isdigit()]
+
+
+def _stat(pid: int) -> tuple[int, float]:
+    """A process's parent pid and CPU seconds (user + system) so far; (0, 0.0) when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0, 0.0
+    fields = raw[raw.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sweep_state(url: str, since: datetime) -> dict[str, int]:
@@ -455,6 +566,39 @@ def wait_swept(url: str, since: datetime, timeout: float) -> dict[str, int]:
         time.sleep(0.5)
         state = sweep_state(url, since)
     return state
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpan:
+    """One run of a scheduler job, from its log: which process, which job, wall-clock start and end."""
+
+    process: str
+    job: str
+    start: float
+    end: float
+
+
+def job_spans(log_dir: Path) -> list[JobSpan]:
+    """The scheduler jobs' runs, read from APScheduler's lines in ``scheduler-N.log`` (logged at INFO)."""
+    spans: list[JobSpan] = []
+    for path in sorted(log_dir.glob("scheduler-*.log")):
+        started: dict[str, float] = {}
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            event, stamp = str(entry.get("event", "")), entry.get("timestamp")
+            match = re.search(r'(?:Running job|Job) "SchedulerService\.(\w+)', event)
+            if not match or not stamp:
+                continue
+            t = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+            if event.startswith("Running job"):
+                started[match[1]] = t
+            elif match[1] in started:
+                spans.append(JobSpan(path.stem, match[1], started.pop(match[1]), t))
+        spans += [JobSpan(path.stem, job, t, float("inf")) for job, t in started.items()]  # still running at the end
+    return spans
 
 
 def now_utc() -> datetime:

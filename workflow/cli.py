@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 
-import click
+from scheduler.priority import lower_if_scheduler
 
-from workflow.i18n import N_, localise_click
-from workflow.i18n import say as _say
-from workflow.logging import configure
+lower_if_scheduler(sys.argv)  # before the imports below: they load the whole application
+
+import click  # noqa: E402
+
+from workflow.i18n import N_, localise_click  # noqa: E402
+from workflow.i18n import say as _say  # noqa: E402
+from workflow.logging import configure  # noqa: E402
 
 localise_click()  # "Usage:", "Options" and click's errors in the command line's language too
 

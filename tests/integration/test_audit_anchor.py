@@ -7,6 +7,7 @@ Each tampering is one an attacker with full database access could do so that the
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,14 @@ from workflow.engine.anchor import (
     AnchorKey,
     FileAnchorStore,
     Keyring,
+    _anchor_org,
     anchor_checkpoints,
     anchor_for_board_report,
     keyring,
     signed_line,
     verify_anchors,
 )
-from workflow.engine.audit import GENESIS, ChainBreak, chained, take_checkpoint, verify
+from workflow.engine.audit import GENESIS, ChainBreak, chained, take_checkpoint, take_checkpoints, verify
 from workflow.schema.tables import CASE, CHECKPOINT, EVENT, Deadline, Decision, Outbox
 from workflow.settings import Settings
 
@@ -213,6 +215,59 @@ def test_checkpoint_rows_older_than_the_latest_anchored_one_are_pruned(engine: E
     assert _findings(engine, anchors) == [] and _database_alone(engine) == []
     _rewind(engine, cases[0], 1)
     assert ("rewound_head", cases[0]) in _kinds(_findings(engine, anchors))
+
+
+@pytest.mark.only_on("postgresql")
+def test_a_transition_in_an_organisation_being_anchored_does_not_wait_for_the_anchoring(
+    engine: Engine, tmp_path: Path
+) -> None:
+    world, _cases = _history(engine)
+    actor = world.actor("NORTH", "contract_strategist")
+    case_id = open_case(
+        world.wf, "complaint", actor, "received", kind="client", agreement_id=world.agreements["north_calloff"]
+    ).case_id
+    take_checkpoints(engine, world.clock())
+    fired = threading.Event()
+
+    def fire() -> None:
+        world.wf.fire(case_id, "investigate", actor, "looking into it", params={"topic": "premises"})
+        fired.set()
+
+    with engine.begin() as scheduler:  # a scheduler anchoring NORTH, its transaction still open
+        anchored = _anchor_org(
+            scheduler, world.orgs["NORTH"], KEY, _anchoring(tmp_path).store, world.clock(), "schedule", False
+        )
+        assert [a.seq for a in anchored] == [1]
+        worker = threading.Thread(target=fire)
+        worker.start()
+        assert fired.wait(10), "the transition waited for the anchoring's lock on its organisation"
+    worker.join()
+
+
+@pytest.mark.only_on("postgresql")
+def test_a_scheduled_anchoring_passes_over_an_organisation_another_scheduler_is_anchoring(
+    engine: Engine, tmp_path: Path
+) -> None:
+    world, _cases = _history(engine)
+    take_checkpoints(engine, world.clock())
+    anchors = _anchoring(tmp_path)
+    north, south = world.orgs["NORTH"], world.orgs["SOUTH"]
+    made: list[tuple[int, int]] = []
+
+    def housekeeping() -> None:
+        made.extend(
+            (a.organisation_id, a.seq) for a in anchor_checkpoints(engine, anchors, world.clock(), skip_busy=True)
+        )
+
+    with engine.begin() as other:  # the other scheduler, anchoring NORTH
+        _anchor_org(other, north, KEY, anchors.store, world.clock(), "schedule", False)
+        second = threading.Thread(target=housekeeping)
+        second.start()
+        second.join(10)
+        assert not second.is_alive(), "the second scheduler waited for the first"
+    assert made == [(south, 1)]
+    assert [json.loads(raw)["organisation_id"] for raw in anchors.store.lines()] == [north, south]
+    assert _findings(engine, anchors) == []
 
 
 def test_a_report_to_the_board_anchors_the_heads_even_when_nothing_moved(engine: Engine, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from workflow.cases.paging import Order, Page, PageRequest, SortKey, fetch
 from workflow.cases.scoping import Viewer
 from workflow.deadlines.calendar import end_of_day
 from workflow.engine.errors import InvalidInput, NotFound
-from workflow.engine.firing import CASE, Workflow
+from workflow.engine.firing import CASE, Actor, Workflow
 from workflow.engine.uow import UnitOfWork
 from workflow.schema.tables import (
     AGREEMENT,
@@ -228,6 +228,24 @@ def case_view(uow: UnitOfWork, viewer: Viewer, case_id: int) -> dict[str, Any]:
     if scoping.is_individual_case(view["case_type"], view["placement_id"]):  # logged before the record leaves
         uow.write(lambda conn: record_reads(conn, viewer, "case", [case_id], "read", now))
     return view
+
+
+def warm_up(uow: UnitOfWork) -> None:
+    """Compile the case view's and the case list's statements before the first reader waits for it (a server
+    worker's start): each is run once for no case in no organisation, finds nothing, and SQLAlchemy keeps its
+    compiled form."""
+    nobody = Actor(0, 0, ("contract_strategist",))
+
+    def views(conn: Connection) -> None:
+        for individuals in (True, False):
+            statements = _view_statements(individuals)
+            conn.execute(statements.case, {"case_id": 0, "organisation_id": 0}).all()
+            for statement in (statements.timeline, statements.deadlines, statements.changes):
+                conn.execute(statement, {"case_id": 0}).all()
+
+    uow.read(views)
+    for sort in ("-opened_at", "overdue_first"):  # the default order, and the earliest deadline first
+        list_cases(uow, nobody, CaseFilter(sort=sort), PageRequest())
 
 
 def _view(conn: Connection, viewer: Viewer, case_id: int, now: datetime) -> dict[str, Any]:

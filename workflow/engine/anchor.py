@@ -200,11 +200,14 @@ def anchor_checkpoints(
     reason: str = "schedule",
     organisation_id: int | None = None,
     always: bool = False,
+    skip_busy: bool = False,
 ) -> list[Anchored]:
     """Checkpoint every organisation (or one) whose cases moved, sign each new checkpoint and append it to the store.
 
     ``always`` (a report to the board) anchors the latest checkpoint again when nothing moved, so the report has a
-    line of its own. Rows older than the latest anchored checkpoint are pruned afterwards.
+    line of its own. Rows older than the latest anchored checkpoint are pruned afterwards. ``skip_busy`` (the
+    schedulers' housekeeping) passes over an organisation another process is anchoring at that moment instead of
+    waiting for it: that one anchors what it read, and whatever it did not see is anchored at the next run.
     """
     key = anchors.keys.current
     if key is None:
@@ -218,22 +221,37 @@ def anchor_checkpoints(
     for org in orgs:
         with suppress(IntegrityError):  # another scheduler took this checkpoint a moment ago; anchoring it is shared
             uow.write(lambda c, org=org: take_checkpoint(c, org, now))  # type: ignore[misc]
-        written += uow.write(lambda c, org=org: _anchor_org(c, org, key, anchors.store, now, reason, always))  # type: ignore[misc]
+        written += uow.write(
+            lambda c, org=org: _anchor_org(c, org, key, anchors.store, now, reason, always, skip_busy)  # type: ignore[misc]
+        )
     if written:
         log.debug("audit.anchored", checkpoints=len(written), reason=reason)  # info would go to the CLI's stdout
     return written
 
 
 def _anchor_org(
-    conn: Connection, org: int, key: AnchorKey, store: AnchorStore, now: datetime, reason: str, always: bool
+    conn: Connection,
+    org: int,
+    key: AnchorKey,
+    store: AnchorStore,
+    now: datetime,
+    reason: str,
+    always: bool,
+    skip_busy: bool = False,
 ) -> list[Anchored]:
     """Anchor the organisation's unanchored checkpoints in order, then prune what verification no longer needs.
 
     Runs in one write transaction that first locks the organisation's row, so two schedulers anchor one after the
-    other. The line is stored before the row is marked: a crash in between anchors the same checkpoint again later
-    (an identical line), never leaves one unanchored.
+    other (or, with ``skip_busy``, the second passes the organisation by). The line is stored before the row is
+    marked: a crash in between anchors the same checkpoint again later (an identical line), never leaves one
+    unanchored.
     """
-    conn.execute(select(ORG.c.id).where(ORG.c.id == org).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: every row written with this organisation's id (an event, a deadline, a
+    # message) takes a key-share lock on it for its foreign key, which FOR UPDATE would make wait until the anchoring
+    # commits; the anchors exclude only each other.
+    lock = select(ORG.c.id).where(ORG.c.id == org).with_for_update(key_share=True, skip_locked=skip_busy)
+    if conn.execute(lock).first() is None:
+        return []  # another process is anchoring it now (skip_busy), or the organisation is gone
     rows = list(conn.execute(select(CHECKPOINT).where(CHECKPOINT.c.organisation_id == org).order_by(CHECKPOINT.c.seq)))
     base = None
     done: list[Anchored] = []

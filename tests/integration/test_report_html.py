@@ -7,6 +7,7 @@ missing the test installs it if it may (root with apt-get, under CI, ``UPPF_REQU
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -63,3 +64,14 @@ def test_the_html_report_opens_in_chromium_without_errors(
     charts = [t for t in report.tables if t.chart and t.rows]
     assert dom.count("<svg") == len(charts)
     assert shot.stat().st_size > 10_000
+
+
+def test_the_annual_html_shows_every_percentage_with_its_n(engine: Engine) -> None:
+    s = build_year(engine, 22)
+    with engine.connect() as conn:
+        report = build_report(conn, "annual", s.w.orgs["NORTH"], date(2026, 1, 1), date(2026, 12, 31))
+    html = render(report, "html").decode()
+    outcomes = html[html.index('id="outcomes"') : html.index('id="other_follow_ups"')]
+    assert '<th scope="col">n</th>' in outcomes
+    assert re.search(r"n = \d+", outcomes)  # the chart labels each bar with its n
+    assert "%" in outcomes

@@ -227,6 +227,7 @@ def _open(
         if policy is not None
         else None
     )
+    next_due_at = next_due.after_opening(first_deadline)
     case_id, event_id, head = writer.open(
         conn,
         Opening(
@@ -250,7 +251,7 @@ def _open(
                 "updated_at": now,
                 "opened_on": when.day,
                 "last_occurred_on": when.day,
-                "next_due_at": next_due.after_opening(first_deadline),
+                "next_due_at": next_due_at,
             },
             deadline=first_deadline,
             event={
@@ -292,7 +293,7 @@ def _open(
             head,
             when.day,
             when.day,
-            next_due.after_opening(first_deadline),
+            next_due_at,
         )
     log.info("case.opened", case_id=case_id, case_type=case_type, organisation_id=org)
     return OpenedCase(int(case_id), spec.initial, 1, event_id)

@@ -166,7 +166,7 @@ def _act(conn: Connection, wf: Workflow, rows: list[Any], now: datetime, deferre
         spec = CASE_TYPES.get(case.case_type)
         policy = spec.deadlines.get(d.state) if spec else None
         if spec is None or policy is None or case.status != d.state:
-            stale.append({"d_id": d.id, "d_now": now})
+            stale.append({"d_id": d.id, "d_now": now, "of_case": d.case_id})  # of_case names no column: not SET
             res.stale += 1
             continue
         due = due_date_of(d.due_at)
@@ -213,8 +213,7 @@ def _act(conn: Connection, wf: Workflow, rows: list[Any], now: datetime, deferre
     _bulk_write(conn, outbox, effects, moves)
     if stale:
         conn.execute(_CLOSE_STALE, stale)
-        closed = {s["d_id"] for s in stale}
-        next_due.refresh(conn, {d.case_id for d in rows if d.id in closed})
+        next_due.refresh(conn, {s["of_case"] for s in stale})
     return res
 
 

@@ -12,7 +12,7 @@ from states.roles import Role
 from workflow.engine import delegation
 from workflow.engine.firing import Actor, Workflow
 from workflow.schema.db import new_id
-from workflow.schema.tables import Agreement, AppUser, ContractArea, Organisation, Placement, Provider
+from workflow.schema.tables import CASE, DEADLINE, Agreement, AppUser, ContractArea, Organisation, Placement, Provider
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=__import__("datetime").UTC)
 
@@ -129,3 +129,13 @@ def build_world(engine: Engine, clock: Clock | None = None) -> World:
         )
         delegation.load_file(conn)
     return w
+
+
+def next_due_of(engine: Engine, case_id: int) -> tuple[datetime | None, datetime | None]:
+    """A case's stored next due time and the earliest due time of its pending deadlines (equal when kept right)."""
+    with engine.connect() as conn:
+        stored = conn.execute(select(CASE.c.next_due_at).where(CASE.c.id == case_id)).scalar_one()
+        earliest = conn.execute(
+            select(func.min(DEADLINE.c.due_at)).where(DEADLINE.c.case_id == case_id, DEADLINE.c.status == "pending")
+        ).scalar_one()
+    return stored, earliest

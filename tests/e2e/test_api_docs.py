@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.e2e.conftest import Api
-from tests.web.browser import CHROMIUM_ARGS, SHOTS, chromium, require_playwright, served
+from tests.web.browser import SHOTS, launched_chromium, served
 from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
 
@@ -80,8 +80,6 @@ def docs_site(engine: Engine, backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.only_on("sqlite")  # the page does not touch the database: deselected, not skipped, on PostgreSQL
 def test_the_docs_page_lists_the_operations_in_chromium_with_every_outside_request_blocked(docs_site: str) -> None:
-    executable = chromium()
-    sync_api = require_playwright()
     outside: list[str] = []
     problems: list[str] = []
 
@@ -93,21 +91,17 @@ def test_the_docs_page_lists_the_operations_in_chromium_with_every_outside_reque
             outside.append(url)
             route.abort()
 
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.route("**/*", only_loopback)
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(f"{docs_site}/schema")
-            page.wait_for_selector(".opblock-summary", timeout=30_000)
-            listed = page.locator(".opblock-summary-path").all_inner_texts()
-            text = page.locator("#swagger-ui").inner_text()
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "api-docs.png"))
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        page = browser.new_page()
+        page.route("**/*", only_loopback)
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(f"{docs_site}/schema")
+        page.wait_for_selector(".opblock-summary", timeout=30_000)
+        listed = page.locator(".opblock-summary-path").all_inner_texts()
+        text = page.locator("#swagger-ui").inner_text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "api-docs.png"))
     assert len(listed) > 40
     assert "/cases" in [p.replace("\u200b", "") for p in listed]
     assert "List the caller's organisation's cases, with filters and sorting." in text

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.world import NOW, World, build_world
+from tests.world import NOW, World, build_world, next_due_of
 from workflow.cases.opening import open_case
 from workflow.deadlines import changes
 from workflow.deadlines.calendar import local_date
@@ -171,7 +171,7 @@ def test_a_deadline_changed_while_its_case_moves_on_never_deadlocks_and_the_next
     compare-and-set), so the extended deadline never outlives the state it belongs to."""
     world = build_world(engine)
     actor = world.actor("NORTH", "contract_strategist")
-    c, d = Case.__table__, Deadline.__table__  # type: ignore[attr-defined]
+    d = Deadline.__table__  # type: ignore[attr-defined]
     for _ in range(12):
         cid = open_case(
             world.wf, "complaint", actor, "complaint", kind="relative", agreement_id=world.agreements["north_calloff"]
@@ -179,9 +179,5 @@ def test_a_deadline_changed_while_its_case_moves_on_never_deadlocks_and_the_next
         with engine.connect() as conn:
             deadline_id, due = conn.execute(select(d.c.id, d.c.due_at).where(d.c.case_id == cid)).one()
         assert _extend_while_moving_on(world, cid, deadline_id, due, actor) == []
-        with engine.connect() as conn:
-            stored = conn.execute(select(c.c.next_due_at).where(c.c.id == cid)).scalar_one()
-            earliest = conn.execute(
-                select(func.min(d.c.due_at)).where(d.c.case_id == cid, d.c.status == "pending")
-            ).scalar_one()
+        stored, earliest = next_due_of(engine, cid)
         assert stored == earliest

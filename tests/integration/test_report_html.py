@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.report_scenario import build_year
-from tests.web.browser import CHROMIUM_ARGS, chromium, require_playwright
+from tests.web.browser import launched_chromium
 from workflow.reports.catalogue import REPORTS, build_report
 from workflow.reports.render import render
 
@@ -27,14 +27,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module's reports (each report opens in a page of its own)."""
-    executable = chromium()
-    sync_api = require_playwright()
-    with sync_api.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.mark.parametrize("name", list(REPORTS))

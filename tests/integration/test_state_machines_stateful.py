@@ -6,7 +6,7 @@ refuse is refused."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import Engine, func, select
 
 from states.registry import CASE_TYPES
-from tests.world import World, build_world
+from tests.world import World, build_world, next_due_of
 from workflow.cases.opening import open_case
 from workflow.deadlines import changes
 from workflow.deadlines.calendar import local_date
@@ -55,17 +55,6 @@ def _facts(engine: Engine, cid: int) -> tuple[str, int, int, list[str]]:
         events = conn.execute(select(func.count()).select_from(e).where(e.c.case_id == cid)).scalar_one()
         pending = [r[0] for r in conn.execute(select(d.c.state).where(d.c.case_id == cid, d.c.status == "pending"))]
     return status, version, events, pending
-
-
-def _next_due(engine: Engine, cid: int) -> tuple[datetime | None, datetime | None]:
-    """The case's stored next due time, and the earliest due time of its pending deadlines."""
-    c, d = Case.__table__, Deadline.__table__  # type: ignore[attr-defined]
-    with engine.connect() as conn:
-        stored = conn.execute(select(c.c.next_due_at).where(c.c.id == cid)).scalar_one()
-        earliest = conn.execute(
-            select(func.min(d.c.due_at)).where(d.c.case_id == cid, d.c.status == "pending")
-        ).scalar_one()
-    return stored, earliest
 
 
 def _suspended(engine: Engine, cid: int) -> list[str]:
@@ -181,7 +170,8 @@ def _machine_for(world: World, case_type: str) -> type[RuleBasedStateMachine]:
         @invariant()
         def next_due_is_the_earliest_pending_deadline(self) -> None:
             if self.cid is not None:
-                assert _next_due(engine, self.cid)[0] == _next_due(engine, self.cid)[1]
+                stored, earliest = next_due_of(engine, self.cid)
+                assert stored == earliest
 
         @invariant()
         def stored_case_matches_the_model(self) -> None:

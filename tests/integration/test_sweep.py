@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.world import Clock, World, build_world
+from tests.world import Clock, World, build_world, next_due_of
 from workflow.cases.opening import open_case
 from workflow.clock import STOCKHOLM
 from workflow.deadlines.calendar import end_of_day
@@ -190,4 +190,5 @@ def test_the_scheduler_cannot_act_for_a_deadline_whose_case_moved_on(engine: Eng
     clock.now = datetime(2026, 3, 14, 0, 0, 1, tzinfo=STOCKHOLM)
     r = sweep(engine, clock)
     assert (r.stale, r.transitions) == (1, 0)
+    assert next_due_of(engine, cid) == (None, None), "closing the stale deadline clears the case's next due time"
     assert Actor.system(w.orgs["NORTH"]).is_system

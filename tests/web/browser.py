@@ -63,6 +63,20 @@ def require_playwright() -> Any:
     return sync_api
 
 
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (installed or skipped as :func:`chromium` says); closed
+    when the block ends."""
+    executable = chromium()
+    sync_api = require_playwright()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.web.browser import CHROMIUM_ARGS, SHOTS, WIDTHS, axe_violations, chromium, require_playwright, served
+from tests.web.browser import SHOTS, WIDTHS, axe_violations, launched_chromium, served
 from workflow.demo.municipality import Demo
 from workflow.engine.firing import CASE
 from workflow.schema.db import make_engine
@@ -69,8 +69,6 @@ def _cases(engine: Engine) -> dict[tuple[str, str], int]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    executable = chromium()
-    sync_api = require_playwright()
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -78,8 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cases = _cases(engine)
     engine.dispose()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with served(url) as base, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with served(url) as base, launched_chromium() as browser:
         context = browser.new_context(locale="sv-SE", viewport={"width": WIDTHS[0], "height": 900})
         page = context.new_page()
         errors: list[str] = []
@@ -91,7 +88,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         page.get_by_role("button", name=f"Logga in som {USER}").click()
         page.wait_for_url(f"{base}/oversikt")
         yield site
-        browser.close()
 
 
 def _look(site: Site, name: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.web.browser import CHROMIUM_ARGS, SHOTS, axe_violations, chromium, require_playwright, served
+from tests.web.browser import SHOTS, axe_violations, launched_chromium, served
 from workflow.demo.municipality import Demo
 from workflow.engine.firing import CASE
 from workflow.schema.db import make_engine
@@ -107,18 +107,14 @@ def _cases(url: str) -> dict[tuple[str, str], int]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo40]:
-    executable = chromium()
-    sync_api = require_playwright()
     url = f"sqlite:///{tmp_path_factory.mktemp('scenarios') / 'demo.db'}"
     engine = make_engine(url)
     upgrade(engine)
     Demo(engine, lambda: datetime.now(UTC) - timedelta(days=DAYS_BACK)).load()
     engine.dispose()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with served(url) as base, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with served(url) as base, launched_chromium() as browser:
         yield Demo40(base, browser, _cases(url))
-        browser.close()
 
 
 @pytest.fixture

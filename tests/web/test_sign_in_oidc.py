@@ -9,14 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from tests.web.browser import (
-    CHROMIUM_ARGS,
-    chromium,
-    free_port,
-    openid_provider,
-    require_playwright,
-    served,
-)
+from tests.web.browser import free_port, launched_chromium, openid_provider, served
 from workflow.demo.municipality import Demo
 from workflow.schema.db import make_engine
 from workflow.schema.migrate import upgrade
@@ -39,8 +32,6 @@ class Production:
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
-    executable = chromium()
-    sync_api = require_playwright()
     url = f"sqlite:///{tmp_path_factory.mktemp('oidc') / 'demo.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -68,10 +59,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
             "UPPF_OIDC_CLIENT_ID": "uppfoljning",
             "UPPF_OIDC_CLIENT_SECRET": "test-client-secret-not-for-production",
         }
-        with served(url, app_port, **settings), sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        with served(url, app_port, **settings), launched_chromium() as browser:
             yield Production(base, issuer, browser)
-            browser.close()
 
 
 def _sign_in_at_the_provider(page: Any, login: str) -> None:

@@ -71,6 +71,9 @@ class CurrentUser:
     organisation_code: str
     organisation_kind: str
     roles: tuple[str, ...]
+    #: The header's names (from the same cached user row as the roles).
+    display_name: str = ""
+    organisation_name: str = ""
 
     @property
     def actor(self) -> Actor:
@@ -335,6 +338,8 @@ class Authenticator:
             account.organisation_code,
             account.organisation_kind,
             roles,
+            account.display_name,
+            account.organisation_name,
         )
 
 

@@ -21,6 +21,8 @@ class Account:
     roles: tuple[str, ...]
     active: bool
     source: str = "manual"  # manual | idp (provisioned from groups) | integration (a service account)
+    display_name: str = ""
+    organisation_name: str = ""
 
 
 def find_account(uow: UnitOfWork, username: str) -> Account | None:
@@ -29,11 +31,21 @@ def find_account(uow: UnitOfWork, username: str) -> Account | None:
     def read(conn: Connection) -> Account | None:
         row = conn.execute(
             select(
-                USER.c.id, USER.c.organisation_id, ORG.c.code, ORG.c.kind, USER.c.roles, USER.c.active, USER.c.source
+                USER.c.id,
+                USER.c.organisation_id,
+                ORG.c.code,
+                ORG.c.kind,
+                USER.c.roles,
+                USER.c.active,
+                USER.c.source,
+                USER.c.display_name,
+                ORG.c.name,
             )
             .join(ORG, ORG.c.id == USER.c.organisation_id)
             .where(USER.c.username == username)
         ).first()
-        return Account(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5]), row[6]) if row else None
+        if row is None:
+            return None
+        return Account(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5]), row[6], row[7] or "", row[8] or "")
 
     return uow.read(read)

@@ -58,7 +58,8 @@ def render(
     **context: Any,
 ) -> Template:
     """``template`` with the header's user, the navigation and the language (``title`` is translated)."""
-    profile = data.profile(uow_of(request), user.actor) if user else None
+    # The header's names come with the user row the request was authenticated from (cached as its roles are).
+    profile = data.Profile(user.display_name, user.organisation_name, user.roles) if user else None
     section = "/" + request.url.path.strip("/").split("/")[0]
     return Template(
         template_name=template,

@@ -25,11 +25,8 @@ from workflow.cases.queries import overview as overview_of
 from workflow.deadlines.queries import organisation_deadlines
 from workflow.engine.errors import InvalidInput, NotFound
 from workflow.registers.queries import (
-    AreaFilter,
     ProviderFilter,
-    list_contract_areas,
     list_providers,
-    provider_choices,
 )
 
 Flag = Annotated[str | None, Parameter(max_length=8)]
@@ -202,13 +199,8 @@ def cases(
     template = "cases_partial.html" if _list_only(request) else "cases.html"
     choices: dict[str, Any] = {}
     if template == "cases.html":
-        choices = {
-            "providers": provider_choices(uow, user.actor),
-            "areas": list_contract_areas(
-                uow, user.actor, AreaFilter(organisation_id=user.organisation_id), PageRequest(page_size=100)
-            ).items,
-            "owners": data.colleagues(uow, user.actor),
-        }
+        found = data.case_list_choices(uow, user.actor)
+        choices = {"providers": found.providers, "areas": found.areas, "owners": found.owners}
     return render(
         request,
         template,

@@ -35,7 +35,14 @@ def current(request: Request[Any, Any, Any]) -> CurrentUser:
         request.clear_session()
         raise NotAuthorizedException("the session's user is unknown or inactive")
     return CurrentUser(
-        account.user_id, username, account.organisation_id, org, account.organisation_kind, account.roles
+        account.user_id,
+        username,
+        account.organisation_id,
+        org,
+        account.organisation_kind,
+        account.roles,
+        account.display_name,
+        account.organisation_name,
     )
 
 

@@ -120,3 +120,41 @@ def test_an_unchanged_session_is_written_again_only_when_its_expiry_moves_by_mor
         assert stored()[1] == staff.clock() + timedelta(seconds=3600)
 
     asyncio.run(run())
+
+
+def test_a_page_view_reads_its_session_once_and_stores_it_back_unchanged_without_reading_it_again(
+    staff: Staff,
+) -> None:
+    uow = UnitOfWork(staff.engine, staff.clock)
+    store = DatabaseSessionStore(uow, staff.clock)
+    reads: list[object] = []
+    plain_read = uow.read
+
+    def counted(work):  # type: ignore[no-untyped-def]
+        reads.append(work)
+        return plain_read(work)
+
+    async def run() -> None:
+        await store.set("page", b"signed-in", expires_in=3600)
+        uow.read = counted  # type: ignore[method-assign]
+        assert await store.get("page") == b"signed-in"  # the request's read
+        await store.set("page", b"signed-in", expires_in=3600)  # the same request stores it back
+        assert len(reads) == 1
+        await store.set("page", b"signed-in", expires_in=3600)  # a store with no read before it reads the row
+        assert len(reads) == 2
+
+    asyncio.run(run())
+
+
+def test_a_session_signed_out_in_another_worker_during_a_request_is_not_brought_back_by_it(staff: Staff) -> None:
+    here = DatabaseSessionStore(UnitOfWork(staff.engine, staff.clock), staff.clock)
+    other_worker = DatabaseSessionStore(UnitOfWork(staff.engine, staff.clock), staff.clock)
+
+    async def run() -> None:
+        await here.set("page", b"signed-in", expires_in=3600)
+        assert await here.get("page") == b"signed-in"  # a request starts here ...
+        await other_worker.delete("page")  # ... the user signs out in another tab, served by another worker ...
+        await here.set("page", b"signed-in", expires_in=3600)  # ... and the first request ends
+        assert await other_worker.get("page") is None
+
+    asyncio.run(run())

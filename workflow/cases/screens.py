@@ -27,6 +27,7 @@ from workflow.deadlines.rules import actions as ladder_actions
 from workflow.engine.delegation import order_in_force
 from workflow.engine.firing import Actor, TriggerOption, Workflow
 from workflow.engine.uow import UnitOfWork
+from workflow.registers import queries as registers
 from workflow.schema.tables import ORG, USER
 
 AGREEMENT = scoping.AGREEMENT
@@ -50,20 +51,6 @@ class CasePage:
     deadlines: list[dict[str, Any]]
     options: list[TriggerOption]
     mandates: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def profile(uow: UnitOfWork, user: Actor) -> Profile:
-    """The user's name and organisation for the header."""
-
-    def work(conn: Connection) -> Profile:
-        row = conn.execute(
-            select(USER.c.display_name, ORG.c.name)
-            .join(ORG, ORG.c.id == USER.c.organisation_id)
-            .where(USER.c.id == user.user_id)
-        ).one()
-        return Profile(row[0], row[1], user.roles)
-
-    return uow.read(work)
 
 
 def sign_in_candidates(uow: UnitOfWork) -> list[RowMapping]:
@@ -131,18 +118,36 @@ def mandates(uow: UnitOfWork, user: Actor, now: datetime) -> dict[str, dict[str,
     return uow.read(work)
 
 
-def colleagues(uow: UnitOfWork, user: Actor) -> list[RowMapping]:
-    """The active users of the user's organisation (the case list's case-worker filter)."""
+@dataclass(frozen=True, slots=True)
+class CaseListChoices:
+    """The case list's select lists: every provider, the board's contract areas and its case workers."""
 
-    def work(conn: Connection) -> list[RowMapping]:
-        q = (
-            select(USER.c.id, USER.c.display_name)
-            .where(USER.c.organisation_id == user.organisation_id, USER.c.active.is_(True))
-            .order_by(USER.c.display_name, USER.c.id)
+    providers: list[dict[str, Any]]
+    areas: list[dict[str, Any]]
+    owners: list[dict[str, Any]]
+
+
+def case_list_choices(uow: UnitOfWork, user: Actor) -> CaseListChoices:
+    """The case list's filter choices, in one read (the board's own areas and active users)."""
+
+    def work(conn: Connection) -> CaseListChoices:
+        return CaseListChoices(
+            registers.providers_to_choose(conn),
+            registers.areas_to_choose(conn, user.organisation_id),
+            colleagues(conn, user),
         )
-        return list(conn.execute(q).mappings().all())
 
     return uow.read(work)
+
+
+def colleagues(conn: Connection, user: Actor) -> list[dict[str, Any]]:
+    """The active users of the user's organisation (the case list's case-worker filter)."""
+    q = (
+        select(USER.c.id, USER.c.display_name)
+        .where(USER.c.organisation_id == user.organisation_id, USER.c.active.is_(True))
+        .order_by(USER.c.display_name, USER.c.id)
+    )
+    return [{"id": r[0], "display_name": r[1]} for r in conn.execute(q)]
 
 
 def deadline_page(uow: UnitOfWork, user: Actor, deadline_id: int) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -85,8 +85,23 @@ def list_providers(uow: UnitOfWork, viewer: Viewer, filters: ProviderFilter, pag
 
 def provider_choices(uow: UnitOfWork, viewer: Viewer) -> list[dict[str, Any]]:
     """Every provider's id and name, by name: the choices of a select list (a shared register, a short one)."""
+    return uow.read(providers_to_choose)
+
+
+def providers_to_choose(conn: Connection) -> list[dict[str, Any]]:
+    """:func:`provider_choices` on an open connection."""
     q = select(PROVIDER.c.id, PROVIDER.c.name).where(scoping.shared_register()).order_by(PROVIDER.c.name, PROVIDER.c.id)
-    return uow.read(lambda conn: [dict(r) for r in conn.execute(q).mappings()])
+    return [{"id": r[0], "name": r[1]} for r in conn.execute(q)]
+
+
+def areas_to_choose(conn: Connection, organisation_id: int) -> list[dict[str, Any]]:
+    """The contract areas of a board, id and name by code: the choices of a select list."""
+    q = (
+        select(AREA.c.id, AREA.c.name)
+        .where(scoping.shared_register(), AREA.c.organisation_id == organisation_id)
+        .order_by(AREA.c.code, AREA.c.id)
+    )
+    return [{"id": r[0], "name": r[1]} for r in conn.execute(q)]
 
 
 def provider(conn: Connection, provider_id: int) -> dict[str, Any]:

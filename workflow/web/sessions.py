@@ -31,6 +31,8 @@ PURGE_EVERY = timedelta(minutes=10)
 #: the session after every response; rewriting an unchanged row cost a durable write per page view.
 RENEW_GRACE = timedelta(minutes=5)
 SECRET_PREFIX = "secret:"  # rows of installation secrets (no expiry), never answered as a session
+#: Sessions read and not yet stored again that the store remembers (a request's read, then its store).
+SEEN_LIMIT = 10_000
 
 
 def _seconds(value: int | timedelta | None) -> timedelta | None:
@@ -78,6 +80,9 @@ class DatabaseSessionStore(Store):
         self.uow = uow
         self.clock = clock  # wall time: a session lasts its hours whatever the application's clock says
         self._purged_at: datetime | None = None
+        # What each session's row held when a request read it: storing it back unchanged at the end of the same
+        # request needs no second read. A row another worker deleted meanwhile (signed out) is not brought back.
+        self._seen: dict[str, tuple[bytes, datetime | None]] = {}
 
     # -- the blocking work ------------------------------------------------------------------------------------------
 
@@ -97,15 +102,29 @@ class DatabaseSessionStore(Store):
             purge_expired(self.uow, now)
 
     def _unchanged(self, key: str, value: bytes, expires_at: datetime | None) -> bool:
-        """Whether the row already holds ``value`` with an expiry within :data:`RENEW_GRACE` of ``expires_at``."""
-        row = self.uow.read(
-            lambda conn: conn.execute(select(SESSION.c.value, SESSION.c.expires_at).where(SESSION.c.key == key)).first()
-        )
-        if row is None or bytes(row.value) != value:
+        """Whether the row already holds ``value`` with an expiry within :data:`RENEW_GRACE` of ``expires_at``
+        (as this request read it, else as the database has it)."""
+        seen = self._seen.pop(key, None)
+        if seen is None:
+            row = self.uow.read(
+                lambda conn: conn.execute(
+                    select(SESSION.c.value, SESSION.c.expires_at).where(SESSION.c.key == key)
+                ).first()
+            )
+            if row is None:
+                return False
+            seen = (bytes(row.value), row.expires_at)
+        held, held_until = seen
+        if held != value:
             return False
-        if expires_at is None or row.expires_at is None:
-            return expires_at is None and row.expires_at is None
-        return abs(expires_at - row.expires_at) < RENEW_GRACE
+        if expires_at is None or held_until is None:
+            return expires_at is None and held_until is None
+        return abs(expires_at - held_until) < RENEW_GRACE
+
+    def _remember(self, key: str, value: bytes, expires_at: datetime | None) -> None:
+        if len(self._seen) >= SEEN_LIMIT:  # reads whose request never stored the session (an error, a sign-out)
+            self._seen.clear()
+        self._seen[key] = (value, expires_at)
 
     def _get(self, key: str, renew_for: timedelta | None) -> bytes | None:
         if not _session_key(key):
@@ -118,20 +137,24 @@ class DatabaseSessionStore(Store):
         )
         if row is None:
             return None
-        if renew_for is not None and row.expires_at is not None:
+        expires_at = row.expires_at
+        if renew_for is not None and expires_at is not None:
+            expires_at = now + renew_for
             self.uow.write(
-                lambda conn: conn.execute(
-                    update(SESSION).where(SESSION.c.key == key).values(expires_at=now + renew_for)
-                )
+                lambda conn: conn.execute(update(SESSION).where(SESSION.c.key == key).values(expires_at=expires_at))
             )
-        return bytes(row.value)
+        value = bytes(row.value)
+        self._remember(key, value, expires_at)
+        return value
 
     def _delete(self, key: str) -> None:
         if not _session_key(key):
             return
+        self._seen.pop(key, None)
         self.uow.write(lambda conn: conn.execute(delete(SESSION).where(SESSION.c.key == key)))
 
     def _delete_all(self) -> None:
+        self._seen.clear()
         self.uow.write(lambda conn: conn.execute(delete(SESSION).where(~SESSION.c.key.startswith(SECRET_PREFIX))))
 
     def _expires_at(self, key: str) -> tuple[bool, datetime | None]:

@@ -119,8 +119,11 @@ def _postgres_cursor() -> type[Any]:
     return Cursor
 
 
-#: How much of an SQLite database file is read through memory mapping (SQLite caps it at its compile-time limit).
-SQLITE_MMAP_BYTES = 2**31
+#: How much of an SQLite database file is read through memory mapping: none. With a mapping, every commit by
+#: another connection made a reader's next transaction drop what it had mapped: on the 1,000,000-case bench a
+#: 300-row read after a case list and its access-log write took 9–14 ms instead of 0.3–0.5 ms, and the case list
+#: itself 76 instead of 35 ms (bench/README.md, "Issue 12: page times", run 5). Pages come from the OS cache.
+SQLITE_MMAP_BYTES = 0
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
@@ -132,8 +135,6 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
-        # Reads through the OS page cache, shared by every connection, instead of each connection's 2 MB cache:
-        # a page of a case first read is no longer copied in by a system call per database page.
         cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cur.close()
 

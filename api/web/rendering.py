@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from workflow import i18n
 from workflow.deadlines.calendar import local_date
@@ -112,6 +112,17 @@ class _RowEnvironment(Environment):
         return super().getattr(obj, attribute)
 
 
+def _options(rows: list[dict[str, Any]], selected: int | None, text: str = "name") -> Markup:
+    """A select list's options from rows with ``id`` and ``text``, the ``selected`` one marked (a board has
+    hundreds of providers: a Jinja loop over them took a quarter of the case list's render)."""
+    return Markup(
+        "".join(
+            f'<option value="{r["id"]}"{" selected" if r["id"] == selected else ""}>{escape(r[text])}</option>'
+            for r in rows
+        )
+    )
+
+
 def environment() -> Environment:
     """The environment every staff page renders with (autoescaped, strict about unknown names)."""
     env = _RowEnvironment(
@@ -127,5 +138,5 @@ def environment() -> Environment:
     )
     env.policies["ext.i18n.trimmed"] = True
     env.filters.update(label=_label, day=_day, instant=_instant, number=_number)
-    env.globals.update(days_late=_days_late, lateness=_lateness, case_link=_case_link)
+    env.globals.update(days_late=_days_late, lateness=_lateness, case_link=_case_link, options=_options)
     return env

@@ -89,7 +89,7 @@ class DatabaseSessionStore(Store):
     def _set(self, key: str, value: bytes, expires_in: timedelta | None) -> None:
         now = self.clock()
         expires_at = now + expires_in if expires_in is not None else None
-        if self._unchanged(key, value, expires_at):
+        if self._unchanged(key, value, expires_at, self._seen.pop(key, None)):
             return
 
         def work(conn: Connection) -> None:
@@ -101,10 +101,11 @@ class DatabaseSessionStore(Store):
             self._purged_at = now
             purge_expired(self.uow, now)
 
-    def _unchanged(self, key: str, value: bytes, expires_at: datetime | None) -> bool:
+    def _unchanged(
+        self, key: str, value: bytes, expires_at: datetime | None, seen: tuple[bytes, datetime | None] | None
+    ) -> bool:
         """Whether the row already holds ``value`` with an expiry within :data:`RENEW_GRACE` of ``expires_at``
-        (as this request read it, else as the database has it)."""
-        seen = self._seen.pop(key, None)
+        (as this request read it, ``seen``, else as the database has it)."""
         if seen is None:
             row = self.uow.read(
                 lambda conn: conn.execute(
@@ -172,7 +173,14 @@ class DatabaseSessionStore(Store):
         if not _session_key(key):
             raise ValueError("not a session id")
         data = value.encode() if isinstance(value, str) else value
-        await asyncio.to_thread(self._set, key, data, _seconds(expires_in))
+        expires = _seconds(expires_in)
+        seen = self._seen.get(key)
+        if seen is not None:  # the common end of a page view: decided without the database, so without a thread
+            expires_at = self.clock() + expires if expires is not None else None
+            if self._unchanged(key, data, expires_at, seen):
+                self._seen.pop(key, None)
+                return
+        await asyncio.to_thread(self._set, key, data, expires)
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
         return await asyncio.to_thread(self._get, key, _seconds(renew_for))

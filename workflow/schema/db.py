@@ -208,7 +208,9 @@ def read_committed(engine: Engine) -> Iterator[Connection]:
     add only two round trips (and a tenth of a short read's CPU). Under a stricter default isolation level, and
     on SQLite (whose read transaction is one snapshot), this is :func:`read`.
     """
-    if engine.dialect.name != "postgresql" or engine.dialect.default_isolation_level != "READ COMMITTED":
+    # The dialect learns the server's default level on its first connection: until then, a transaction.
+    level = getattr(engine.dialect, "default_isolation_level", None)
+    if engine.dialect.name != "postgresql" or level != "READ COMMITTED":
         with read(engine) as conn:
             yield conn
         return

@@ -7,6 +7,7 @@ filters read it from there, so one environment serves every language at once.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,12 @@ def _days_late(due_at: datetime, now: datetime) -> int:
 @pass_context
 def _lateness(ctx: Context, due_at: datetime, now: datetime) -> Markup:
     """A deadline's tag: days overdue, due today or days left (a list shows one per row, so not a macro)."""
-    days = _days_late(due_at, now)
-    catalogue = i18n.translations(_locale(ctx))
+    return _lateness_tag(_locale(ctx), _days_late(due_at, now))
+
+
+@lru_cache(maxsize=2048)  # a list shows the same few day counts again and again
+def _lateness_tag(locale: str, days: int) -> Markup:
+    catalogue = i18n.translations(locale)
     if days > 0:
         text, kind = catalogue.ngettext("%(num)d day overdue", "%(num)d days overdue", days) % {"num": days}, "late"
     elif days == 0:
@@ -90,9 +95,13 @@ def _lateness(ctx: Context, due_at: datetime, now: datetime) -> Markup:
 @pass_context
 def _case_link(ctx: Context, case_id: int, case_type: str, title: str | None) -> Markup:
     """A link to a case by its type and number, with its title below when it has one."""
-    kind = i18n.label(_locale(ctx), "case type", case_type)
-    link = Markup('<a href="/arenden/%d">%s %d</a>') % (case_id, kind, case_id)
-    return link + Markup('<br><span class="muted">%s</span>') % title if title else link
+    link = f'<a href="/arenden/{int(case_id)}">{_case_type_label(_locale(ctx), case_type)} {int(case_id)}</a>'
+    return Markup(f'{link}<br><span class="muted">{escape(title)}</span>' if title else link)
+
+
+@lru_cache(maxsize=256)
+def _case_type_label(locale: str, case_type: str) -> Markup:
+    return escape(i18n.label(locale, "case type", case_type))
 
 
 class _RowEnvironment(Environment):

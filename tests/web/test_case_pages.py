@@ -107,3 +107,20 @@ def test_the_case_page_names_and_links_the_provider_and_agreement_and_shows_the_
     assert f'<a href="/avtal/{row.agreement_id}">Diarienummer {html.escape(row.registry_number)}</a>' in page.text
     assert "Påminnelser och eskaleringar" in page.text
     assert "Kommer" in page.text or "Utförd" in page.text
+
+
+def test_a_provider_registered_shows_in_the_case_lists_filter_once_the_kept_choices_expire(
+    staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workflow.cases import screens
+
+    staff.sign_in("norrmalm.strateg")
+    assert "Nya Omsorgen AB" not in staff.client.get("/arenden").text
+    with staff.engine.begin() as conn:
+        provider_id = conn.execute(
+            PROVIDER.insert().values(org_number="559999-0001", name="Nya Omsorgen AB").returning(PROVIDER.c.id)
+        ).scalar_one()
+    assert "Nya Omsorgen AB" not in staff.client.get("/arenden").text  # kept for a while
+    later = screens.time.monotonic() + screens.CHOICES_SECONDS + 1
+    monkeypatch.setattr(screens.time, "monotonic", lambda: later)
+    assert f'<option value="{provider_id}">Nya Omsorgen AB</option>' in staff.client.get("/arenden").text

@@ -126,7 +126,7 @@ def _options(rows: list[dict[str, Any]], selected: int | None, text: str = "name
     hundreds of providers: a Jinja loop over them took a quarter of the case list's render)."""
     return Markup(
         "".join(
-            f'<option value="{r["id"]}"{" selected" if r["id"] == selected else ""}>{escape(r[text])}</option>'
+            f'<option value="{escape(r["id"])}"{" selected" if r["id"] == selected else ""}>{escape(r[text])}</option>'
             for r in rows
         )
     )

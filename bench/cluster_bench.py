@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +43,27 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
         f"in {time.perf_counter() - t0:.0f} s"
     )
     requests = c.plan(seed, args.seconds, args.transitions, args.reads)
-    with c.cluster(url, args.workers, args.schedulers, logs, scheduler_log_level="INFO") as running:
-        due_at = c.now_utc()
+    settings = {"UPPF_SCHEDULER_START_SPREAD_SECONDS": str(args.spread)}
+    if args.duty_cycle is not None:
+        settings["UPPF_SCHEDULER_DUTY_CYCLE"] = str(args.duty_cycle)
+    if args.sweep_batch is not None:
+        settings["UPPF_SCHEDULER_SWEEP_BATCH"] = str(args.sweep_batch)
+    if not args.start_together:
+        print(f"held {c.hold_due_day(url)} due deadlines until {args.release:.0f} s into the load")
+    with c.cluster(
+        url, args.workers, args.schedulers, logs, scheduler_log_level="INFO", scheduler_settings=settings
+    ) as running:
+        if args.start_together:
+            due_at = c.now_utc()  # the schedulers start now, with the due day already due
+        else:
+            # The schedulers run before the load, as they do in production; the due day falls due during it.
+            t1 = time.perf_counter()
+            for n in range(args.schedulers):
+                c.wait_logged(logs / f"scheduler-{n}.log", b'"scheduler.started"')
+            time.sleep(args.settle)
+            print(f"schedulers started and settled in {time.perf_counter() - t1:.1f} s")
+            due_at = c.now_utc() + timedelta(seconds=0.2 + args.release)  # c.drive starts 0.2 s from now
+            c.release_due_day(url, due_at)
         with c.LockSampler(url) as sampler, c.CpuMeter(running, url) as cpu:
             outcomes = c.drive(running.port, requests, connections=args.connections)
         swept = c.wait_swept(url, due_at, timeout=120)
@@ -78,6 +98,8 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
         f"deadlines: {seed.due_deadlines} due, {swept['deadlines_acted_on']} acted on, {swept['due_left']} left, "
         f"{swept['effects']} effects, {swept['effects_twice']} done twice, {swept['mails_twice']} messages twice"
     )
+    if not args.start_together:
+        print(f"the due day fell due at {due_at.timestamp() - c.last_start:.1f} s of the load")
     timeline(outcomes, sampler, c.job_spans(logs), c.last_start, args.seconds)
 
 
@@ -160,6 +182,23 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--schedulers", type=int, default=2)
     p.add_argument("--connections", type=int, default=64)
+    p.add_argument(
+        "--start-together",
+        action="store_true",
+        help="start the schedulers with the load, the due day already due (default: the schedulers run first, "
+        "--settle s after they started, and the due day falls due --release s into the load)",
+    )
+    p.add_argument("--settle", type=float, default=5.0, help="seconds between the schedulers' start and the load")
+    p.add_argument("--release", type=float, default=3.0, help="seconds into the load when the due day falls due")
+    p.add_argument(
+        "--spread",
+        type=float,
+        default=24.0,
+        help="the schedulers' UPPF_SCHEDULER_START_SPREAD_SECONDS: their controls, housekeeping (the anchoring of "
+        "every board) and retention purge first run between half of it and all of it after their start",
+    )
+    p.add_argument("--duty-cycle", type=float, default=None, help="the schedulers' UPPF_SCHEDULER_DUTY_CYCLE")
+    p.add_argument("--sweep-batch", type=int, default=None, help="the schedulers' UPPF_SCHEDULER_SWEEP_BATCH")
     p.add_argument("--saturation", default="1,2,4", help="worker counts for the closed-loop run ('' to skip)")
     p.add_argument("--saturation-requests", type=int, default=6000)
     args = p.parse_args()

@@ -19,6 +19,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -35,21 +36,22 @@ ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 def open_loop(args: argparse.Namespace, logs: Path) -> None:
     url = c.fresh_database(ADMIN, "uppf_cluster_bench")
-    per_org = math.ceil(args.seconds * args.transitions / args.orgs) + 1
+    warm = 0.0 if args.start_together else args.warm
+    per_org = math.ceil((warm + args.seconds) * args.transitions / args.orgs) + 1
     t0 = time.perf_counter()
     seed = c.seed(url, args.orgs, per_org, args.due, c.now_utc())
     print(
         f"seeded {args.orgs} boards, {len(seed.movable)} complaints, {seed.due_deadlines} due deadlines "
         f"in {time.perf_counter() - t0:.0f} s"
     )
-    requests = c.plan(seed, args.seconds, args.transitions, args.reads)
+    requests = c.plan(seed, warm + args.seconds, args.transitions, args.reads)
     settings = {"UPPF_SCHEDULER_START_SPREAD_SECONDS": str(args.spread)}
     if args.duty_cycle is not None:
         settings["UPPF_SCHEDULER_DUTY_CYCLE"] = str(args.duty_cycle)
     if args.sweep_batch is not None:
         settings["UPPF_SCHEDULER_SWEEP_BATCH"] = str(args.sweep_batch)
     if not args.start_together:
-        print(f"held {c.hold_due_day(url)} due deadlines until {args.release:.0f} s into the load")
+        print(f"held {c.hold_due_day(url)} due deadlines until {args.release:.0f} s into the measured load")
     with c.cluster(
         url, args.workers, args.schedulers, logs, scheduler_log_level="INFO", scheduler_settings=settings
     ) as running:
@@ -62,11 +64,23 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
                 c.wait_logged(logs / f"scheduler-{n}.log", b'"scheduler.started"')
             time.sleep(args.settle)
             print(f"schedulers started and settled in {time.perf_counter() - t1:.1f} s")
-            due_at = c.now_utc() + timedelta(seconds=0.2 + args.release)  # c.drive starts 0.2 s from now
+            due_at = c.now_utc() + timedelta(seconds=0.2 + warm + args.release)  # c.drive starts 0.2 s from now
             c.release_due_day(url, due_at)
-        with c.LockSampler(url) as sampler, c.CpuMeter(running, url) as cpu:
+        # The CPU meter covers the measured window only: it starts when the warm-up ends.
+        cpu = c.CpuMeter(running, url)
+        meter = threading.Timer(0.2 + warm, cpu.__enter__)
+        meter.start()
+        with c.LockSampler(url) as whole:
             outcomes = c.drive(running.port, requests, connections=args.connections)
+        meter.join()
+        cpu.__exit__(None, None, None)
         swept = c.wait_swept(url, due_at, timeout=120)
+    # Only the measured window counts: the warm-up's requests and samples are left out.
+    outcomes = [replace(o, at=o.at - warm) for o in outcomes if o.at >= warm]
+    start = c.last_start + warm
+    sampler = whole.since(start)
+    if warm:
+        print(f"warm-up: {warm:.0f} s of the same load before the measured window, not counted")
     s = c.summary(outcomes)
     print(
         f"\nopen loop: {args.workers} workers, {args.schedulers} schedulers, {args.orgs} boards, "
@@ -99,8 +113,8 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
         f"{swept['effects']} effects, {swept['effects_twice']} done twice, {swept['mails_twice']} messages twice"
     )
     if not args.start_together:
-        print(f"the due day fell due at {due_at.timestamp() - c.last_start:.1f} s of the load")
-    timeline(outcomes, sampler, c.job_spans(logs), c.last_start, args.seconds)
+        print(f"the due day fell due at {due_at.timestamp() - start:.1f} s of the measured load")
+    timeline(outcomes, sampler, c.job_spans(logs), start, args.seconds)
 
 
 #: Short names for the statements the timeline shows (the first words of each sampled statement).
@@ -187,6 +201,13 @@ def main() -> None:
         action="store_true",
         help="start the schedulers with the load, the due day already due (default: the schedulers run first, "
         "--settle s after they started, and the due day falls due --release s into the load)",
+    )
+    p.add_argument(
+        "--warm",
+        type=float,
+        default=10.0,
+        help="seconds of the same load before the measured window, not counted (not with --start-together): "
+        "the workers have been serving before the due day falls due, as in production",
     )
     p.add_argument("--settle", type=float, default=5.0, help="seconds between the schedulers' start and the load")
     p.add_argument("--release", type=float, default=3.0, help="seconds into the load when the due day falls due")

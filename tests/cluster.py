@@ -509,6 +509,20 @@ class LockSampler:
                     if kind == "Lock":
                         self.lock_waits += 1
 
+    def since(self, start: float) -> LockSampler:
+        """The samples taken from wall-clock time ``start`` on, as a sampler of their own (already stopped)."""
+        part = LockSampler.__new__(LockSampler)
+        part.conninfo, part.database, part.interval = self.conninfo, self.database, self.interval
+        part.ticks = [t for t in self.ticks if t >= start]
+        part.timed = [row for row in self.timed if row[0] >= start]
+        part.active = len(part.timed)
+        part.lock_waits = sum(1 for _t, event, _q in part.timed if event.startswith("Lock:"))
+        part.by_event, part.by_statement = {}, {}
+        for _t, event, query in part.timed:
+            part.by_event[event] = part.by_event.get(event, 0) + 1
+            part.by_statement[query] = part.by_statement.get(query, 0) + 1
+        return part
+
     @property
     def lock_share(self) -> float:
         return self.lock_waits / self.active if self.active else 0.0

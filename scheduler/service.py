@@ -5,8 +5,8 @@ so nothing lives in its memory and downtime is caught up on start (the sweep's a
 delivery's first run is immediate; the other jobs' first run comes within
 ``UPPF_SCHEDULER_START_SPREAD_SECONDS``). Five interval jobs: the deadline sweep, outbox
 delivery, housekeeping and the retention purge (safe on several instances at once) and the
-recurring-control job, run only by the instance holding the leader lock. The sweep and the
-audit anchoring rest between their batches (``UPPF_SCHEDULER_DUTY_CYCLE``).
+recurring-control job, run only by the instance holding the leader lock. The sweep, the
+audit anchoring and the controls' openings rest between their steps (``UPPF_SCHEDULER_DUTY_CYCLE``).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class SchedulerService:
         """
         if not self.leader.acquire():
             return None
-        opened = run_controls(self.engine, self.clock)
+        opened = run_controls(self.engine, self.clock, pace=self.pace)
         opened += ensure_implementation_plans(self.engine, self.clock)
         opened += open_monthly_reports(self.engine, self.clock)
         opened += ensure_agreement_cases(self.engine, self.clock)

@@ -2,13 +2,18 @@
 
     .venv/bin/python bench/cluster_bench.py [--orgs 290] [--seconds 60] [--transitions 100] [--reads 400]
                                             [--workers 4] [--schedulers 2] [--saturation 1,2,4]
+                                            [--start-together | --warm 10 --settle 5 --release 3]
+                                            [--spread 24] [--duty-cycle D] [--sweep-batch N]
 
 Creates the database ``uppf_cluster_bench`` on the local PostgreSQL (dropped first), seeds
 ``--orgs`` boards, starts the processes (``tests/cluster.py``) and sends transitions and reads
 at constant rates, latency counted from each request's intended send time, while the
 schedulers sweep a whole due day of deadlines (``--due`` per board). Prints server errors,
 p50/p99 per kind, the share of sampled active backends waiting on locks, and whether every
-due deadline was acted on exactly once. ``--saturation`` then measures the most transitions/s
+due deadline was acted on exactly once. By default the schedulers run before the load, the
+workers serve ``--warm`` seconds of it before the measured window, and the due day (held at
+seeding) falls due ``--release`` seconds into the window; ``--start-together`` starts the
+schedulers with the load, the due day already due. ``--saturation`` then measures the most transitions/s
 a closed loop of 64 connections gets from 1, 2 and 4 workers. Figures go in ``bench/README.md``.
 """
 

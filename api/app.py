@@ -25,6 +25,7 @@ from api.exact_schema import ExactStructSchemaPlugin
 from api.gc_tuning import tune_gc
 from api.problems import EXCEPTION_HANDLERS, route_methods
 from api.web import WebInterface, bind, has_signing_key
+from workflow.accounts import active_accounts
 from workflow.bootstrap import Application, bootstrap
 from workflow.settings import get_settings
 from workflow.warm_up import warm_up
@@ -173,5 +174,10 @@ def create_server_app() -> Litestar:
 
 
 def warm_worker(app: Litestar) -> None:
-    """Warm the worker up before it listens (:func:`workflow.warm_up.warm_up`)."""
+    """Warm the worker up before it listens (:func:`workflow.warm_up.warm_up`), knowing every active user.
+
+    Without the users, a worker started under load looked each one up on its first request from them (4 workers and
+    290 boards: about 1,200 lookups in the first seconds, the cluster bench's start-up stall).
+    """
     warm_up(app.state.application)
+    app.state.authenticator.remember_accounts(active_accounts(app.state.application.uow))

@@ -28,6 +28,7 @@ names are reported (``auth.unknown_groups``); groups that give no access answer 
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -219,6 +220,15 @@ class Authenticator:
             if isinstance(value, str) and value:
                 return value
         return None
+
+    def remember_accounts(self, accounts: dict[str, Account], rng: random.Random | None = None) -> None:
+        """Cache ``accounts`` (a worker's warm-up: :func:`workflow.accounts.active_accounts`) as if each had just been
+        looked up. Each entry's lifetime ends at a random moment in the second half of the usual one, so the entries
+        are looked up again one by one as they are next used, not all in the same second."""
+        rng = rng or random.Random()
+        now = time.monotonic()
+        for username, account in accounts.items():
+            self._cache[username] = (now + self.user_ttl * rng.uniform(0.5, 1.0), account)
 
     def account(self, username: str) -> Account | None:
         """The user row behind ``username`` (cached)."""

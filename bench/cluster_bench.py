@@ -2,13 +2,18 @@
 
     .venv/bin/python bench/cluster_bench.py [--orgs 290] [--seconds 60] [--transitions 100] [--reads 400]
                                             [--workers 4] [--schedulers 2] [--saturation 1,2,4]
+                                            [--start-together | --warm 10 --settle 5 --release 3]
+                                            [--spread 24] [--duty-cycle D] [--sweep-batch N]
 
 Creates the database ``uppf_cluster_bench`` on the local PostgreSQL (dropped first), seeds
 ``--orgs`` boards, starts the processes (``tests/cluster.py``) and sends transitions and reads
 at constant rates, latency counted from each request's intended send time, while the
 schedulers sweep a whole due day of deadlines (``--due`` per board). Prints server errors,
 p50/p99 per kind, the share of sampled active backends waiting on locks, and whether every
-due deadline was acted on exactly once. ``--saturation`` then measures the most transitions/s
+due deadline was acted on exactly once. By default the schedulers run before the load, the
+workers serve ``--warm`` seconds of it before the measured window, and the due day (held at
+seeding) falls due ``--release`` seconds into the window; ``--start-together`` starts the
+schedulers with the load, the due day already due. ``--saturation`` then measures the most transitions/s
 a closed loop of 64 connections gets from 1, 2 and 4 workers. Figures go in ``bench/README.md``.
 """
 
@@ -19,8 +24,10 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,19 +41,51 @@ ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 def open_loop(args: argparse.Namespace, logs: Path) -> None:
     url = c.fresh_database(ADMIN, "uppf_cluster_bench")
-    per_org = math.ceil(args.seconds * args.transitions / args.orgs) + 1
+    warm = 0.0 if args.start_together else args.warm
+    per_org = math.ceil((warm + args.seconds) * args.transitions / args.orgs) + 1
     t0 = time.perf_counter()
     seed = c.seed(url, args.orgs, per_org, args.due, c.now_utc())
     print(
         f"seeded {args.orgs} boards, {len(seed.movable)} complaints, {seed.due_deadlines} due deadlines "
         f"in {time.perf_counter() - t0:.0f} s"
     )
-    requests = c.plan(seed, args.seconds, args.transitions, args.reads)
-    with c.cluster(url, args.workers, args.schedulers, logs, scheduler_log_level="INFO") as running:
-        due_at = c.now_utc()
-        with c.LockSampler(url) as sampler, c.CpuMeter(running, url) as cpu:
+    requests = c.plan(seed, warm + args.seconds, args.transitions, args.reads)
+    settings = {"UPPF_SCHEDULER_START_SPREAD_SECONDS": str(args.spread)}
+    if args.duty_cycle is not None:
+        settings["UPPF_SCHEDULER_DUTY_CYCLE"] = str(args.duty_cycle)
+    if args.sweep_batch is not None:
+        settings["UPPF_SCHEDULER_SWEEP_BATCH"] = str(args.sweep_batch)
+    if not args.start_together:
+        print(f"held {c.hold_due_day(url)} due deadlines until {args.release:.0f} s into the measured load")
+    with c.cluster(
+        url, args.workers, args.schedulers, logs, scheduler_log_level="INFO", scheduler_settings=settings
+    ) as running:
+        if args.start_together:
+            due_at = c.now_utc()  # the schedulers start now, with the due day already due
+        else:
+            # The schedulers run before the load, as they do in production; the due day falls due during it.
+            t1 = time.perf_counter()
+            for n in range(args.schedulers):
+                c.wait_logged(logs / f"scheduler-{n}.log", b'"scheduler.started"')
+            time.sleep(args.settle)
+            print(f"schedulers started and settled in {time.perf_counter() - t1:.1f} s")
+            due_at = c.now_utc() + timedelta(seconds=0.2 + warm + args.release)  # c.drive starts 0.2 s from now
+            c.release_due_day(url, due_at)
+        # The CPU meter covers the measured window only: it starts when the warm-up ends.
+        cpu = c.CpuMeter(running, url)
+        meter = threading.Timer(0.2 + warm, cpu.__enter__)
+        meter.start()
+        with c.LockSampler(url) as whole:
             outcomes = c.drive(running.port, requests, connections=args.connections)
+        meter.join()
+        cpu.__exit__(None, None, None)
         swept = c.wait_swept(url, due_at, timeout=120)
+    # Only the measured window counts: the warm-up's requests and samples are left out.
+    outcomes = [replace(o, at=o.at - warm) for o in outcomes if o.at >= warm]
+    start = c.last_start + warm
+    sampler = whole.since(start)
+    if warm:
+        print(f"warm-up: {warm:.0f} s of the same load before the measured window, not counted")
     s = c.summary(outcomes)
     print(
         f"\nopen loop: {args.workers} workers, {args.schedulers} schedulers, {args.orgs} boards, "
@@ -78,7 +117,9 @@ def open_loop(args: argparse.Namespace, logs: Path) -> None:
         f"deadlines: {seed.due_deadlines} due, {swept['deadlines_acted_on']} acted on, {swept['due_left']} left, "
         f"{swept['effects']} effects, {swept['effects_twice']} done twice, {swept['mails_twice']} messages twice"
     )
-    timeline(outcomes, sampler, c.job_spans(logs), c.last_start, args.seconds)
+    if not args.start_together:
+        print(f"the due day fell due at {due_at.timestamp() - start:.1f} s of the measured load")
+    timeline(outcomes, sampler, c.job_spans(logs), start, args.seconds)
 
 
 #: Short names for the statements the timeline shows (the first words of each sampled statement).
@@ -160,6 +201,30 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--schedulers", type=int, default=2)
     p.add_argument("--connections", type=int, default=64)
+    p.add_argument(
+        "--start-together",
+        action="store_true",
+        help="start the schedulers with the load, the due day already due (default: the schedulers run first, "
+        "--settle s after they started, and the due day falls due --release s into the load)",
+    )
+    p.add_argument(
+        "--warm",
+        type=float,
+        default=10.0,
+        help="seconds of the same load before the measured window, not counted (not with --start-together): "
+        "the workers have been serving before the due day falls due, as in production",
+    )
+    p.add_argument("--settle", type=float, default=5.0, help="seconds between the schedulers' start and the load")
+    p.add_argument("--release", type=float, default=3.0, help="seconds into the load when the due day falls due")
+    p.add_argument(
+        "--spread",
+        type=float,
+        default=24.0,
+        help="the schedulers' UPPF_SCHEDULER_START_SPREAD_SECONDS: their controls, housekeeping (the anchoring of "
+        "every board) and retention purge first run between half of it and all of it after their start",
+    )
+    p.add_argument("--duty-cycle", type=float, default=None, help="the schedulers' UPPF_SCHEDULER_DUTY_CYCLE")
+    p.add_argument("--sweep-batch", type=int, default=None, help="the schedulers' UPPF_SCHEDULER_SWEEP_BATCH")
     p.add_argument("--saturation", default="1,2,4", help="worker counts for the closed-loop run ('' to skip)")
     p.add_argument("--saturation-requests", type=int, default=6000)
     args = p.parse_args()

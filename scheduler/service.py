@@ -1,14 +1,17 @@
 """The scheduler service: APScheduler as a clock over the workflow's rows (schemaläggare).
 
 APScheduler only decides *when* to tick; every tick reads what is due from the database,
-so nothing lives in its memory and downtime is caught up on start (each job's first run is
-immediate). Five interval jobs: the deadline sweep, outbox delivery, housekeeping and the
-retention purge (safe on several instances at once) and the recurring-control job, run only
-by the instance holding the leader lock.
+so nothing lives in its memory and downtime is caught up on start (the sweep's and the
+delivery's first run is immediate; the other jobs' first run comes within
+``UPPF_SCHEDULER_START_SPREAD_SECONDS``). Five interval jobs: the deadline sweep, outbox
+delivery, housekeeping and the retention purge (safe on several instances at once) and the
+recurring-control job, run only by the instance holding the leader lock. The sweep, the
+audit anchoring and the controls' openings rest between their steps (``UPPF_SCHEDULER_DUTY_CYCLE``).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +31,7 @@ from workflow.engine.errors import Conflict
 from workflow.engine.firing import Actor
 from workflow.engine.idempotency import purge_expired
 from workflow.notify.outbox import DeliveryResult, Session, deliver
+from workflow.pacing import DutyCycle
 from workflow.registers.agreement_cases import ensure_agreement_cases, expire_ended_agreements
 from workflow.registers.controls import run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports
@@ -64,9 +68,14 @@ class SchedulerService:
 
     # --- the jobs ---------------------------------------------------------------------------------------------------
 
+    @property
+    def pace(self) -> DutyCycle:
+        """The duty cycle of the sweep and the anchoring (``UPPF_SCHEDULER_DUTY_CYCLE``)."""
+        return DutyCycle(self.settings.scheduler_duty_cycle)
+
     def sweep(self) -> SweepResult:
-        """Act on every due deadline rung."""
-        return sweep(self.engine, self.clock)
+        """Act on every due deadline rung, resting between batches."""
+        return sweep(self.engine, self.clock, batch=self.settings.scheduler_sweep_batch or None, pace=self.pace)
 
     def deliver(self) -> DeliveryResult:
         """Deliver due outbox messages."""
@@ -80,7 +89,7 @@ class SchedulerService:
         """
         if not self.leader.acquire():
             return None
-        opened = run_controls(self.engine, self.clock)
+        opened = run_controls(self.engine, self.clock, pace=self.pace)
         opened += ensure_implementation_plans(self.engine, self.clock)
         opened += open_monthly_reports(self.engine, self.clock)
         opened += ensure_agreement_cases(self.engine, self.clock)
@@ -93,7 +102,7 @@ class SchedulerService:
         review's alerts of today (each user and day once)."""
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
         purged = purge_expired(self.engine, self.clock(), retention)
-        anchor_checkpoints(self.engine, self.anchoring, self.clock(), skip_busy=True)
+        anchor_checkpoints(self.engine, self.anchoring, self.clock(), skip_busy=True, pace=self.pace)
         self.access_alerts()
         return purged
 
@@ -126,14 +135,25 @@ class SchedulerService:
 
     # --- the clock --------------------------------------------------------------------------------------------------
 
+    def first_runs(self, now: datetime, rng: random.Random | None = None) -> dict[str, datetime]:
+        """When each job first runs after a start at ``now``: the sweep and the delivery at once (catching up on
+        downtime), the others each at a random moment between half the start spread and all of it."""
+        rng = rng or random.Random()
+        spread = self.settings.scheduler_start_spread_seconds
+        later = ("controls", "housekeeping", "retention")
+        return {
+            job: now + timedelta(seconds=rng.uniform(spread / 2, spread)) if job in later else now
+            for job in ("sweep", "deliver", *later)
+        }
+
     def start(self) -> None:
-        """Start the interval jobs in a background thread; the first run of each is immediate.
+        """Start the interval jobs in a background thread (first runs as :meth:`first_runs` says).
 
         Refuses outside development without the audit checkpoint key (``UPPF_AUDIT_KEY``).
         """
         _ = self.anchoring
         aps = BackgroundScheduler(timezone=UTC)
-        now = datetime.now(UTC)
+        first = self.first_runs(datetime.now(UTC))
         for func, seconds in (
             (self.sweep, self.settings.scheduler_sweep_seconds),
             (self.deliver, self.settings.scheduler_outbox_seconds),
@@ -145,7 +165,7 @@ class SchedulerService:
                 func,
                 "interval",
                 seconds=seconds,
-                next_run_time=now,
+                next_run_time=first[func.__name__],
                 max_instances=1,
                 coalesce=True,
                 id=func.__name__,

@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from workflow.cases.opening import open_case
 from workflow.engine import delegation
 from workflow.engine.firing import Actor, Workflow
+from workflow.registers.agreement_cases import open_agreement_case
 from workflow.schema.db import make_engine, new_id
 from workflow.schema.migrate import upgrade
 from workflow.schema.tables import Agreement, AppUser, ContractArea, Organisation, Provider
@@ -136,6 +137,8 @@ def seed(url: str, orgs: int, cases_per_org: int, due_per_org: int, now: datetim
         actor = Actor(uid, oid, ("contract_strategist",))
         with engine.begin() as conn:
             wf = Workflow(engine, lambda: now)
+            # As registering an agreement does (else the schedulers' first control run opens 290 of them at once).
+            open_agreement_case(wf, conn, actor, aid, "registered")
             for _ in range(cases_per_org):
                 cid = open_case(wf, "complaint", actor, "bench", kind="client", agreement_id=aid, conn=conn).case_id
                 by_org[i].append((i, cid))
@@ -153,6 +156,49 @@ def seed(url: str, orgs: int, cases_per_org: int, due_per_org: int, now: datetim
     # Interleaved, so that consecutive transitions belong to different boards.
     movable = [pair for round_ in zip(*by_org, strict=True) for pair in round_]
     return Seed(tokens, movable, readable, orgs * due_per_org)
+
+
+#: How far ahead :func:`hold_due_day` moves the due day: far enough that no sweep sees it, a plain date to the API.
+_HELD = "interval '3650 days'"
+
+
+def _conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(False)
+
+
+def hold_due_day(url: str) -> int:
+    """Move every due deadline's next action ten years ahead, so the schedulers can start with nothing due; how many.
+
+    Only ``next_action_at`` moves (the row the sweep claims by); the due dates and rungs stay, so once released the
+    sweep does exactly what it would have done (:func:`release_due_day`).
+    """
+    with psycopg.connect(_conninfo(url), autocommit=True) as c:
+        cur = c.execute(
+            f"UPDATE deadline SET next_action_at = next_action_at + {_HELD} "
+            "WHERE status = 'pending' AND next_action_at <= now()"
+        )
+        return cur.rowcount
+
+
+def release_due_day(url: str, at: datetime) -> int:
+    """Make the held deadlines fall due at ``at`` (as a due day does at its hour); how many."""
+    with psycopg.connect(_conninfo(url), autocommit=True) as c:
+        cur = c.execute(
+            "UPDATE deadline SET next_action_at = %s "
+            f"WHERE status = 'pending' AND next_action_at > now() + {_HELD} / 2",
+            (at,),
+        )
+        return cur.rowcount
+
+
+def wait_logged(path: Path, text: bytes, count: int = 1, timeout: float = 120) -> None:
+    """Wait until ``text`` occurs ``count`` times in the file at ``path``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(text) >= count:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{path.name} did not log {text!r} {count} times within {timeout:.0f} s")
 
 
 def free_port() -> int:
@@ -206,11 +252,13 @@ def cluster(
     log_dir: Path,
     sweep_seconds: float = 1.0,
     scheduler_log_level: str = "WARNING",
+    scheduler_settings: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
     """``workers`` API processes behind one port and ``schedulers`` scheduler processes, stopped on exit.
 
     Their output goes to files in ``log_dir`` (``api.log``, ``scheduler-N.log``); at ``scheduler_log_level``
     INFO the schedulers' logs say when each job ran (APScheduler's lines), which :func:`job_spans` reads.
+    ``scheduler_settings`` are further ``UPPF_`` variables for the schedulers.
     """
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -247,6 +295,7 @@ def cluster(
             UPPF_SCHEDULER_CONTROLS_SECONDS="3600",
             UPPF_SCHEDULER_HOUSEKEEPING_SECONDS="3600",
             UPPF_LOG_LEVEL=scheduler_log_level,
+            **(scheduler_settings or {}),
         )
         for n in range(schedulers):
             out = (log_dir / f"scheduler-{n}.log").open("ab")
@@ -459,6 +508,20 @@ class LockSampler:
                     self.by_event[key] = self.by_event.get(key, 0) + 1
                     if kind == "Lock":
                         self.lock_waits += 1
+
+    def since(self, start: float) -> LockSampler:
+        """The samples taken from wall-clock time ``start`` on, as a sampler of their own (already stopped)."""
+        part = LockSampler.__new__(LockSampler)
+        part.conninfo, part.database, part.interval = self.conninfo, self.database, self.interval
+        part.ticks = [t for t in self.ticks if t >= start]
+        part.timed = [row for row in self.timed if row[0] >= start]
+        part.active = len(part.timed)
+        part.lock_waits = sum(1 for _t, event, _q in part.timed if event.startswith("Lock:"))
+        part.by_event, part.by_statement = {}, {}
+        for _t, event, query in part.timed:
+            part.by_event[event] = part.by_event.get(event, 0) + 1
+            part.by_statement[query] = part.by_statement.get(query, 0) + 1
+        return part
 
     @property
     def lock_share(self) -> float:

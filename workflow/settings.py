@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # `uppfoljning scheduler` lowers its CPU priority by this much (nice), so that a due day's sweep beside the API
     # workers on the same machine takes the cores they leave idle instead of delaying their requests (issue 11).
     scheduler_nice: int = Field(default=10, ge=0, le=19)
+    # The share of wall time the sweep and the audit anchoring may work: between batches (and boards) they rest in
+    # proportion to how long the last one took, so a due day never takes the whole machine (1: never rest).
+    scheduler_duty_cycle: float = Field(default=0.5, gt=0, le=1)
+    # Rows per sweep batch (0: the dialect's default, workflow.deadlines.sweep.BATCH); smaller batches, shorter bursts.
+    scheduler_sweep_batch: int = Field(default=0, ge=0)
+    # On start the sweep and the outbox delivery run at once (they catch up on downtime); the controls, housekeeping
+    # and retention purge first run at a random moment between half of this and all of it, so that several schedulers
+    # (re)started together, or one started beside a busy API, do not do all their work in the same seconds (0: at once).
+    scheduler_start_spread_seconds: float = Field(default=120.0, ge=0)
     idempotency_retention_hours: float = 24.0  # a key is kept at least this long, then purged
     smtp_timeout_seconds: float = 30.0
     outbox_max_attempts: int = 6

@@ -31,7 +31,8 @@ from workflow.engine.anchor import (
     verify_anchors,
 )
 from workflow.engine.audit import GENESIS, ChainBreak, chained, take_checkpoint, take_checkpoints, verify
-from workflow.schema.tables import CASE, CHECKPOINT, EVENT, Deadline, Decision, Outbox
+from workflow.pacing import DutyCycle
+from workflow.schema.tables import CASE, CHECKPOINT, EVENT, ORG, Deadline, Decision, Outbox
 from workflow.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -69,6 +70,22 @@ def _recheckpoint(engine: Engine, world: World, org: int) -> None:
     with engine.begin() as conn:
         conn.execute(delete(CHECKPOINT).where(CHECKPOINT.c.organisation_id == org))
         assert take_checkpoint(conn, org, world.clock()) is not None
+
+
+def test_paced_anchoring_rests_after_each_organisation_and_anchors_the_same_checkpoints(
+    engine: Engine, tmp_path: Path
+) -> None:
+    world, _cases = _history(engine)
+    anchors = _anchoring(tmp_path)
+    with engine.connect() as conn:
+        organisations = len(conn.execute(select(ORG.c.id)).all())
+    rests: list[float] = []
+    pace = DutyCycle(0.5, sleep=rests.append)
+    written = anchor_checkpoints(engine, anchors, world.clock(), skip_busy=True, pace=pace)
+    assert sorted(a.organisation_id for a in written) == sorted([world.orgs["NORTH"], world.orgs["SOUTH"]])
+    assert len(rests) == organisations, "one rest after each organisation, those with nothing to anchor too"
+    assert sum(rests) == pytest.approx(pace.worked)
+    assert _findings(engine, anchors) == []
 
 
 def test_a_clean_chain_verifies_against_its_anchors(engine: Engine, tmp_path: Path) -> None:

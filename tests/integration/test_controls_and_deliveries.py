@@ -17,6 +17,7 @@ from workflow.deadlines.scheduled import OPENING
 from workflow.deadlines.sweep import sweep
 from workflow.engine.errors import InvalidInput, NotFound, Refused
 from workflow.engine.firing import CASE
+from workflow.pacing import DutyCycle
 from workflow.registers.controls import load, period_of, run_controls
 from workflow.registers.deliveries import ensure_implementation_plans, open_monthly_reports, request_implementation_plan
 from workflow.registers.placements import PlacementTerms, register_placement
@@ -87,6 +88,18 @@ def _registered(engine: Engine, placement_id: int, at: datetime | None) -> None:
 
 
 AFTER_FIRST_ROUND = datetime(2026, 8, 11, 9, 0, tzinfo=STOCKHOLM)  # the first round fell due on 2026-08-01
+
+
+def test_paced_controls_rest_after_each_opening_and_open_the_same_cases(engine: Engine) -> None:
+    clock = Clock(NOW)
+    build_world(engine, clock)
+    rests: list[float] = []
+    pace = DutyCycle(0.5, sleep=rests.append)
+    opened = run_controls(engine, clock, pace=pace)
+    assert opened > 1
+    assert len(rests) == opened, "one rest after each opening"
+    assert sum(rests) == pytest.approx(pace.worked)
+    assert run_controls(engine, clock, pace=pace) == 0, "nothing is opened twice"
 
 
 def test_a_reconsideration_missed_while_the_placement_was_registered_is_opened_late_and_due_today(

@@ -1,4 +1,4 @@
-"""Two schedulers sweeping one database at once never do an effect twice (1,000 due items)."""
+"""Two schedulers sweeping one database at once never do an effect twice (1,000 due items), flat out or paced."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workflow.cases.opening import open_case
 from workflow.deadlines.sweep import SweepResult, sweep
 from workflow.engine.audit import verify
 from workflow.engine.firing import CASE, Actor
+from workflow.pacing import DutyCycle
 from workflow.schema.db import make_engine
 from workflow.schema.tables import DEADLINE, EFFECT, EVENT, OUTBOX
 
@@ -30,7 +31,8 @@ def _second_engine(engine: Engine) -> Engine:
     return make_engine(engine.url.render_as_string(hide_password=False), schema=schema, pool_size=2)
 
 
-def test_two_schedulers_on_one_database_never_duplicate_an_effect(engine: Engine) -> None:
+@pytest.mark.parametrize("share", [1.0, 0.5], ids=["flat out", "resting half the time"])
+def test_two_schedulers_on_one_database_never_duplicate_an_effect(engine: Engine, share: float) -> None:
     clock = Clock(NOW - timedelta(days=40))
     w = build_world(engine, clock)
     with engine.begin() as conn:
@@ -56,15 +58,16 @@ def test_two_schedulers_on_one_database_never_duplicate_an_effect(engine: Engine
     results: list[SweepResult] = []
     errors: list[BaseException] = []
     start = threading.Barrier(2)
+    paces = [DutyCycle(share), DutyCycle(share)]
 
-    def run(eng: Engine) -> None:
+    def run(eng: Engine, pace: DutyCycle) -> None:
         try:
             start.wait()
-            results.append(sweep(eng, clock, batch=25))
+            results.append(sweep(eng, clock, batch=25, pace=pace))
         except BaseException as exc:  # reported below; a duplicate would surface as an IntegrityError
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(e,)) for e in (engine, other)]
+    threads = [threading.Thread(target=run, args=(e, p)) for e, p in zip((engine, other), paces, strict=True)]
     for t in threads:
         t.start()
     for t in threads:
@@ -74,6 +77,8 @@ def test_two_schedulers_on_one_database_never_duplicate_an_effect(engine: Engine
     if engine.dialect.name == "postgresql":  # SQLite runs one writer at a time; one sweeper may do it all
         assert all(r.claimed > 0 for r in results), "both schedulers must have done part of the work"
     assert sweep(engine, clock).claimed == 0, "nothing due may be left"
+    if share < 1:  # each sweeper rested between its batches about as long as they took
+        assert all(p.rested == pytest.approx(p.worked) and p.rested > 0 for p in paces)
 
     with engine.connect() as conn:
         effects = conn.execute(select(EFFECT.c.deadline_id, EFFECT.c.rung)).all()

@@ -35,6 +35,7 @@ from workflow.deadlines.changes import resume_due
 from workflow.engine.errors import Conflict, Refused, WorkflowError
 from workflow.engine.firing import CASE, Actor, Workflow
 from workflow.notify import recipients, reminder_text
+from workflow.pacing import DutyCycle
 from workflow.registers.deliveries import after_expiry, before_expiry
 from workflow.schema.db import write
 from workflow.schema.tables import DEADLINE, EFFECT
@@ -92,8 +93,13 @@ def sweep(
     *,
     batch: int | None = None,
     max_batches: int | None = None,
+    pace: DutyCycle | None = None,
 ) -> SweepResult:
-    """Act on every deadline rung due now; return counts. Safe to run on several instances at once."""
+    """Act on every deadline rung due now; return counts. Safe to run on several instances at once.
+
+    ``pace`` rests between batches (the scheduler's duty cycle), outside their transactions, so no claim is held
+    while resting; without it the batches follow each other at once.
+    """
     wf = Workflow(engine, clock)
     batch = batch or BATCH.get(engine.dialect.name, 500)
     total = SweepResult()
@@ -104,12 +110,15 @@ def sweep(
     passes = 0
     while max_batches is None or passes < max_batches:
         passes += 1
+        started = pace.timer() if pace is not None else 0.0
         with write(engine) as conn:
             rows = _claim(conn, clock(), batch, deferred)
             if not rows:
                 break
             result = _act(conn, wf, rows, clock(), deferred)
         total.add(result)  # each pass moves every claimed row one rung on, so this ends when the ladders do
+        if pace is not None:
+            pace.rest_after(pace.timer() - started)
     if total.claimed:
         log.info("sweep.done", **{f.name: getattr(total, f.name) for f in fields(total)})
     return total

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow.engine.audit import GENESIS, ChainBreak, checkpoint_digest, take_checkpoint
 from workflow.engine.uow import UnitOfWork
+from workflow.pacing import DutyCycle
 from workflow.schema.tables import CASE, CHECKPOINT, EVENT, ORG
 from workflow.settings import Settings
 
@@ -201,13 +202,16 @@ def anchor_checkpoints(
     organisation_id: int | None = None,
     always: bool = False,
     skip_busy: bool = False,
+    pace: DutyCycle | None = None,
 ) -> list[Anchored]:
     """Checkpoint every organisation (or one) whose cases moved, sign each new checkpoint and append it to the store.
 
     ``always`` (a report to the board) anchors the latest checkpoint again when nothing moved, so the report has a
     line of its own. Rows older than the latest anchored checkpoint are pruned afterwards. ``skip_busy`` (the
     schedulers' housekeeping) passes over an organisation another process is anchoring at that moment instead of
-    waiting for it: that one anchors what it read, and whatever it did not see is anchored at the next run.
+    waiting for it: that one anchors what it read, and whatever it did not see is anchored at the next run. ``pace``
+    (the scheduler's duty cycle) rests after each organisation: a first run over hundreds of boards is hundreds of
+    commits and fsyncs, which would otherwise come in one burst.
     """
     key = anchors.keys.current
     if key is None:
@@ -219,11 +223,14 @@ def anchor_checkpoints(
         orgs = [organisation_id]
     written: list[Anchored] = []
     for org in orgs:
+        started = pace.timer() if pace is not None else 0.0
         with suppress(IntegrityError):  # another scheduler took this checkpoint a moment ago; anchoring it is shared
             uow.write(lambda c, org=org: take_checkpoint(c, org, now))  # type: ignore[misc]
         written += uow.write(
             lambda c, org=org: _anchor_org(c, org, key, anchors.store, now, reason, always, skip_busy)  # type: ignore[misc]
         )
+        if pace is not None:
+            pace.rest_after(pace.timer() - started)
     if written:
         log.debug("audit.anchored", checkpoints=len(written), reason=reason)  # info would go to the CLI's stdout
     return written

@@ -77,8 +77,9 @@ def test_two_schedulers_on_one_database_never_duplicate_an_effect(engine: Engine
     if engine.dialect.name == "postgresql":  # SQLite runs one writer at a time; one sweeper may do it all
         assert all(r.claimed > 0 for r in results), "both schedulers must have done part of the work"
     assert sweep(engine, clock).claimed == 0, "nothing due may be left"
-    if share < 1:  # each sweeper rested between its batches about as long as they took
-        assert all(p.rested == pytest.approx(p.worked) and p.rested > 0 for p in paces)
+    if share < 1:  # each sweeper rested between its batches, at most as long as they took (a rest is capped,
+        # so a batch slowed by a loaded machine rests less than it took; tests/unit/test_pacing.py has the arithmetic)
+        assert all(0 < p.rested <= p.worked + 1e-6 for p in paces)
 
     with engine.connect() as conn:
         effects = conn.execute(select(EFFECT.c.deadline_id, EFFECT.c.rung)).all()

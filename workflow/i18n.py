@@ -127,6 +127,7 @@ def say(text: str, **values: object) -> str:
     return gettext(cli_locale(), text) % values
 
 
+@lru_cache(maxsize=4096)  # pages show the same few states, types and roles on every row
 def label(locale: str, context: str, code: str | None, fallback: str | None = None) -> str:
     """The readable label of a machine code (``context`` is one of :data:`CODE_CONTEXTS`)."""
     if not code:

@@ -95,13 +95,9 @@ def _lateness_tag(locale: str, days: int) -> Markup:
 @pass_context
 def _case_link(ctx: Context, case_id: int, case_type: str, title: str | None) -> Markup:
     """A link to a case by its type and number, with its title below when it has one."""
-    link = f'<a href="/arenden/{int(case_id)}">{_case_type_label(_locale(ctx), case_type)} {int(case_id)}</a>'
+    kind = escape(i18n.label(_locale(ctx), "case type", case_type))
+    link = f'<a href="/arenden/{int(case_id)}">{kind} {int(case_id)}</a>'
     return Markup(f'{link}<br><span class="muted">{escape(title)}</span>' if title else link)
-
-
-@lru_cache(maxsize=256)
-def _case_type_label(locale: str, case_type: str) -> Markup:
-    return escape(i18n.label(locale, "case type", case_type))
 
 
 class _RowEnvironment(Environment):

@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ import structlog
 from sqlalchemy import Engine, insert, text, update
 
 from states.roles import Role
+from tests.pg_schema import scratch_schema
 from workflow.cases.opening import open_case
 from workflow.engine import delegation
 from workflow.engine.firing import CASE, Actor, Workflow
@@ -111,33 +111,27 @@ def pg_database(clients: int) -> Iterator[Database]:
     """A fresh schema in the local PostgreSQL, dropped afterwards."""
     import psycopg
 
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = make_engine(PG_URL, schema=schema, pool_size=clients + 2)
-    dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with scratch_schema(PG_URL, "bench") as schema:
+        engine = make_engine(PG_URL, schema=schema, pool_size=clients + 2)
+        dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
-    def connect() -> Any:
-        return psycopg.connect(dsn, options=f"-csearch_path={schema}")
+        def connect() -> Any:
+            return psycopg.connect(dsn, options=f"-csearch_path={schema}")
 
-    try:
-        upgrade(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(
-                "CREATE TABLE raw_case (id integer PRIMARY KEY, status text NOT NULL, "
-                "version integer NOT NULL, updated_at timestamptz NOT NULL)"
-            )
-            conn.exec_driver_sql(
-                "CREATE TABLE raw_event (id bigserial PRIMARY KEY, case_id integer NOT NULL, "
-                "from_status text, to_status text NOT NULL, occurred_at timestamptz NOT NULL)"
-            )
-        yield Database("postgresql", engine, connect, clients)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+        try:
+            upgrade(engine)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "CREATE TABLE raw_case (id integer PRIMARY KEY, status text NOT NULL, "
+                    "version integer NOT NULL, updated_at timestamptz NOT NULL)"
+                )
+                conn.exec_driver_sql(
+                    "CREATE TABLE raw_event (id bigserial PRIMARY KEY, case_id integer NOT NULL, "
+                    "from_status text, to_status text NOT NULL, occurred_at timestamptz NOT NULL)"
+                )
+            yield Database("postgresql", engine, connect, clients)
+        finally:
+            engine.dispose()
 
 
 def build_world(db: Database, n_orgs: int) -> None:

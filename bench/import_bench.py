@@ -20,7 +20,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -29,8 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from openpyxl import Workbook
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
+from tests.pg_schema import scratch_schema
 from tests.world import Clock, build_world
 from workflow.bootstrap import bootstrap
 from workflow.imports.run import DATED, ImportFile, ImportReport
@@ -177,19 +177,13 @@ def database(kind: str) -> Iterator[Engine]:
             yield engine
             engine.dispose()
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema, pool_size=2)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL, "bench") as schema:
+        engine = make_engine(PG_URL, schema=schema, pool_size=2)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def run(

@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from states.vocab import (
     NOT_PERFORMED_REASONS,
     TERMINATION_REASONS,
 )
+from tests.pg_schema import scratch_schema
 from workflow.clock import STOCKHOLM
 from workflow.reports.catalogue import build_report
 from workflow.reports.render import render
@@ -450,20 +450,14 @@ def database(kind: str, total: int) -> Iterator[tuple[Engine, float]]:
             finally:
                 engine.dispose()
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, schema=schema, pool_size=2)
-    try:
-        upgrade(engine)
-        seconds = load_postgresql(schema, total)
-        yield engine, seconds
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL, "bench") as schema:
+        engine = make_engine(PG_URL, schema=schema, pool_size=2)
+        try:
+            upgrade(engine)
+            seconds = load_postgresql(schema, total)
+            yield engine, seconds
+        finally:
+            engine.dispose()
 
 
 def time_report(engine: Engine, name: str, repeats: int) -> tuple[float, list[float], int]:

@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, delete, text, update
 
+from tests.pg_schema import scratch_schema
 from tests.world import Clock, build_world
 from workflow.deadlines.calendar import end_of_day
 from workflow.deadlines.sweep import sweep
@@ -260,16 +260,13 @@ def apscheduler_rate(engine: Engine, sample: int = 2000) -> float:
 
 
 def run(db: str, pending: int, due: int) -> list[dict[str, Any]]:
-    schema = None
     if db == "sqlite":
-        path = Path(tempfile.mkdtemp()) / "sweep_bench.db"
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        schema = f"bench_sweep_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(PG_URL, pool_size=1)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(PG_URL, schema=schema)
+        return _run(make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'sweep_bench.db'}"), pending, due)
+    with scratch_schema(PG_URL, "bench_sweep") as schema:
+        return _run(make_engine(PG_URL, schema=schema), pending, due)
+
+
+def _run(engine: Engine, pending: int, due: int) -> list[dict[str, Any]]:
     try:
         upgrade(engine)
         w = build_world(engine, Clock(NOW))
@@ -287,10 +284,6 @@ def run(db: str, pending: int, due: int) -> list[dict[str, Any]]:
         return out
     finally:
         engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 def main() -> None:

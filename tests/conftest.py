@@ -12,7 +12,6 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 import structlog
 from sqlalchemy import Connection, Engine, MetaData, text
 
+from tests.pg_schema import scratch_schema
 from tests.world import Clock
 from workflow.demo.municipality import Demo
 from workflow.schema.db import make_engine
@@ -135,36 +135,17 @@ def _pg_migrated() -> Iterator[PgSchema]:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required here but not reachable at {PG_URL}: {problem}")
         pytest.skip(f"PostgreSQL not reachable: {problem}")
-    schema = _new_pg_schema()
-    eng = make_engine(PG_URL, schema=schema, pool_size=1)
-    tables = _pg_tables(eng, schema)
-    eng.dispose()
-    yield PgSchema(schema, tables)
-    _drop_pg_schema(schema)
+    with scratch_schema(PG_URL, "t") as schema:
+        eng = make_engine(PG_URL, schema=schema, pool_size=1)
+        upgrade(eng)
+        tables = _pg_tables(eng, schema)
+        eng.dispose()
+        yield PgSchema(schema, tables)
 
 
 @pytest.fixture(scope="session")
 def _pg_schema(_pg_migrated: PgSchema) -> str:
     return _pg_migrated.name
-
-
-def _new_pg_schema() -> str:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    eng = make_engine(PG_URL, schema=schema, pool_size=1)
-    upgrade(eng)
-    eng.dispose()
-    return schema
-
-
-def _drop_pg_schema(schema: str) -> None:
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -229,12 +210,12 @@ def _sqlite_demo(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="session")
 def _pg_demo(_pg_migrated: PgSchema) -> Iterator[str]:
-    schema = _new_pg_schema()
-    eng = make_engine(PG_URL, schema=schema, pool_size=1)
-    Demo(eng, Clock()).load()
-    eng.dispose()
-    yield schema
-    _drop_pg_schema(schema)
+    with scratch_schema(PG_URL, "t") as schema:
+        eng = make_engine(PG_URL, schema=schema, pool_size=1)
+        upgrade(eng)
+        Demo(eng, Clock()).load()
+        eng.dispose()
+        yield schema
 
 
 @pytest.fixture

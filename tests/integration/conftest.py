@@ -3,15 +3,15 @@ old databases the migration tests start from."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from tests.conftest import PG_URL
+from tests.pg_schema import scratch_schema
 from tests.world import World, build_world
 from workflow.bootstrap import Application, bootstrap
 from workflow.schema.db import make_engine
@@ -44,16 +44,10 @@ def migrated_to(revision: str, backend: str, tmp_path: Path, request: pytest.Fix
         eng.dispose()
         return
     request.getfixturevalue("_pg_schema")  # skips when PostgreSQL is not there (and fails under CI)
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(PG_URL, schema=schema, pool_size=2)
-    try:
-        upgrade(eng, revision)
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL, "m") as schema:
+        eng = make_engine(PG_URL, schema=schema, pool_size=2)
+        try:
+            upgrade(eng, revision)
+            yield eng
+        finally:
+            eng.dispose()

@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import Engine, MetaData, select, text
 
 from states.registry import CASE_TYPES
-from tests.conftest import PG_URL, _drop_pg_schema, _new_pg_schema
+from tests.conftest import PG_URL
+from tests.pg_schema import scratch_schema
 from tests.world import Clock
 from workflow.demo.municipality import Demo, load_demo
 from workflow.engine.audit import verify
 from workflow.schema.db import make_engine
+from workflow.schema.migrate import upgrade
 from workflow.schema.tables import Agreement, Case, Decision
 
 pytestmark = pytest.mark.integration
@@ -108,10 +110,15 @@ def test_the_demo_copied_into_a_test_database_is_the_demo_loaded_there(
     if backend == "sqlite":
         path = tmp_path / "fresh.db"
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-        fresh, schema = make_engine(f"sqlite:///{path}"), None
-    else:
-        schema = _new_pg_schema()
+        _loads_as_copied(copied, clock, make_engine(f"sqlite:///{path}"))
+        return
+    with scratch_schema(PG_URL, "t") as schema:
         fresh = make_engine(PG_URL, schema=schema, pool_size=1)
+        upgrade(fresh)
+        _loads_as_copied(copied, clock, fresh)
+
+
+def _loads_as_copied(copied: Engine, clock: Clock, fresh: Engine) -> None:
     try:
         Demo(fresh, Clock()).load()
         assert _everything(copied) == _everything(fresh)
@@ -120,5 +127,3 @@ def test_the_demo_copied_into_a_test_database_is_the_demo_loaded_there(
         assert clock() == Clock()()
     finally:
         fresh.dispose()
-        if schema:
-            _drop_pg_schema(schema)

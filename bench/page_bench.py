@@ -48,6 +48,7 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from workflow.bootstrap import bootstrap
+from workflow.cases.tally import fold
 from workflow.engine import delegation
 from workflow.logging import configure
 from workflow.settings import Settings
@@ -106,6 +107,7 @@ def prepare(engine: Engine, kind: str, owned_every: int) -> float:
             conn.execute(
                 text("SELECT setval(pg_get_serial_sequence('app_user', 'id'), (SELECT max(id) FROM app_user))")
             )
+    fold(engine)  # the open-case tally's changes, as the schedulers fold them on every sweep tick
     with engine.connect() as conn:
         if kind == "sqlite":
             conn.exec_driver_sql("ANALYZE")

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from workflow.admin.access_review import RaiseAccessAlerts
 from workflow.bootstrap import Application
+from workflow.cases.tally import fold
 from workflow.clock import utcnow
 from workflow.deadlines.calendar import local_date
 from workflow.deadlines.leader import LeaderLock
@@ -74,8 +75,11 @@ class SchedulerService:
         return DutyCycle(self.settings.scheduler_duty_cycle)
 
     def sweep(self) -> SweepResult:
-        """Act on every due deadline rung, resting between batches."""
-        return sweep(self.engine, self.clock, batch=self.settings.scheduler_sweep_batch or None, pace=self.pace)
+        """Act on every due deadline rung, resting between batches; then fold the open-case tally's changes
+        (:func:`workflow.cases.tally.fold`), so that the overview's reads stay short."""
+        result = sweep(self.engine, self.clock, batch=self.settings.scheduler_sweep_batch or None, pace=self.pace)
+        fold(self.engine)
+        return result
 
     def deliver(self) -> DeliveryResult:
         """Deliver due outbox messages."""

@@ -9,14 +9,14 @@ before the function returns, so no entry point shows one without a trace.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Integer, and_, bindparam, case, exists, func, or_, select
 
 from states.registry import CASE_TYPES, OVERDUE_STATE
-from workflow.cases import scoping
+from workflow.cases import scoping, tally
 from workflow.cases.access import record_reads
 from workflow.cases.paging import Order, Page, PageRequest, SortKey, fetch
 from workflow.cases.scoping import Viewer
@@ -368,15 +368,51 @@ DUE_SOON_DAYS = 14
 OVERVIEW_ROWS = 100
 
 
+def open_per_type(conn: Connection, viewer: Viewer, now: datetime) -> list[dict[str, Any]]:
+    """The open cases the viewer may see per case type, and how many of them are overdue (:func:`overdue_condition`).
+
+    Read from the open-case tally that triggers keep as cases change (:mod:`workflow.cases.tally`), so the cost
+    does not grow with the board's open cases: a case is overdue when it stands in the overdue state or its next
+    deadline's week is before this one (both counted there), or its next deadline passed earlier this week (a
+    range scan of ``ix_case_org_next_due`` over this week's deadlines).
+    """
+    today = now.astimezone(UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    week_start = datetime.combine(monday, time(), UTC)
+    rows = tally.counted(viewer)
+    overdue_weeks = or_(rows.c.overdue_state, rows.c.due_week < monday)
+    tallied = conn.execute(
+        select(rows.c.case_type, func.sum(rows.c.n), func.sum(case((overdue_weeks, rows.c.n), else_=0)))
+        .group_by(rows.c.case_type)
+        .having(func.sum(rows.c.n) > 0)
+    ).all()
+    passed = (
+        select(CASE.c.case_type, func.count())
+        .where(
+            scoping.cases(viewer),
+            CASE.c.next_due_at >= week_start,
+            CASE.c.next_due_at < now,
+            CASE.c.closed_at.is_(None),
+            CASE.c.status != OVERDUE_STATE,
+        )
+        .group_by(CASE.c.case_type)
+    )
+    passed_this_week: dict[str, int] = {t: n for t, n in conn.execute(passed)}
+    return [
+        {"case_type": t, "open": int(n), "overdue": int(o or 0) + passed_this_week.get(t, 0)}
+        for t, n, o in sorted(tallied)
+    ]
+
+
 def overview(uow: UnitOfWork, viewer: Viewer) -> dict[str, Any]:
     """The start page (översikt), for the page and ``GET /overview`` alike.
 
     ``overdue`` and ``due_soon``: the pending deadlines of the cases the viewer is case worker for, passed or
     within :data:`DUE_SOON_DAYS` days, earliest first (at most :data:`OVERVIEW_ROWS` of each; ``overdue_count``
     and ``due_soon_count`` count them all). ``mine``: the viewer's open cases by type and state. ``organisation``:
-    the open cases the viewer may see per type, with how many of them are overdue (:func:`overdue_condition`).
-    Every figure is counted when asked, so it changes as soon as a case does. Individual-level cases among the
-    deadlines are logged as read.
+    the open cases the viewer may see per type, with how many of them are overdue (:func:`open_per_type`, from the
+    tally the database keeps). Every figure is read when asked, so it changes as soon as a case does.
+    Individual-level cases among the deadlines are logged as read.
     """
     now = uow.clock()
     soon = now + timedelta(days=DUE_SOON_DAYS)
@@ -418,12 +454,7 @@ def overview(uow: UnitOfWork, viewer: Viewer) -> dict[str, Any]:
             .group_by(CASE.c.case_type, CASE.c.status)
             .order_by(CASE.c.case_type, CASE.c.status)
         ).all()
-        by_type = conn.execute(
-            select(CASE.c.case_type, func.count(), func.sum(case((overdue_condition(now), 1), else_=0)))
-            .where(scoping.cases(viewer), CASE.c.closed_at.is_(None))
-            .group_by(CASE.c.case_type)
-            .order_by(CASE.c.case_type)
-        ).all()
+        by_type = open_per_type(conn, viewer, now)
         overdue_n = int(counts[1] or 0)
         return {
             "overdue": [dict(r) for r in overdue],
@@ -431,7 +462,7 @@ def overview(uow: UnitOfWork, viewer: Viewer) -> dict[str, Any]:
             "overdue_count": overdue_n,
             "due_soon_count": int(counts[0]) - overdue_n,
             "mine": [{"case_type": t, "status": st, "count": n} for t, st, n in by_state],
-            "organisation": [{"case_type": t, "open": n, "overdue": int(o or 0)} for t, n, o in by_type],
+            "organisation": by_type,
         }
 
     found = uow.read(read)

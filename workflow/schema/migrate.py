@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest revision (tests/unit/test_migration_head.py keeps it equal to the migration scripts' one head).
-HEAD = "0018_agreement_cases_at_head"
+HEAD = "0019_open_case_tally"
 
 
 def config(engine: Engine) -> Config:

@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from workflow.schema.types import UTCDateTime
@@ -153,6 +166,51 @@ class Case(SQLModel, table=True):
         Index("ix_case_org_next_due", "organisation_id", "next_due_at", "id"),
         Index("ix_case_org_opened", "organisation_id", "opened_at", "id"),
     )
+
+
+class OpenCaseTally(SQLModel, table=True):
+    """How many open cases an organisation has per key (räknare av öppna ärenden).
+
+    Derived data, kept through triggers on ``case`` (migration ``0019_open_case_tally``): the overview's open and
+    overdue counts per case type sum these rows and the changes not yet folded into them
+    (:class:`OpenCaseTallyChange`, :mod:`workflow.cases.tally`) instead of reading every open case of the board.
+    The key: case type, whether the case concerns a placement (the secrecy rule), whether it stands in the overdue
+    state, and the week (its Monday, UTC) of its next deadline (:data:`NO_DEADLINE` when none is pending). A row
+    that falls to 0 stays.
+    """
+
+    __tablename__ = "open_case_tally"
+    organisation_id: int = Field(primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False})
+    case_type: str = Field(primary_key=True, max_length=32)
+    with_placement: bool = Field(primary_key=True)
+    overdue_state: bool = Field(primary_key=True)
+    due_week: date = Field(primary_key=True)
+    n: int
+
+
+class OpenCaseTallyChange(SQLModel, table=True):
+    """A change of the open-case tally, appended by the triggers on ``case`` (-1 at a case's old key, +1 at its new).
+
+    Appending takes no lock another writer waits for; :func:`workflow.cases.tally.fold` moves the changes into
+    :class:`OpenCaseTally`.
+    """
+
+    __tablename__ = "open_case_tally_change"
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    )
+    organisation_id: int = Field(index=True)
+    case_type: str = Field(max_length=32)
+    with_placement: bool
+    overdue_state: bool
+    due_week: date
+    n: int = Field(sa_type=SmallInteger)
+
+
+#: ``open_case_tally.due_week`` of a case with no pending deadline.
+NO_DEADLINE = date(9999, 12, 31)
+#: Tables the database derives from others (triggers keep them): copied or emptied, they would count twice.
+DERIVED_TABLES = ("open_case_tally", "open_case_tally_change")
 
 
 class CaseEvent(SQLModel, table=True):
@@ -735,6 +793,8 @@ AREA = _table(ContractArea)
 AGREEMENT = _table(Agreement)
 PLACEMENT = _table(Placement)
 CASE = _table(Case)
+TALLY = _table(OpenCaseTally)
+TALLY_CHANGE = _table(OpenCaseTallyChange)
 EVENT = _table(CaseEvent)
 CHECKPOINT = _table(AuditCheckpoint)
 DEADLINE = _table(Deadline)

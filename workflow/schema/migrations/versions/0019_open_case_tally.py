@@ -50,27 +50,48 @@ def _change(dialect: str, r: str, n: int) -> str:
 
 
 APPEND = f"INSERT INTO open_case_tally_change ({KEY}, n) "
+
+
+def _key_changed(dialect: str) -> str:
+    """Whether an update moves the case to another key: compared on the key itself, not on the columns, so that the
+    common transition (another state, not overdue, its next deadline in the same week) appends nothing."""
+    week = WEEK[dialect]
+    parts = [
+        "OLD.organisation_id <> NEW.organisation_id",
+        "OLD.case_type <> NEW.case_type",
+        "(OLD.closed_at IS NULL) <> (NEW.closed_at IS NULL)",
+        "(OLD.placement_id IS NULL) <> (NEW.placement_id IS NULL)",
+        "(OLD.status = 'overdue') <> (NEW.status = 'overdue')",
+        f"{week.format(r='OLD')} <> {week.format(r='NEW')}",
+    ]
+    return f"(OLD.closed_at IS NULL OR NEW.closed_at IS NULL) AND ({' OR '.join(parts)})"
+
+
 POSTGRES = (
+    # One statement for both keys (a plpgsql statement costs its planning and executor start each time).
     f"""CREATE FUNCTION open_case_tally_append() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'INSERT' THEN {APPEND}{_change("postgresql", "OLD", -1)}; END IF;
-  IF TG_OP <> 'DELETE' THEN {APPEND}{_change("postgresql", "NEW", 1)}; END IF;
+  IF TG_OP = 'UPDATE' THEN
+    {APPEND}{_change("postgresql", "OLD", -1)} UNION ALL {_change("postgresql", "NEW", 1)};
+  ELSIF TG_OP = 'INSERT' THEN
+    {APPEND}{_change("postgresql", "NEW", 1)};
+  ELSE
+    {APPEND}{_change("postgresql", "OLD", -1)};
+  END IF;
   RETURN NULL;
 END $$""",
     'CREATE TRIGGER open_case_tally_insert AFTER INSERT ON "case" FOR EACH ROW WHEN (NEW.closed_at IS NULL) '
     "EXECUTE FUNCTION open_case_tally_append()",
-    f'CREATE TRIGGER open_case_tally_update AFTER UPDATE OF {", ".join(WATCHED)} ON "case" FOR EACH ROW WHEN ('
-    + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED)
-    + ") EXECUTE FUNCTION open_case_tally_append()",
+    f'CREATE TRIGGER open_case_tally_update AFTER UPDATE OF {", ".join(WATCHED)} ON "case" FOR EACH ROW '
+    f'WHEN ({_key_changed("postgresql")}) EXECUTE FUNCTION open_case_tally_append()',
     'CREATE TRIGGER open_case_tally_delete AFTER DELETE ON "case" FOR EACH ROW WHEN (OLD.closed_at IS NULL) '
     "EXECUTE FUNCTION open_case_tally_append()",
 )
 SQLITE = (
     f'CREATE TRIGGER open_case_tally_insert AFTER INSERT ON "case" WHEN NEW.closed_at IS NULL '
     f'BEGIN {APPEND}{_change("sqlite", "NEW", 1)}; END',
-    f'CREATE TRIGGER open_case_tally_update AFTER UPDATE OF {", ".join(WATCHED)} ON "case" WHEN '
-    + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED)
-    + f' BEGIN {APPEND}{_change("sqlite", "OLD", -1)}; {APPEND}{_change("sqlite", "NEW", 1)}; END',
+    f'CREATE TRIGGER open_case_tally_update AFTER UPDATE OF {", ".join(WATCHED)} ON "case" '
+    f'WHEN {_key_changed("sqlite")} BEGIN {APPEND}{_change("sqlite", "OLD", -1)}; {APPEND}{_change("sqlite", "NEW", 1)}; END',
     f'CREATE TRIGGER open_case_tally_delete AFTER DELETE ON "case" WHEN OLD.closed_at IS NULL '
     f'BEGIN {APPEND}{_change("sqlite", "OLD", -1)}; END',
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from io import BytesIO
@@ -136,6 +137,19 @@ def label(locale: str, context: str, code: str | None, fallback: str | None = No
     if text != code:
         return text
     return fallback or code.replace("_", " ").capitalize()
+
+
+#: Swedish alphabetical order: å, ä and ö are letters of their own after z (æ and ø sort as ä and ö).
+_SWEDISH_LETTERS = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"})  # the characters after z
+
+
+def collation_key(locale: str, text: str) -> str:
+    """A key that sorts ``text`` alphabetically in the locale's order, ignoring case (Swedish: Å, Ä, Ö after Z,
+    other accents as their base letter, é as e)."""
+    folded = text.casefold()
+    if locale == "sv":
+        folded = folded.translate(_SWEDISH_LETTERS)
+    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
 
 
 def due_date(due_at: datetime) -> date:

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from states.registry import CASE_TYPES
 from workflow import i18n
 from workflow.deadlines.calendar import local_date
 
@@ -100,6 +101,34 @@ def _case_link(ctx: Context, case_id: int, case_type: str, title: str | None) ->
     return Markup(f'{link}<br><span class="muted">{escape(title)}</span>' if title else link)
 
 
+@pass_context
+def _alphabetical(ctx: Context, codes: list[str], context: str) -> list[str]:
+    """Machine codes in the alphabetical order of their labels in the page's language (a select list's options)."""
+    locale = _locale(ctx)
+    return sorted(codes, key=lambda code: i18n.collation_key(locale, i18n.label(locale, context, code)))
+
+
+@pass_context
+def _by_case_type(ctx: Context, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with ``case_type`` (and ``status``) in the order a reader looks for them: case types alphabetically by
+    their name in the page's language, and a case type's states in the order its cases pass through them."""
+    locale = _locale(ctx)
+
+    def key(row: dict[str, Any]) -> tuple[str, int, str]:
+        name = i18n.collation_key(locale, i18n.label(locale, "case type", row["case_type"]))
+        status = row.get("status")
+        return name, _lifecycle_position(row["case_type"], status), status or ""
+
+    return sorted(rows, key=key)
+
+
+def _lifecycle_position(case_type: str, status: str | None) -> int:
+    """Where ``status`` stands among its case type's states as the state machine lists them (unknown ones last)."""
+    spec = CASE_TYPES.get(case_type)
+    names = [s.value for s in spec.states] if spec else []
+    return names.index(status) if status in names else len(names)
+
+
 class _RowEnvironment(Environment):
     """Jinja's environment, looking up ``row.name`` in a dict by key first.
 
@@ -142,6 +171,13 @@ def environment() -> Environment:
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
     )
     env.policies["ext.i18n.trimmed"] = True
-    env.filters.update(label=_label, day=_day, instant=_instant, number=_number)
+    env.filters.update(
+        label=_label,
+        day=_day,
+        instant=_instant,
+        number=_number,
+        by_case_type=_by_case_type,
+        alphabetical=_alphabetical,
+    )
     env.globals.update(days_late=_days_late, lateness=_lateness, case_link=_case_link, options=_options)
     return env

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from api.web.rendering import environment
+from workflow.i18n import collation_key
 
 
 def _render(source: str, **context: object) -> str:
@@ -46,4 +47,35 @@ def test_a_dict_row_is_read_by_key_and_an_object_by_attribute() -> None:
 
     assert _render("{{ a.name }} {{ b.name }} {{ a.missing is defined }}", a={"name": "dict"}, b=Row()) == (
         "dict object False"
+    )
+
+
+def test_swedish_alphabetical_order_puts_a_ring_a_umlaut_and_o_umlaut_after_z_and_ignores_case() -> None:
+    words = ["Östra", "Avvikelse", "ärende", "Åtgärd", "zon", "Émile", "ekonomi", "Ängel"]
+    assert sorted(words, key=lambda w: collation_key("sv", w)) == [
+        "Avvikelse",
+        "ekonomi",
+        "Émile",
+        "zon",
+        "Åtgärd",
+        "Ängel",
+        "ärende",
+        "Östra",
+    ]
+    assert sorted(["Zebra", "Ärende", "apple"], key=lambda w: collation_key("en", w)) == ["apple", "Ärende", "Zebra"]
+
+
+def test_case_types_are_listed_by_their_swedish_names_and_states_in_the_order_cases_pass_them() -> None:
+    rows = [
+        {"case_type": "follow_up", "status": "in_progress"},
+        {"case_type": "audit_measure", "status": "in_progress"},
+        {"case_type": "follow_up", "status": "planned"},
+        {"case_type": "complaint", "status": "received"},
+    ]
+    html = _render("{% for r in rows|by_case_type %}{{ r.case_type }}/{{ r.status }} {% endfor %}", rows=rows)
+    # Klagomål, Uppföljning (planerad before pågår), Åtgärd i yttrande
+    assert html == "complaint/received follow_up/planned follow_up/in_progress audit_measure/in_progress "
+    codes = ["rectification_request", "agreement", "deviation", "audit_measure"]
+    assert _render('{{ codes|alphabetical("case type")|join(",") }}', codes=codes) == (
+        "agreement,deviation,rectification_request,audit_measure"  # Avtal, Avvikelse, Begäran om …, Åtgärd i …
     )

@@ -101,11 +101,16 @@ def _case_link(ctx: Context, case_id: int, case_type: str, title: str | None) ->
     return Markup(f'{link}<br><span class="muted">{escape(title)}</span>' if title else link)
 
 
+def _label_key(locale: str, context: str, code: str) -> str:
+    """What sorts a machine code by its label in ``locale``, alphabetically (:func:`workflow.i18n.collation_key`)."""
+    return i18n.collation_key(locale, i18n.label(locale, context, code))
+
+
 @pass_context
 def _alphabetical(ctx: Context, codes: list[str], context: str) -> list[str]:
     """Machine codes in the alphabetical order of their labels in the page's language (a select list's options)."""
     locale = _locale(ctx)
-    return sorted(codes, key=lambda code: i18n.collation_key(locale, i18n.label(locale, context, code)))
+    return sorted(codes, key=lambda code: _label_key(locale, context, code))
 
 
 @pass_context
@@ -115,9 +120,8 @@ def _by_case_type(ctx: Context, rows: list[dict[str, Any]]) -> list[dict[str, An
     locale = _locale(ctx)
 
     def key(row: dict[str, Any]) -> tuple[str, int, str]:
-        name = i18n.collation_key(locale, i18n.label(locale, "case type", row["case_type"]))
-        status = row.get("status")
-        return name, _lifecycle_position(row["case_type"], status), status or ""
+        case_type, status = row["case_type"], row.get("status")
+        return _label_key(locale, "case type", case_type), _lifecycle_position(case_type, status), status or ""
 
     return sorted(rows, key=key)
 

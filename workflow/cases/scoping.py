@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, Table, and_, or_, true
 
 from states import registry
 from states.roles import STAFF_ROLES, Role
@@ -66,6 +66,15 @@ def cases_of(organisation_id: Any, individuals: bool) -> ColumnElement[bool]:
     if individuals:
         return own
     return and_(own, CASE.c.placement_id.is_(None), CASE.c.case_type.not_in(INDIVIDUAL_CASE_TYPES))
+
+
+def counted_cases(user: Viewer, table: Table) -> ColumnElement[bool]:
+    """The rule of :func:`cases` for rows that count cases by organisation, case type and placement or not
+    (``with_placement``): the open-case tally and its changes (:mod:`workflow.cases.tally`)."""
+    own = table.c.organisation_id == user.organisation_id
+    if sees_individuals(user):
+        return own
+    return and_(own, table.c.with_placement.is_(False), table.c.case_type.not_in(INDIVIDUAL_CASE_TYPES))
 
 
 def case_visible(user: Viewer, row: Any) -> bool:

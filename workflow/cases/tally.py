@@ -10,9 +10,9 @@ statement, so a fold running meanwhile never shows it a change twice or not at a
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import ColumnElement, Connection, Engine, Subquery, Table, and_, select, text, union_all
+from sqlalchemy import Connection, Engine, Subquery, select, text, union_all
 
-from workflow.cases.scoping import INDIVIDUAL_CASE_TYPES, Viewer, sees_individuals
+from workflow.cases.scoping import Viewer, counted_cases
 from workflow.schema.db import is_sqlite
 from workflow.schema.tables import TALLY, TALLY_CHANGE
 
@@ -35,19 +35,11 @@ SQLITE_DELETE = text("DELETE FROM open_case_tally_change WHERE id <= :last")
 SQLITE_LAST = text("SELECT max(id) FROM open_case_tally_change")
 
 
-def _visible(viewer: Viewer, table: Table) -> ColumnElement[bool]:
-    """The secrecy rule of :func:`workflow.cases.scoping.cases` for counted cases."""
-    own = table.c.organisation_id == viewer.organisation_id
-    if sees_individuals(viewer):
-        return own
-    return and_(own, table.c.with_placement.is_(False), table.c.case_type.not_in(INDIVIDUAL_CASE_TYPES))
-
-
 def counted(viewer: Viewer) -> Subquery:
-    """The open cases the viewer may see, as rows of (case type, overdue state, due week, n) to be summed: the
-    tally's and the changes not yet folded into it."""
+    """The open cases the viewer may see (the secrecy rule of :func:`workflow.cases.scoping.counted_cases`), as rows
+    of (case type, overdue state, due week, n) to be summed: the tally's and the changes not yet folded into it."""
     columns = ("case_type", "overdue_state", "due_week", "n")
-    parts = [select(*(t.c[c] for c in columns)).where(_visible(viewer, t)) for t in (TALLY, TALLY_CHANGE)]
+    parts = [select(*(t.c[c] for c in columns)).where(counted_cases(viewer, t)) for t in (TALLY, TALLY_CHANGE)]
     return union_all(*parts).subquery("counted")
 
 

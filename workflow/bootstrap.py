@@ -57,11 +57,6 @@ class Application:
         except IntegrityError as exc:
             raise Conflict("the request collides with a concurrent change; reload and try again") from exc
 
-    async def execute_async(self, command: object, actor: Actor) -> Any:
-        """:meth:`execute` awaited from a coroutine (see :meth:`UnitOfWork.run_async`): for commands that are only
-        database work, such as a transition; on SQLite no worker thread is taken."""
-        return await self.uow.run_async(lambda: self.execute(command, actor))
-
 
 def bootstrap(
     settings: Settings | None = None,

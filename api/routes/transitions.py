@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio.to_thread
 import structlog
 from litestar import Request, get, post
 from litestar.params import JSONBody, Parameter
@@ -41,7 +42,7 @@ async def fire(
         occurred_on=data.occurred_on,
         late_reason=data.late_reason,
     )
-    res = await application_of(request).execute_async(command, user.actor)
+    res = await anyio.to_thread.run_sync(application_of(request).execute, command, user.actor)
     return TransitionOut(
         res.case_id,
         res.trigger,

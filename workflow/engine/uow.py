@@ -2,9 +2,8 @@
 
 Every write of the product runs through :meth:`UnitOfWork.write` and every screen or list
 read through :meth:`UnitOfWork.read`; nothing outside ``workflow`` opens a connection.
-On SQLite every write runs on the database's one writer thread, where concurrent writes share durable
-COMMITs, each in its own savepoint (``workflow.engine.group_commit``); on PostgreSQL each write is its own
-transaction on a pooled connection.
+On SQLite concurrent writers share durable COMMITs (``workflow.engine.group_commit``), each in its
+own savepoint; on PostgreSQL each write is its own transaction on a pooled connection.
 A transition (``Workflow.fire``) is one such write: the transition writer
 (``workflow.engine.writers``) runs inside the transaction this class owns and never begins or
 commits one itself.
@@ -16,11 +15,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-import anyio.to_thread
 from sqlalchemy import Connection, Engine
 
 from workflow.clock import utcnow
-from workflow.engine.group_commit import writer_thread
+from workflow.engine.group_commit import commit_group
 from workflow.schema.db import read_committed
 
 T = TypeVar("T")
@@ -41,20 +39,9 @@ class UnitOfWork:
     def write(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` in one write transaction; its result once committed. An error rolls back all of it."""
         if self.engine.dialect.name == "sqlite":
-            return writer_thread(self.engine).run(work)
+            return commit_group(self.engine).run(work)
         with self.engine.begin() as conn:
             return work(conn)
-
-    async def run_async(self, command: Callable[[], T]) -> T:
-        """``command()``, a command whose writes go through this unit of work, awaited from a coroutine.
-
-        On SQLite it runs on the writer thread as one write of its own (its writes join that write's transaction),
-        queued from the event loop and answered there with no worker thread between; elsewhere, and for a unit of
-        work that writes its own way (a test's fake), on a worker thread.
-        """
-        if self.engine.dialect.name == "sqlite" and type(self).write is UnitOfWork.write:
-            return await writer_thread(self.engine).run_async(lambda _conn: command())
-        return await anyio.to_thread.run_sync(command)
 
     def read(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)``, which only reads: in a read-only transaction on SQLite (never its write lock), on

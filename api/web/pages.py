@@ -277,10 +277,10 @@ def providers(request: Request[Any, Any, Any], sida: Id = None) -> Template:
 
 @get("/arendetyper", sync_to_thread=True)
 def case_types(request: Request[Any, Any, Any]) -> Template:
-    """The case types, each with a link to its state diagram."""
+    """The case types, each with a link to its state diagram, alphabetically by their names in the page's language."""
     user = current(request)
     _ = translator(request)
-    return render(request, "case_types.html", _("Case types"), user, specs=list(CASE_TYPES.values()))
+    return render(request, "case_types.html", _("Case types"), user, specs=CASE_TYPES)
 
 
 @get("/arendetyper/{name:str}", sync_to_thread=True)

@@ -223,6 +223,16 @@ def test_pages_speak_english_when_the_user_chooses_it_or_the_browser_asks_for_it
     )
 
 
+def test_the_case_types_are_listed_alphabetically_by_their_swedish_names(staff: Staff) -> None:
+    staff.sign_in("norrmalm.strateg")
+    page = staff.client.get("/arendetyper", headers={"Accept-Language": "sv"})
+    assert page.status_code == 200
+    linked = re.findall(r'<a href="/arendetyper/(\w+)">', page.text)
+    assert sorted(linked) == sorted(CASE_TYPES)
+    assert linked[:2] == ["agreement", "deviation"]  # Avtal, Avvikelse
+    assert linked[-1] == "audit_measure"  # Åtgärd i yttrande: å after z
+
+
 @pytest.mark.parametrize("name", list(CASE_TYPES))
 def test_the_state_diagram_shows_every_state_and_transition_of_the_table(staff: Staff, name: str) -> None:
     staff.sign_in("norrmalm.strateg")
